@@ -1,0 +1,32 @@
+// File names for downloads: safe on every OS, and unique inside one ZIP.
+
+/**
+ * `<name>-nobg.<ext>` from an input file name, without paths or control characters.
+ * @param {string} inputName
+ * @param {string} [extension='png']
+ */
+export function outputName(inputName, extension = 'png') {
+  const base = (inputName.split(/[\\/]/).pop() ?? '')
+    .replace(/\.[^.]*$/, '')
+    .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
+    .replace(/^[.\s]+|[.\s]+$/g, '')
+    .slice(0, 120);
+  return `${base || 'image'}-nobg.${extension}`;
+}
+
+/**
+ * The same names, made unique by appending " (2)", " (3)"… before the extension.
+ * @param {string[]} names
+ * @returns {string[]}
+ */
+export function uniqueNames(names) {
+  const taken = new Set();
+  return names.map((name) => {
+    let candidate = name;
+    for (let n = 2; taken.has(candidate.toLowerCase()); n++) {
+      candidate = name.replace(/(\.[^.]*)?$/, (ext) => ` (${n})${ext}`);
+    }
+    taken.add(candidate.toLowerCase());
+    return candidate;
+  });
+}

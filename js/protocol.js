@@ -1,0 +1,108 @@
+// The one message protocol between the page (worker-client.js) and the worker (runtime.js).
+//
+// Request   page → worker   {id, type, payload}
+// Reply     worker → page   {id, ok: true, result} | {id, ok: false, error: {name, code, message}}
+// Event     worker → page   {type: 'event:…', payload}          (no id)
+//
+// Everything is a plain, cloneable object. Pixel buffers and Blobs travel in the transfer
+// list or as Blobs (which are shared, not copied), never through a structured-clone copy.
+
+/** Requests the worker answers. */
+export const Request = Object.freeze({
+  /** payload: {@link InitOptions}; result: {@link RuntimeInfo}. Sent once, first. */
+  INIT: 'init',
+  /** payload: {blob: Blob, name: string}; result: {@link RemoveResult}. */
+  REMOVE: 'remove',
+  /** payload: {id: number} — the REMOVE request to abandon; result: null. */
+  CANCEL: 'cancel',
+});
+
+/** Events the worker sends on its own. */
+export const Event = Object.freeze({
+  /** payload: {@link Progress} */
+  PROGRESS: 'event:progress',
+});
+
+/**
+ * @typedef {object} InitOptions
+ * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
+ * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
+ *
+ * @typedef {object} RuntimeInfo
+ * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'
+ * @property {number} threads
+ * @property {string} version   the build's version (dist/build.json)
+ * @property {Object<string, number>} timings  boot stages in ms
+ *
+ * @typedef {object} RemoveResult
+ * @property {Blob} blob        PNG, full resolution, RGBA
+ * @property {number} width
+ * @property {number} height
+ * @property {string} backend
+ * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
+ *                                             postprocess, encode, total
+ *
+ * @typedef {object} Progress
+ * @property {string} message   what is happening, for people
+ * @property {number} loaded    bytes downloaded so far
+ * @property {number} total     bytes expected in all
+ *
+ * @typedef {object} WireError
+ * @property {string} name      'PeelError', 'AbortError', …
+ * @property {string} code      stable, one of ErrorCode (Python adds its own PeelError codes)
+ * @property {string} message   for people: what happened and what to do
+ */
+
+/** Stable error codes. Python's PeelError subclasses bring theirs (see py/peel/errors.py). */
+export const ErrorCode = Object.freeze({
+  EMPTY_FILE: 'empty-file',
+  NOT_AN_IMAGE: 'not-an-image',
+  CORRUPT_IMAGE: 'corrupt-image',
+  RUNTIME_FAILED: 'runtime-failed',
+  INFERENCE_FAILED: 'inference-failed',
+  WORKER_DIED: 'worker-died',
+  CANCELLED: 'cancelled',
+  INTERNAL: 'internal',
+});
+
+/** An error that crossed the worker boundary, rebuilt on the page with its code. */
+export class PeelError extends Error {
+  /** @param {WireError} wire */
+  constructor({ name = 'PeelError', code = ErrorCode.INTERNAL, message }) {
+    super(message);
+    this.name = name;
+    this.code = code;
+  }
+}
+
+/**
+ * The one place where anything thrown becomes a WireError.
+ * @param {unknown} error
+ * @returns {WireError}
+ */
+export function toWireError(error) {
+  if (error instanceof PeelError) {
+    return { name: error.name, code: error.code, message: error.message };
+  }
+  if (error?.name === 'AbortError') {
+    return { name: 'AbortError', code: ErrorCode.CANCELLED, message: 'Cancelled.' };
+  }
+  if (error?.constructor?.name === 'PythonError' && error.type) {
+    return fromPythonError(error);
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return { name: 'PeelError', code: ErrorCode.INTERNAL, message: `Something went wrong: ${detail}` };
+}
+
+/**
+ * Unexpected Python exceptions reach JS as PythonError whose message is the whole traceback.
+ * (Expected ones, PeelError, come back from py/peel/bridge.py as plain {code, message}.)
+ */
+function fromPythonError(error) {
+  const lastLine = error.message.trimEnd().split('\n').pop() ?? '';
+  return {
+    name: 'PeelError',
+    code: ErrorCode.INTERNAL,
+    message: `The image pipeline failed (${error.type}): ${lastLine}`,
+  };
+}

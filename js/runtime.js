@@ -1,0 +1,198 @@
+// The worker's runtime: boots Pyodide and onnxruntime, then answers the page's requests.
+// It takes `post` as an argument instead of using self.postMessage, so that a test or another
+// host can drive it (see worker.js for the real wiring).
+
+import { decodeImage, encodePng } from './decode.js';
+import { createInference, defaultThreads, hasRealGpu } from './inference.js';
+import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
+
+const ROOT = new URL('../', import.meta.url);
+const PYODIDE_URL = new URL('vendor/pyodide/', ROOT).href;
+const MODEL_URL = new URL('models/u2netp-320.onnx', ROOT).href;
+const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
+const SITE_PACKAGES = '/lib/python3.12/site-packages';
+
+/**
+ * @param {(message: object, transfer?: Transferable[]) => void} post
+ * @returns {(message: {id: number, type: string, payload: any}) => void}  the message handler
+ */
+export function startRuntime(post) {
+  /** @type {Promise<Runtime>|null} */
+  let runtime = null;
+  const cancelled = new Set();
+  let queue = Promise.resolve(); // one job at a time
+
+  const reply = (id, work) =>
+    work.then(
+      ({ result, transfer = [] }) => post({ id, ok: true, result }, transfer),
+      (error) => post({ id, ok: false, error: toWireError(error) }),
+    );
+
+  return ({ id, type, payload }) => {
+    switch (type) {
+      case Request.INIT:
+        runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
+        reply(id, runtime.then((r) => ({ result: r.info })));
+        break;
+      case Request.REMOVE: {
+        const job = queue.then(async () => {
+          if (!runtime) throw new PeelError({ code: ErrorCode.RUNTIME_FAILED, message: 'The runtime was not started.' });
+          const checkpoint = () => {
+            if (cancelled.delete(id)) throw new DOMException('Cancelled', 'AbortError');
+          };
+          return { result: await removeBackground(await runtime, payload.blob, checkpoint) };
+        });
+        queue = job.catch(() => {});
+        reply(id, job);
+        break;
+      }
+      case Request.CANCEL:
+        cancelled.add(payload.id);
+        reply(id, Promise.resolve({ result: null }));
+        break;
+      default:
+        reply(id, Promise.reject(new PeelError({ code: ErrorCode.INTERNAL, message: `Unknown request ${type}` })));
+    }
+  };
+}
+
+/**
+ * @typedef {object} Runtime
+ * @property {import('./protocol.js').RuntimeInfo} info
+ * @property {any} bridge  the Python module peel.bridge
+ * @property {Awaited<ReturnType<typeof createInference>>} inference
+ */
+
+/**
+ * Load Pyodide (+ numpy, Pillow, peel) and the onnxruntime session side by side.
+ * @param {import('./protocol.js').InitOptions} options
+ * @returns {Promise<Runtime>}
+ */
+async function boot({ backend = 'auto', threads } = {}, onProgress) {
+  const started = performance.now();
+  const timings = {};
+  const since = (t0) => Math.round(performance.now() - t0);
+  try {
+    const manifest = await (await fetch(new URL('build.json', ROOT), { cache: 'no-cache' })).json();
+    const chosen = backend === 'auto' ? ((await hasRealGpu()) ? 'webgpu' : 'wasm') : backend;
+    const stopTracking = trackDownloads(expectedBytes(manifest, chosen), onProgress);
+
+    const python = (async () => {
+      const t0 = performance.now();
+      const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
+      const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ['numpy', 'pillow'] });
+      const archive = await (await fetch(PACKAGE_URL)).arrayBuffer();
+      pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
+      const bridge = pyodide.pyimport('peel.bridge');
+      timings.python = since(t0);
+      return bridge;
+    })();
+    const session = (async () => {
+      const t0 = performance.now();
+      const model = await (await fetch(MODEL_URL)).arrayBuffer();
+      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model });
+      timings.session = since(t0);
+      return inference;
+    })();
+    const [bridge, inference] = await Promise.all([python, session]);
+    stopTracking();
+    timings.total = since(started);
+    onProgress({ message: 'Ready', loaded: 1, total: 1 });
+    return {
+      bridge,
+      inference,
+      info: { backend: inference.label, threads: inference.threads, version: manifest.version, timings },
+    };
+  } catch (error) {
+    throw new PeelError({
+      code: ErrorCode.RUNTIME_FAILED,
+      message: `Peel could not start its image engine: ${error?.message ?? error}. Reload the page to try again.`,
+    });
+  }
+}
+
+/**
+ * @param {Runtime} runtime
+ * @param {Blob} blob
+ * @param {() => void} checkpoint  throws AbortError when the job was cancelled
+ * @returns {Promise<import('./protocol.js').RemoveResult>}
+ */
+async function removeBackground({ bridge, inference }, blob, checkpoint) {
+  const timings = {};
+  const started = performance.now();
+  let t0 = started;
+  const lap = (name) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t0);
+    t0 = now;
+  };
+
+  checkpoint();
+  const { canvas, context, imageData } = await decodeImage(blob);
+  lap('decode');
+  checkpoint();
+  let inferenceMs = 0;
+  const infer = async (tensor) => {
+    checkpoint();
+    const t = performance.now();
+    try {
+      return await inference.run(tensor);
+    } catch (error) {
+      throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
+    } finally {
+      inferenceMs = performance.now() - t;
+    }
+  };
+  const outcome = await bridge.remove(imageData.data, imageData.width, imageData.height, infer);
+  if (outcome.error) throw new PeelError(outcome.error);
+  lap('pipeline');
+  timings.inference = Math.round(inferenceMs);
+  Object.assign(timings, outcome.timings);
+  const png = await encodePng(canvas, context, imageData);
+  lap('encode');
+  timings.total = Math.round(performance.now() - started);
+  return { blob: png, width: imageData.width, height: imageData.height, backend: inference.label, timings };
+}
+
+/** Bytes the runtime will download for this backend, from the build's manifest. */
+function expectedBytes({ files }, backend) {
+  const ortWasm = backend === 'webgpu' ? 'vendor/ort/ort-wasm-simd-threaded.jsep.wasm' : 'vendor/ort/ort-wasm-simd-threaded.wasm';
+  const fetched = (name) =>
+    name === ortWasm || name.startsWith('models/') || name.startsWith('py/') ||
+    (name.startsWith('vendor/pyodide/') && !name.endsWith('.mjs') && !name.endsWith('.js'));
+  return Object.entries(files).reduce((sum, [name, size]) => sum + (fetched(name) ? size : 0), 0);
+}
+
+/**
+ * Report download progress in bytes. Pyodide and onnxruntime fetch their files themselves,
+ * so the worker's fetch is wrapped during boot to count the bytes of every response body.
+ * @returns {() => void}  restores the plain fetch
+ */
+function trackDownloads(total, onProgress) {
+  const plainFetch = self.fetch;
+  let loaded = 0;
+  let reportedPercent = -1;
+  const report = () => {
+    const percent = Math.floor((100 * Math.min(loaded, total)) / total);
+    if (percent === reportedPercent) return; // a message per percent, not per chunk
+    reportedPercent = percent;
+    onProgress({ message: 'Downloading the image engine', loaded: Math.min(loaded, total), total });
+  };
+  self.fetch = async (input, init) => {
+    const response = await plainFetch(input, init);
+    if (!response.body) return response;
+    const counter = new TransformStream({
+      transform(chunk, controller) {
+        loaded += chunk.byteLength;
+        report();
+        controller.enqueue(chunk);
+      },
+    });
+    const { status, statusText, headers } = response;
+    return new Response(response.body.pipeThrough(counter), { status, statusText, headers });
+  };
+  report();
+  return () => {
+    self.fetch = plainFetch;
+  };
+}

@@ -1,0 +1,77 @@
+// A minimal ZIP writer (stored entries, no compression: PNG/JPEG/WebP are compressed already).
+// The archive is a Blob made of the entries' own Blobs, so no result is held twice in memory.
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** CRC-32 (ISO 3309) of some bytes. */
+export function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function dosDateTime(date) {
+  const time = (date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1);
+  const day = ((date.getFullYear() - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate();
+  return { time, day };
+}
+
+/**
+ * @param {{name: string, blob: Blob}[]} entries  names must be unique
+ * @param {Date} [date]
+ * @returns {Promise<Blob>}  application/zip
+ */
+export async function createZip(entries, date = new Date()) {
+  const encoder = new TextEncoder();
+  const { time, day } = dosDateTime(date);
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const { name, blob } of entries) {
+    const nameBytes = encoder.encode(name);
+    // Entries are read one at a time only to checksum them; the bytes kept are the Blob's.
+    const crc = crc32(new Uint8Array(await blob.arrayBuffer()));
+    const local = new DataView(new ArrayBuffer(30));
+    local.setUint32(0, 0x04034b50, true);
+    local.setUint16(4, 20, true); // version needed: 2.0
+    local.setUint16(6, 0x0800, true); // UTF-8 names
+    local.setUint16(10, time, true);
+    local.setUint16(12, day, true);
+    local.setUint32(14, crc, true);
+    local.setUint32(18, blob.size, true);
+    local.setUint32(22, blob.size, true);
+    local.setUint16(26, nameBytes.length, true);
+    parts.push(local, nameBytes, blob);
+
+    const header = new DataView(new ArrayBuffer(46));
+    header.setUint32(0, 0x02014b50, true);
+    header.setUint16(4, 20, true);
+    header.setUint16(6, 20, true);
+    header.setUint16(8, 0x0800, true);
+    header.setUint16(12, time, true);
+    header.setUint16(14, day, true);
+    header.setUint32(16, crc, true);
+    header.setUint32(20, blob.size, true);
+    header.setUint32(24, blob.size, true);
+    header.setUint16(28, nameBytes.length, true);
+    header.setUint32(42, offset, true);
+    central.push(header, nameBytes);
+    offset += 30 + nameBytes.length + blob.size;
+  }
+  const centralSize = central.reduce((sum, part) => sum + part.byteLength, 0);
+  const end = new DataView(new ArrayBuffer(22));
+  end.setUint32(0, 0x06054b50, true);
+  end.setUint16(8, entries.length, true);
+  end.setUint16(10, entries.length, true);
+  end.setUint32(12, centralSize, true);
+  end.setUint32(16, offset, true);
+  return new Blob([...parts, ...central, end], { type: 'application/zip' });
+}

@@ -1,0 +1,122 @@
+"""Turn the raw model output into a full-resolution 8-bit alpha mask."""
+
+import numpy as np
+from PIL import Image
+
+from ._checks import check_array, check_size
+from .errors import ArgumentTypeError, InvalidArgumentError, ModelOutputError
+
+__all__ = ["normalize_prediction", "upscale_mask"]
+
+
+def normalize_prediction(prediction):
+    """Min–max normalise the raw model output to a [0, 1] mask.
+
+    Parameters
+    ----------
+    prediction : numpy.ndarray
+        The model's first output, (1, 1, h, w) or (h, w), any real dtype;
+        (1, 1, 320, 320) float32 for u2netp.
+
+    Returns
+    -------
+    mask : numpy.ndarray
+        (h, w) float32 in [0, 1]: ``(p - p.min()) / (p.max() - p.min())``. A
+        constant prediction (nothing to tell apart) gives all zeros, i.e. no
+        foreground, instead of the reference pipeline's 0/0 NaNs.
+
+    Raises
+    ------
+    ModelOutputError
+        ``prediction`` is not a real numeric array of one of those shapes, is
+        empty, or holds NaN or infinity.
+
+    Examples
+    --------
+    >>> normalize_prediction(np.array([[1.0, 3.0], [2.0, 3.0]]))
+    array([[0. , 1. ],
+           [0.5, 1. ]], dtype=float32)
+    """
+    try:
+        array = np.asarray(prediction)
+    except Exception as error:  # arbitrary objects from a user-supplied infer()
+        raise ModelOutputError(f"prediction is not an array: {error}") from error
+    if array.dtype == np.bool_ or array.dtype.kind not in "iuf":
+        raise ModelOutputError(f"prediction must be a real numeric array, got dtype {array.dtype}")
+    if array.ndim == 4 and array.shape[:2] == (1, 1):
+        array = array[0, 0]
+    elif array.ndim != 2:
+        raise ModelOutputError(f"prediction must have shape (1, 1, h, w) or (h, w), got {array.shape}")
+    if array.size == 0:
+        raise ModelOutputError(f"prediction must not be empty, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ModelOutputError("prediction contains NaN or infinity")
+
+    # float64 on this small array so that extreme ranges (max - min overflowing
+    # float32) or tiny ones (denormals) cannot produce inf or NaN.
+    array = array.astype(np.float64)
+    low = array.min()
+    span = array.max() - low
+    if span <= 0:
+        return np.zeros(array.shape, np.float32)
+    mask = (array - low) / span
+    np.clip(mask, 0.0, 1.0, out=mask)  # rounding can land a hair outside
+    return mask.astype(np.float32)
+
+
+def upscale_mask(mask, size):
+    """Resize a [0, 1] mask to the image size as 8-bit alpha.
+
+    The mask is quantised to uint8 at its own (small) size by truncation, as
+    rembg does (``(mask * 255).astype(uint8)``; rounding instead would add a
+    systematic +0.5/255 difference from the reference), then resized as a
+    Pillow ``L`` image with BILINEAR filtering. rembg resizes with LANCZOS; on
+    an upscale from 320 px LANCZOS reads 6×6 source pixels per output pixel
+    instead of 2×2 and rings (overshoots) at hard edges. The result differs by
+    about 0.2/255 on average (measured in tests/unit), so the cheaper filter
+    is used: this step runs at full resolution (12 MP) in WASM.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        (h, w) float array with values in [0, 1] (values outside are clipped).
+    size : tuple of int
+        ``(height, width)`` of the result, both >= 1.
+
+    Returns
+    -------
+    alpha8 : numpy.ndarray
+        (height, width) uint8. May be read-only (it wraps Pillow's output
+        bytes without another full-resolution copy).
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``mask`` is not a float array or ``size`` is not a pair of ints.
+    InvalidArgumentError
+        ``mask`` is not 2-D, is empty or holds NaN; ``size`` is not positive.
+
+    Examples
+    --------
+    >>> upscale_mask(np.ones((2, 2), np.float32), (3, 5))
+    array([[255, 255, 255, 255, 255],
+           [255, 255, 255, 255, 255],
+           [255, 255, 255, 255, 255]], dtype=uint8)
+    """
+    check_array(mask, "mask", image=False)
+    if mask.dtype.kind != "f":
+        raise ArgumentTypeError(f"mask must be a float array with values in [0, 1], got dtype {mask.dtype}")
+    if mask.ndim != 2:
+        raise InvalidArgumentError(f"mask must have shape (h, w), got {mask.shape}")
+    if mask.size == 0:
+        raise InvalidArgumentError(f"mask must not be empty, got shape {mask.shape}")
+    height, width = check_size(size)
+    if np.isnan(mask).any():
+        raise InvalidArgumentError("mask contains NaN")
+
+    # Clip first: casting out-of-range floats to uint8 is undefined behaviour.
+    small = np.clip(mask.astype(np.float32) * 255.0, 0.0, 255.0).astype(np.uint8)
+    if small.shape == (height, width):
+        return small
+    image = Image.fromarray(small, "L")
+    return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
