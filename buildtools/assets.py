@@ -91,13 +91,14 @@ SERVED = (
          "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b"),
     _ort("ort-wasm-simd-threaded.wasm",
          "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2"),
-    # WebGPU build (JSEP), loaded only when a real GPU adapter exists.
+    # WebGPU build, loaded only when WebGPU will be used. In 1.30 ort.webgpu.min.mjs runs the
+    # native WebGPU EP from the asyncify build (not JSEP, as ASSETS.md assumed).
     _ort("ort.webgpu.min.mjs",
          "3dffff71811bc13a3a3d9591c57ca5ee5735b8f5f3eaf789510b02bb040ae3a0"),
-    _ort("ort-wasm-simd-threaded.jsep.mjs",
-         "709853412fd1ffc34247af1e73569227b5b79629c5ca3f59cc39cf7e500e4947"),
-    _ort("ort-wasm-simd-threaded.jsep.wasm",
-         "3ad23231b5bd6d9dda55a7f84606315e0bf35b6750c28ee993c987c54cacab0f"),
+    _ort("ort-wasm-simd-threaded.asyncify.mjs",
+         "3d1c85995364bb643302fc6fd877a0c3ba5ae72401815e0f24828a53d9191e28"),
+    _ort("ort-wasm-simd-threaded.asyncify.wasm",
+         "39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da"),
 )
 
 #: The upstream model; the served one is derived from it at build time (prepare_model.py).

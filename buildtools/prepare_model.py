@@ -152,15 +152,13 @@ def static_shapes(model):
 def fold_constants(model):
     """Fold shape computations and constant subgraphs into initializers, in place.
 
-    Alternates shape inference with one folding pass until nothing changes: folding a Resize's
-    sizes makes its output shape static, which lets the next pass fold the Shape nodes that
-    read it. Returns the number of passes that changed the graph.
+    Alternates shape inference with one folding pass until nothing changes: should inference
+    leave a Resize's output shape open until its sizes are folded, the next pass can still fold
+    the Shape nodes that read it.
     """
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-    passes = 0
     while fold_once(model.graph, opset, static_shapes(model)):
-        passes += 1
-    return passes
+        pass
 
 
 def fold_once(graph, opset, shapes):
@@ -170,8 +168,7 @@ def fold_once(graph, opset, shapes):
     pass, so one pass folds a whole chain), or if it is a Shape of a tensor whose shape is in
     ``shapes``. Returns True if anything was folded.
     """
-    run_time_inputs = {i.name for i in graph_inputs(graph)}
-    constants = {t.name: t for t in graph.initializer if t.name not in run_time_inputs}
+    constants = {t.name: t for t in graph.initializer}
     kept, folded = [], []
     for node in graph.node:
         values = evaluate_node(node, opset, constants, shapes)
@@ -364,7 +361,8 @@ def main(argv=None):
 
     upstream_bytes = args.upstream.read_bytes()
     upstream = onnx.load_from_string(upstream_bytes)
-    derived_bytes = prepare_model(upstream).SerializeToString()
+    derived = prepare_model(upstream)
+    derived_bytes = derived.SerializeToString()
     # Verify a temporary file first, so a model that fails never lands at OUT.
     tmp = args.out.with_name(args.out.name + ".tmp")
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -383,7 +381,7 @@ def main(argv=None):
         "derived_sha256": sha256(derived_bytes),
         "max_abs_diff": diff,
         "nodes_before": len(upstream.graph.node),
-        "nodes_after": len(onnx.load_from_string(derived_bytes).graph.node),
+        "nodes_after": len(derived.graph.node),
     }))
     return 0
 

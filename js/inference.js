@@ -1,6 +1,6 @@
 // The onnxruntime-web bridge: picks a backend, owns the session, runs the model.
-// Only one onnxruntime build is loaded: the 14 MB CPU build, or the 28 MB WebGPU one when
-// a real GPU is there to use it.
+// Only one onnxruntime build is loaded: the 14 MB CPU build, or the 27 MB WebGPU one when
+// WebGPU will be used.
 
 const VENDOR = new URL('../vendor/ort/', import.meta.url).href;
 export const MODEL_SIZE = 320;

@@ -156,7 +156,7 @@ async function removeBackground({ bridge, inference }, blob, checkpoint) {
 
 /** Bytes the runtime will download for this backend, from the build's manifest. */
 function expectedBytes({ files }, backend) {
-  const ortWasm = backend === 'webgpu' ? 'vendor/ort/ort-wasm-simd-threaded.jsep.wasm' : 'vendor/ort/ort-wasm-simd-threaded.wasm';
+  const ortWasm = backend === 'webgpu' ? 'vendor/ort/ort-wasm-simd-threaded.asyncify.wasm' : 'vendor/ort/ort-wasm-simd-threaded.wasm';
   const fetched = (name) =>
     name === ortWasm || name.startsWith('models/') || name.startsWith('py/') ||
     (name.startsWith('vendor/pyodide/') && !name.endsWith('.mjs') && !name.endsWith('.js'));

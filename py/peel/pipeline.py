@@ -12,7 +12,8 @@ from .errors import ArgumentTypeError
 from .mask import normalize_prediction, upscale_mask
 from .preprocess import as_rgba, prepare_input
 
-__all__ = ["cut_out", "remove_background"]
+# prepare_input is re-exported: with cut_out it is the seam the browser glue uses.
+__all__ = ["prepare_input", "cut_out", "remove_background"]
 
 
 def cut_out(rgba, prediction, out=None):

@@ -75,10 +75,10 @@ def as_rgba(image):
         # Pillow can only map (not copy) a C-contiguous buffer.
         return np.ascontiguousarray(image)
     rgba = np.empty((height, width, 4), np.uint8)
-    if channels == 1:
-        rgba[..., :3] = image[..., None]
-    else:
-        rgba[..., :3] = image
+    # One channel at a time: numpy copies 1-byte strided elements ~3x faster
+    # than 3-byte pixels (`rgba[..., :3] = image`: 100 ms vs 33 ms at 12 MP).
+    for channel in range(3):
+        rgba[..., channel] = image if channels == 1 else image[..., channel]
     rgba[..., 3] = 255
     return rgba
 
