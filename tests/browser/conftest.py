@@ -1,0 +1,83 @@
+"""Browser tests: the real server on a free port, Debian's Chromium, page errors fail the test."""
+
+import os
+import threading
+
+import pytest
+
+from buildtools.paths import DIST
+from buildtools.server import make_server
+from tests.browser.helpers import READY_TIMEOUT_MS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+def serve(plain=False):
+    if not (DIST / "build.json").is_file():
+        pytest.fail(f"{DIST} is not built: run `python3 build.py build` (or `build.py test`)")
+    server = make_server(DIST, 0, plain=plain)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """URL of dist/ served with the production headers (COOP/COEP/CSP)."""
+    server = serve()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+class PageErrors(list):
+    """Uncaught errors of a page and its workers, and console errors, as strings."""
+
+    def watch(self, page):
+        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+        page.on("console", lambda message: message.type == "error" and self.append(f"console: {message.text}"))
+        page.on("worker", lambda worker: worker.on("console", lambda m: m.type == "error" and self.append(f"worker: {m.text}")))
+        return page
+
+
+def open_app(context, url, errors):
+    """A page of the app, loaded and ready."""
+    from playwright.sync_api import expect
+
+    page = errors.watch(context.new_page())
+    page.goto(url)
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+    return page
+
+
+@pytest.fixture(scope="module")
+def app_session(browser, base_url):
+    errors = PageErrors()
+    context = browser.new_context(accept_downloads=True)
+    page = open_app(context, f"{base_url}?backend=wasm", errors)
+    yield page, errors
+    context.close()
+
+
+@pytest.fixture
+def app(app_session):
+    """One ready app page (WASM backend) shared by a module's tests, as a boot costs seconds.
+
+    A page or worker error during a test fails that test.
+    """
+    page, errors = app_session
+    errors.clear()
+    yield page
+    assert not errors, "\n".join(errors)

@@ -1,0 +1,46 @@
+"""What the browser tests do to the app, as a user would: add files, wait, download."""
+
+import io
+
+import numpy as np
+from PIL import Image
+from playwright.sync_api import expect
+
+#: Booting Pyodide + onnxruntime takes seconds; a cold CI machine gets a generous margin.
+READY_TIMEOUT_MS = 120_000
+#: One image on WASM takes about a second; leave room for a loaded 2-core machine.
+RESULT_TIMEOUT_MS = 120_000
+UNSETTLED = "[data-testid=result]:not([data-state=done]):not([data-state=error])"
+
+
+def add_files(page, files):
+    """Choose files with #file-input; `files` are paths or {name, mimeType, buffer} dicts."""
+    page.set_input_files("#file-input", files)
+
+
+def wait_settled(page):
+    expect(page.locator(UNSETTLED)).to_have_count(0, timeout=RESULT_TIMEOUT_MS)
+
+
+def card(page, name):
+    """The (last) result card of the file called `name`."""
+    return page.locator(f"[data-testid=result][data-name='{name}']").last
+
+
+def download(page, card_locator):
+    """(file name, bytes) of a card's download link, fetched as the user would get it."""
+    with page.expect_download() as info:
+        card_locator.locator("[data-testid=download]").click()
+    item = info.value
+    return item.suggested_filename, open(item.path(), "rb").read()
+
+
+def png_image(data):
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def alpha_mae(a, b):
+    """Mean absolute difference of two uint8 alpha arrays, in 1/255 units."""
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())

@@ -1,0 +1,106 @@
+"""The served app end to end in Chromium (WASM backend): photos in, cut-outs out."""
+
+import io
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from buildtools.paths import SERVED_MODEL
+from tests.browser.helpers import add_files, alpha_mae, card, download, png_image, wait_settled
+
+FIXTURES = ("astronaut.png", "coffee.png")
+
+
+@pytest.fixture(scope="module")
+def cpython_alpha():
+    """Alpha of Peel's CPython pipeline (native onnxruntime, the served model) per fixture."""
+    import peel
+    from peel.native import OnnxInference
+
+    infer = OnnxInference(SERVED_MODEL)
+    alphas = {}
+    for name in FIXTURES:
+        with Image.open(f"tests/fixtures/{name}") as image:
+            alphas[name] = peel.remove_background(np.asarray(image.convert("RGB")), infer)[..., 3]
+    return alphas
+
+
+def test_page_is_isolated_and_says_which_backend(app):
+    assert app.evaluate("crossOriginIsolated") is True
+    expect(app.locator("[data-testid=app-status]")).to_contain_text("WASM ×2")
+
+
+def test_fixture_photos_match_the_cpython_pipeline(app, cpython_alpha):
+    add_files(app, [f"tests/fixtures/{name}" for name in FIXTURES])
+    wait_settled(app)
+    for name in FIXTURES:
+        result = card(app, name)
+        expect(result).to_have_attribute("data-state", "done")
+        expect(result.locator("[data-testid=backend]")).to_have_text(re.compile(r"^WASM ×\d+$"))
+        expect(result.locator("img[data-testid=result-image]")).to_have_attribute("src", re.compile("^blob:"))
+
+        filename, data = download(app, result)
+        assert filename == name.replace(".png", "-nobg.png")
+        image = png_image(data)
+        with Image.open(f"tests/fixtures/{name}") as original:
+            assert image.size == original.size
+        assert image.mode == "RGBA"
+        mae = alpha_mae(np.asarray(image)[..., 3], cpython_alpha[name])
+        print(f"{name}: browser vs CPython alpha MAE {mae:.3f}/255")
+        assert mae <= 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("empty.png", b"", "empty-file"),
+        ("notes.txt", b"these are not pixels\n" * 20, "not-an-image"),
+        ("truncated.png", None, "corrupt-image"),  # the first 2 kB of a real PNG
+    ],
+)
+def test_bad_file_gets_an_error_card_and_the_next_image_works(app, name, content, code):
+    if content is None:
+        content = open("tests/fixtures/coffee.png", "rb").read()[:2048]
+    add_files(app, [{"name": name, "mimeType": "application/octet-stream", "buffer": content}])
+    add_files(app, ["tests/fixtures/coffee.png"])
+    wait_settled(app)
+
+    bad = card(app, name)
+    expect(bad).to_have_attribute("data-state", "error")
+    error = bad.locator("[data-testid=error]")
+    expect(error).to_have_attribute("data-code", code)
+    expect(error).to_be_visible()
+    assert len(error.inner_text()) > 20  # a sentence, not a code
+    expect(card(app, "coffee.png")).to_have_attribute("data-state", "done")
+
+
+def test_download_all_zips_every_finished_result_with_unique_names(app):
+    add_files(app, ["tests/fixtures/coffee.png", "tests/fixtures/coffee.png"])
+    wait_settled(app)
+    done = app.locator("[data-testid=result][data-state=done]").count()
+
+    with app.expect_download() as info:
+        app.locator("[data-testid=download-all]").click()
+    assert re.fullmatch(r"peel-\d{4}-\d{2}-\d{2}\.zip", info.value.suggested_filename)
+    with zipfile.ZipFile(info.value.path()) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert len(names) == done and len(set(names)) == done
+        assert "coffee-nobg.png" in names and "coffee-nobg (2).png" in names
+        with Image.open(io.BytesIO(archive.read("coffee-nobg (2).png"))) as image:
+            assert (image.size, image.mode) == ((600, 400), "RGBA")
+
+
+def test_a_hostile_file_name_is_shown_as_text_and_downloads_safely(app):
+    name = "<img src=x onerror=alert(1)>.png"
+    add_files(app, [{"name": name, "mimeType": "image/png", "buffer": open("tests/fixtures/coffee.png", "rb").read()}])
+    wait_settled(app)
+    result = app.locator("[data-testid=result]").last
+    expect(result.locator(".result-name")).to_have_text(name)
+    assert app.locator("img[src=x]").count() == 0
+    filename, _ = download(app, result)
+    assert filename == "_img src=x onerror=alert(1)_-nobg.png"
