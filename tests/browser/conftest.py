@@ -1,4 +1,4 @@
-"""Browser tests: the real server on a free port, Debian's Chromium, page errors fail the test."""
+"""Browser-test fixtures: the real server on a free port, Debian's Chromium, a ready app page."""
 
 import os
 import threading
@@ -7,14 +7,7 @@ import pytest
 
 from buildtools.paths import DIST
 from buildtools.server import make_server
-from tests.browser.helpers import READY_TIMEOUT_MS
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser.helpers import CHROMIUM_ARGS, PageErrors, open_app
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +19,7 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def serve(plain=False):
+def start_server(plain=False):
     if not (DIST / "build.json").is_file():
         pytest.fail(f"{DIST} is not built: run `python3 build.py build` (or `build.py test`)")
     server = make_server(DIST, 0, plain=plain)
@@ -37,29 +30,9 @@ def serve(plain=False):
 @pytest.fixture(scope="session")
 def base_url():
     """URL of dist/ served with the production headers (COOP/COEP/CSP)."""
-    server = serve()
+    server = start_server()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
-
-
-class PageErrors(list):
-    """Uncaught errors of a page and its workers, and console errors, as strings."""
-
-    def watch(self, page):
-        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
-        page.on("console", lambda message: message.type == "error" and self.append(f"console: {message.text}"))
-        page.on("worker", lambda worker: worker.on("console", lambda m: m.type == "error" and self.append(f"worker: {m.text}")))
-        return page
-
-
-def open_app(context, url, errors):
-    """A page of the app, loaded and ready."""
-    from playwright.sync_api import expect
-
-    page = errors.watch(context.new_page())
-    page.goto(url)
-    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
-    return page
 
 
 @pytest.fixture(scope="module")

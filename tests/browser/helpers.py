@@ -10,7 +10,32 @@ from playwright.sync_api import expect
 READY_TIMEOUT_MS = 120_000
 #: One image on WASM takes about a second; leave room for a loaded 2-core machine.
 RESULT_TIMEOUT_MS = 120_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 UNSETTLED = "[data-testid=result]:not([data-state=done]):not([data-state=error])"
+
+
+class PageErrors(list):
+    """Uncaught errors of a page and its workers, and console errors, as strings."""
+
+    def watch(self, page):
+        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+        page.on("console", lambda message: message.type == "error" and self.append(f"console: {message.text}"))
+        page.on("worker", lambda worker: worker.on(
+            "console", lambda message: message.type == "error" and self.append(f"worker: {message.text}")))
+        return page
+
+
+def open_app(context, url, errors):
+    """A new page of the app at `url`, loaded and ready; its errors go to `errors`."""
+    page = errors.watch(context.new_page())
+    page.goto(url)
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+    return page
 
 
 def add_files(page, files):

@@ -9,8 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from buildtools.paths import SERVED_MODEL
-from tests.browser.conftest import CHROMIUM_ARGS, PageErrors, open_app
-from tests.browser.helpers import add_files, alpha_mae, card, download, png_image
+from tests.browser.helpers import CHROMIUM_ARGS, PageErrors, add_files, alpha_mae, card, download, open_app, png_image
 
 WEBGPU_ARGS = [*CHROMIUM_ARGS, "--enable-unsafe-webgpu", "--enable-features=Vulkan"]
 #: SwiftShader compiles every shader on the CPU: one inference took ~3 min on 2 cores.
