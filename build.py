@@ -4,6 +4,7 @@
     python3 build.py serve [--port 8000] [--plain]   build, then serve dist/ on 127.0.0.1
     python3 build.py build                           build dist/ only
     python3 build.py test [PYTEST ARGS...]           set up, build, run every test
+    python3 build.py bench [ARGS...]                 build, then time the app (bench/browser.py)
 
 Stdlib only, Python >= 3.10. Downloads are cached by hash in ~/.cache/peel (PEEL_CACHE).
 """
@@ -39,12 +40,12 @@ def serve(port: int, plain: bool, verbose: bool) -> None:
         pass
 
 
-def test(pytest_args: list[str]) -> int:
+def run_in_venv(arguments: list[str]) -> int:
+    """Build, then run `.venv/bin/python ARGUMENTS` with Chromium's path in PEEL_CHROMIUM."""
     chromium = machine.ensure_chromium()
     build()
-    command = [machine.python(), "-m", "pytest", *pytest_args]
     env = {**os.environ, "PEEL_CHROMIUM": chromium}
-    return subprocess.run(command, cwd=ROOT, env=env).returncode
+    return subprocess.run([machine.python(), *arguments], cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str]) -> int:
@@ -56,17 +57,21 @@ def main(argv: list[str]) -> int:
     serve_parser.add_argument("--plain", action="store_true",
                               help="send no COOP/COEP/CSP headers, like a plain static host")
     serve_parser.add_argument("--verbose", action="store_true", help="log every request")
-    test_parser = commands.add_parser("test", help="set up, build and run every test")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest")
-    args = parser.parse_args(argv)
+    commands.add_parser("test", help="set up, build and run every test (more args go to pytest)")
+    commands.add_parser("bench", help="build, then time the app (more args go to bench/browser.py)")
+    args, passed_on = parser.parse_known_args(argv)
+    if passed_on and args.command not in ("test", "bench"):
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
 
     try:
         if args.command == "build":
             build()
         elif args.command == "serve":
             serve(args.port, args.plain, args.verbose)
+        elif args.command == "test":
+            return run_in_venv(["-m", "pytest", *passed_on])
         else:
-            return test(args.pytest_args)
+            return run_in_venv(["bench/browser.py", *passed_on])
     except (machine.SetupError, dist.assets.AssetError, subprocess.CalledProcessError) as error:
         machine.fail(error)
     return 0

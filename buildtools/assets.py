@@ -124,6 +124,7 @@ def _store(source: Path, sha256: str, what: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     shutil.copyfile(source, partial)
+    partial.chmod(0o444)  # dist/ hard-links these: an edit there must not corrupt the cache
     partial.replace(target)  # atomic: the cache never holds half a file
     return target
 

@@ -68,13 +68,20 @@ def build(log=print) -> dict:
         shutil.copytree(ROOT / folder, DIST / folder)
     for asset in assets.SERVED:
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
-    _link_or_copy(prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log), SERVED_MODEL)
+    upstream_model = assets.fetch(assets.UPSTREAM_MODEL, log)
+    served_model = prepare_model(upstream_model, log)
+    _link_or_copy(served_model, SERVED_MODEL)
     (DIST / "py").mkdir()
     (DIST / "py" / "peel.zip").write_bytes(build_python_archive())
 
     files = {path.relative_to(DIST).as_posix(): path.stat().st_size
              for path in sorted(DIST.rglob("*")) if path.is_file()}
-    manifest = {"version": _version_of(DIST, files), "files": files}
+    manifest = {
+        "version": _version_of(DIST, files),
+        "model": {"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
+                  "served_sha256": assets.sha256_of(served_model)},
+        "files": files,
+    }
     (DIST / "build.json").write_text(json.dumps(manifest, indent=1) + "\n")
     log(f"dist/ ready: {len(files)} files, {sum(files.values()) / 1e6:.1f} MB, version {manifest['version']}")
     return manifest

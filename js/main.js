@@ -92,8 +92,10 @@ function showResult(card, file, { blob, width, height, backend, timings }) {
   const name = outputName(file.name);
   card.querySelector('img').src = url;
   card.querySelector('[data-testid=backend]').textContent = backend;
-  card.querySelector('.result-time').textContent =
-    `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
+  const time = card.querySelector('.result-time');
+  time.textContent = `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
+  time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
+  card.dataset.timings = JSON.stringify(timings);
   const link = card.querySelector('[data-testid=download]');
   link.href = url;
   link.download = name;

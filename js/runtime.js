@@ -145,9 +145,8 @@ async function removeBackground({ bridge, inference }, blob, checkpoint) {
   };
   const outcome = await bridge.remove(imageData.data, imageData.width, imageData.height, infer);
   if (outcome.error) throw new PeelError(outcome.error);
-  lap('pipeline');
-  timings.inference = Math.round(inferenceMs);
-  Object.assign(timings, outcome.timings);
+  Object.assign(timings, outcome.timings, { inference: Math.round(inferenceMs) });
+  t0 = performance.now();
   const png = await encodePng(canvas, context, imageData);
   lap('encode');
   timings.total = Math.round(performance.now() - started);

