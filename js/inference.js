@@ -34,7 +34,7 @@ export function defaultThreads() {
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
- * @returns {Promise<{label: string, backend: string, threads: number,
+ * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model }) {

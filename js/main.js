@@ -3,6 +3,13 @@
 import { createRemover } from './peel.js';
 import { ErrorCode } from './protocol.js';
 import { outputName, uniqueNames } from './names.js';
+import {
+  downloadForOffline,
+  missingForOffline,
+  needsIsolationReload,
+  startServiceWorker,
+  takeSharedFiles,
+} from './sw-client.js';
 import { createZip } from './zip.js';
 
 const params = new URLSearchParams(location.search);
@@ -20,20 +27,33 @@ const results = document.getElementById('results');
 const resultsBar = document.querySelector('.results-bar');
 const downloadAll = document.querySelector('[data-testid=download-all]');
 const template = document.getElementById('result-template');
+const updateBanner = document.querySelector('[data-testid=update-available]');
+const offlineStatus = document.querySelector('[data-testid=offline-status]');
+const makeOffline = document.querySelector('[data-testid=make-offline]');
+const offlineProgress = document.querySelector('.offline-progress');
 
 /** @type {{file: File, card: HTMLElement}[]} */
 const queue = [];
 /** Finished results, in card order: the ZIP's contents. */
 const finished = new Map();
 let draining = false;
+/** @type {import('./protocol.js').RuntimeInfo|null} */
+let runtimeInfo = null;
+
+await startServiceWorker({ onUpdate: offerUpdate });
+if (needsIsolationReload()) location.reload(); // the service worker now adds COOP/COEP
 let remover = start();
 
 function start() {
   const starting = createRemover({ ...options, onProgress: showProgress });
   starting.then(
     ({ info }) => {
+      runtimeInfo = info;
       status.dataset.ready = 'true';
-      statusText.textContent = `Ready — ${info.backend}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
+      status.dataset.version = info.version;
+      const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
+      statusText.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
+      showOfflineAvailability(info.backendId);
     },
     (error) => {
       status.dataset.failed = 'true';
@@ -41,6 +61,51 @@ function start() {
     },
   );
   return starting;
+}
+
+function offerUpdate(apply) {
+  updateBanner.hidden = false;
+  updateBanner.querySelector('button').addEventListener('click', apply, { once: true });
+}
+
+/** The runtime files this backend needs, from the build's manifest (read once). */
+let manifest = null;
+async function runtimeFiles(backendId) {
+  manifest ??= fetch('build.json').then((response) => response.json());
+  const { files, runtime } = await manifest;
+  const paths = [...runtime.common, ...runtime[backendId]];
+  return { paths, sizes: Object.fromEntries(paths.map((path) => [path, files[path]])) };
+}
+
+async function showOfflineAvailability(backendId) {
+  const { paths, sizes } = await runtimeFiles(backendId);
+  const missing = await missingForOffline(paths);
+  if (missing === null) {
+    offlineStatus.textContent = 'Offline use is not available in this browser window.';
+    return;
+  }
+  const available = missing.length === 0;
+  offlineStatus.dataset.available = String(available);
+  offlineStatus.textContent = available ? '✓ Available offline' : '';
+  makeOffline.hidden = available;
+  if (!available) {
+    const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
+    makeOffline.textContent = `Make available offline (${formatMB(bytes)})`;
+    makeOffline.onclick = async () => {
+      makeOffline.disabled = true;
+      offlineProgress.hidden = false;
+      navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
+      try {
+        await downloadForOffline(missing, (loaded) => (offlineProgress.value = loaded / bytes));
+      } catch (error) {
+        offlineStatus.textContent = `Could not download everything for offline use (${error.message}). Try again when online.`;
+      } finally {
+        makeOffline.disabled = false;
+        offlineProgress.hidden = true;
+      }
+      showOfflineAvailability(backendId);
+    };
+  }
 }
 
 function showProgress({ message, loaded, total }) {
@@ -80,6 +145,7 @@ async function drain() {
     }
   }
   draining = false;
+  if (runtimeInfo) showOfflineAvailability(runtimeInfo.backendId); // storage may have been evicted
 }
 
 function setState(card, state, text) {
@@ -142,6 +208,17 @@ document.addEventListener('paste', (event) => {
   const files = [...(event.clipboardData?.files ?? [])];
   if (files.length) addFiles(files.map((file, i) => pastedFile(file, i)));
 });
+
+// Images shared to the installed app (manifest share_target) or opened with it (file_handlers).
+if (params.has('shared')) {
+  history.replaceState(null, '', location.pathname);
+  takeSharedFiles().then((files) => files.length && addFiles(files));
+}
+if ('launchQueue' in self) {
+  self.launchQueue.setConsumer(async ({ files }) => {
+    if (files?.length) addFiles(await Promise.all(files.map((handle) => handle.getFile())));
+  });
+}
 
 /** Pasted images are all called "image.png": give them distinct, dated names. */
 function pastedFile(file, index) {

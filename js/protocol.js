@@ -30,6 +30,7 @@ export const Event = Object.freeze({
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'
+ * @property {'wasm'|'webgpu'} backendId  which onnxruntime build is loaded
  * @property {number} threads
  * @property {string} version   the build's version (dist/build.json)
  * @property {Object<string, number>} timings  boot stages in ms
@@ -59,6 +60,7 @@ export const ErrorCode = Object.freeze({
   NOT_AN_IMAGE: 'not-an-image',
   CORRUPT_IMAGE: 'corrupt-image',
   RUNTIME_FAILED: 'runtime-failed',
+  OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
   WORKER_DIED: 'worker-died',
   CANCELLED: 'cancelled',

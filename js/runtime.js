@@ -101,9 +101,23 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     return {
       bridge,
       inference,
-      info: { backend: inference.label, threads: inference.threads, version: manifest.version, timings },
+      info: {
+        backend: inference.label,
+        backendId: inference.backend,
+        threads: inference.threads,
+        version: manifest.version,
+        timings,
+      },
     };
   } catch (error) {
+    if (!navigator.onLine || isNetworkFailure(error)) {
+      throw new PeelError({
+        code: ErrorCode.OFFLINE,
+        message:
+          "You are offline, and Peel's image engine has not been downloaded to this device yet. " +
+          'Connect to the internet once and reload: after that, Peel also works offline.',
+      });
+    }
     throw new PeelError({
       code: ErrorCode.RUNTIME_FAILED,
       message: `Peel could not start its image engine: ${error?.message ?? error}. Reload the page to try again.`,
@@ -153,13 +167,15 @@ async function removeBackground({ bridge, inference }, blob, checkpoint) {
   return { blob: png, width: imageData.width, height: imageData.height, backend: inference.label, timings };
 }
 
-/** Bytes the runtime will download for this backend, from the build's manifest. */
-function expectedBytes({ files }, backend) {
-  const ortWasm = backend === 'webgpu' ? 'vendor/ort/ort-wasm-simd-threaded.asyncify.wasm' : 'vendor/ort/ort-wasm-simd-threaded.wasm';
-  const fetched = (name) =>
-    name === ortWasm || name.startsWith('models/') || name.startsWith('py/') ||
-    (name.startsWith('vendor/pyodide/') && !name.endsWith('.mjs') && !name.endsWith('.js'));
-  return Object.entries(files).reduce((sum, [name, size]) => sum + (fetched(name) ? size : 0), 0);
+/** fetch() and dynamic import() reject with a TypeError when the network is unreachable. */
+function isNetworkFailure(error) {
+  return error instanceof TypeError && /fetch|network|import/i.test(error.message);
+}
+
+/** Bytes the runtime will fetch() for this backend (modules are imported, not counted). */
+function expectedBytes({ files, runtime }, backend) {
+  const fetched = [...runtime.common, ...runtime[backend], 'py/peel.zip'].filter((name) => !/\.m?js$/.test(name));
+  return fetched.reduce((sum, name) => sum + files[name], 0);
 }
 
 /**

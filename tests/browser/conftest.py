@@ -19,10 +19,11 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def start_server(plain=False):
-    if not (DIST / "build.json").is_file():
-        pytest.fail(f"{DIST} is not built: run `python3 build.py build` (or `build.py test`)")
-    server = make_server(DIST, 0, plain=plain)
+def start_server(plain=False, root=DIST):
+    """Serve `root` (dist/ by default) on a free port, in a thread; call .shutdown() after."""
+    if not (root / "build.json").is_file():
+        pytest.fail(f"{root} is not built: run `python3 build.py build` (or `build.py test`)")
+    server = make_server(root, 0, plain=plain)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
