@@ -161,3 +161,29 @@ def test_an_update_waits_for_the_user_then_runs_everywhere_with_no_stale_cache(b
         context.close()
         server.shutdown()
     assert not errors, "\n".join(errors)
+
+
+def test_images_shared_to_the_app_open_in_peel_and_are_processed(fresh, base_url):
+    context, errors = fresh
+    open_app(context, f"{base_url}?backend=wasm", errors).close()  # installs the service worker
+    # What the OS share sheet does for an installed PWA: a multipart POST to share_target.action,
+    # from outside the app (the app's own CSP, form-action 'none', forbids forms inside it).
+    page = errors.watch(context.new_page())
+    page.goto("about:blank")
+    page.evaluate("""([action, bytes]) => {
+        const form = Object.assign(document.createElement('form'),
+            { method: 'POST', action, enctype: 'multipart/form-data' });
+        const input = Object.assign(document.createElement('input'), { type: 'file', name: 'images' });
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], 'shared photo.png', { type: 'image/png' }));
+        input.files = data.files;
+        form.append(input);
+        document.body.append(form);
+        form.submit();
+    }""", [f"{base_url}share-target", list(open("tests/fixtures/coffee.png", "rb").read())])
+    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+    wait_settled(page)
+    expect(card(page, "shared photo.png")).to_have_attribute("data-state", "done")
+    assert "shared" not in page.url  # a reload must not import the same files again
+    assert page.evaluate("caches.open('peel-share').then((c) => c.keys()).then((k) => k.length)") == 0
