@@ -64,3 +64,20 @@ export async function encodePng(canvas, context, imageData) {
   context.putImageData(imageData, 0, 0);
   return canvas.convertToBlob({ type: 'image/png' });
 }
+
+/** Long side of the preview shown in a result card: a 12 MP result is not decoded in the page. */
+export const PREVIEW_SIZE = 640;
+
+/**
+ * A small WebP (PNG where WebP encoding is unsupported) of what the canvas holds.
+ * @param {OffscreenCanvas} canvas
+ * @returns {Promise<Blob>}
+ */
+export async function encodePreview(canvas) {
+  const scale = Math.min(1, PREVIEW_SIZE / Math.max(canvas.width, canvas.height));
+  const preview = new OffscreenCanvas(Math.max(1, Math.round(canvas.width * scale)), Math.max(1, Math.round(canvas.height * scale)));
+  const context = preview.getContext('2d');
+  context.imageSmoothingQuality = 'high';
+  context.drawImage(canvas, 0, 0, preview.width, preview.height);
+  return preview.convertToBlob({ type: 'image/webp', quality: 0.85 });
+}

@@ -1,8 +1,11 @@
-// The UI: owns the DOM, queues files, shows each result. All image work goes through peel.js.
+// The UI: owns the DOM and wires the pieces. All image work goes through peel.js.
 
+import { Batch } from './batch.js';
+import { ResultCard } from './card.js';
+import { collectFiles, isImageFile } from './files.js';
+import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { ErrorCode } from './protocol.js';
-import { outputName, uniqueNames } from './names.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -16,41 +19,58 @@ const params = new URLSearchParams(location.search);
 const options = {
   backend: params.get('backend') ?? 'auto', // 'wasm' | 'webgpu' | 'auto'
   threads: Number(params.get('threads')) || undefined,
+  stallTimeoutMs: Number(params.get('stall')) || undefined,
 };
 
-const status = document.querySelector('[data-testid=app-status]');
+const $ = (selector) => document.querySelector(selector);
+const status = $('[data-testid=app-status]');
 const statusText = status.querySelector('.status-text');
 const statusProgress = status.querySelector('.status-progress');
-const dropZone = document.getElementById('drop-zone');
-const fileInput = document.getElementById('file-input');
-const results = document.getElementById('results');
-const resultsBar = document.querySelector('.results-bar');
-const downloadAll = document.querySelector('[data-testid=download-all]');
-const template = document.getElementById('result-template');
-const updateBanner = document.querySelector('[data-testid=update-available]');
-const offlineStatus = document.querySelector('[data-testid=offline-status]');
-const makeOffline = document.querySelector('[data-testid=make-offline]');
-const offlineProgress = document.querySelector('.offline-progress');
+const dropZone = $('#drop-zone');
+const results = $('#results');
+const resultsBar = $('.results-bar');
+const batchProgress = $('[data-testid=batch-progress]');
+const cancelRest = $('[data-testid=cancel-rest]');
+const downloadAll = $('[data-testid=download-all]');
+const template = $('#result-template');
+const updateBanner = $('[data-testid=update-available]');
+const offlineStatus = $('[data-testid=offline-status]');
+const makeOffline = $('[data-testid=make-offline]');
+const offlineProgress = $('.offline-progress');
 
-/** @type {{file: File, card: HTMLElement}[]} */
-const queue = [];
-/** Finished results, in card order: the ZIP's contents. */
-const finished = new Map();
-let draining = false;
+const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
+const cards = new Map();
 /** @type {import('./protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
+
+const batch = new Batch({
+  process: async (item) => {
+    try {
+      return await (await remover).remove(item.file);
+    } catch (error) {
+      if (error.code === ErrorCode.WORKER_DIED) remover = start(); // a fresh engine for the rest
+      throw error;
+    }
+  },
+  onChange: showItem,
+  onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
+});
 
 await startServiceWorker({ onUpdate: offerUpdate });
 if (needsIsolationReload()) location.reload(); // the service worker now adds COOP/COEP
 let remover = start();
 
 function start() {
+  delete status.dataset.ready;
   const starting = createRemover({ ...options, onProgress: showProgress });
   starting.then(
     ({ info }) => {
       runtimeInfo = info;
       status.dataset.ready = 'true';
       status.dataset.version = info.version;
+      delete status.dataset.failed;
       const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
       statusText.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
       showOfflineAvailability(info.backendId);
@@ -62,6 +82,71 @@ function start() {
   );
   return starting;
 }
+
+function showProgress({ message, loaded, total }) {
+  statusText.textContent = `${message}… ${formatMB(loaded)} of ${formatMB(total)}`;
+  statusProgress.value = total ? loaded / total : 0;
+}
+
+/** @param {Iterable<File>} files */
+function addFiles(files) {
+  batch.add(files);
+}
+
+/** @param {import('./batch.js').BatchItem} item */
+function showItem(item) {
+  let card = cards.get(item);
+  if (!card) {
+    card = new ResultCard(template, item.file, {
+      onCancel: () => batch.cancel(item),
+      onRemove: () => {
+        if (batch.remove(item)) {
+          cards.get(item).destroy();
+          cards.delete(item);
+          showBatch();
+        }
+      },
+    });
+    cards.set(item, card);
+    results.append(card.element);
+  }
+  card.setState(item.state);
+  if (item.state === 'done') card.showResult(item.result, outputName(item.file.name));
+  if (item.state === 'error') card.showError(item.error);
+  showBatch();
+}
+
+function showBatch() {
+  const { total, done, failed, remaining, etaMs } = batch.progress();
+  resultsBar.hidden = cards.size === 0;
+  downloadAll.disabled = done === 0;
+  cancelRest.hidden = remaining <= 1;
+  const left = remaining && etaMs !== null ? `, about ${Math.max(1, Math.round(etaMs / 1000))} s left` : '';
+  const errors = failed ? ` (${failed} failed)` : '';
+  batchProgress.textContent = total ? `${done + failed} of ${total} finished${errors}${left}` : '';
+}
+
+cancelRest.addEventListener('click', () => batch.cancelRest());
+$('[data-testid=clear-all]').addEventListener('click', () => {
+  for (const [item, card] of cards) {
+    if (batch.remove(item)) {
+      card.destroy();
+      cards.delete(item);
+    }
+  }
+  showBatch();
+});
+
+downloadAll.addEventListener('click', async () => {
+  const finished = batch.items.filter((item) => item.state === 'done');
+  const names = uniqueNames(finished.map((item) => outputName(item.file.name)));
+  const zip = await createZip(finished.map((item, i) => ({ name: names[i], blob: item.result.blob })));
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(zip);
+  link.download = `peel-${new Date().toISOString().slice(0, 10)}.zip`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+});
 
 function offerUpdate(apply) {
   updateBanner.hidden = false;
@@ -88,128 +173,47 @@ async function showOfflineAvailability(backendId) {
   offlineStatus.dataset.available = String(available);
   offlineStatus.textContent = available ? '✓ Available offline' : '';
   makeOffline.hidden = available;
-  if (!available) {
-    const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
-    makeOffline.textContent = `Make available offline (${formatMB(bytes)})`;
-    makeOffline.onclick = async () => {
-      makeOffline.disabled = true;
-      offlineProgress.hidden = false;
-      navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
-      try {
-        await downloadForOffline(missing, (loaded) => (offlineProgress.value = loaded / bytes));
-      } catch (error) {
-        offlineStatus.textContent = `Could not download everything for offline use (${error.message}). Try again when online.`;
-      } finally {
-        makeOffline.disabled = false;
-        offlineProgress.hidden = true;
-      }
-      showOfflineAvailability(backendId);
-    };
-  }
-}
-
-function showProgress({ message, loaded, total }) {
-  statusText.textContent = `${message}… ${formatMB(loaded)} of ${formatMB(total)}`;
-  statusProgress.value = total ? loaded / total : 0;
-}
-
-const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
-const formatSeconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-
-/** @param {Iterable<File>} files */
-function addFiles(files) {
-  for (const file of files) {
-    const card = template.content.firstElementChild.cloneNode(true);
-    card.dataset.name = file.name;
-    card.querySelector('.result-name').textContent = file.name;
-    card.querySelector('img').alt = `${file.name} with the background removed`;
-    results.append(card);
-    queue.push({ file, card });
-  }
-  resultsBar.hidden = results.children.length === 0;
-  drain();
-}
-
-async function drain() {
-  if (draining) return;
-  draining = true;
-  while (queue.length) {
-    const { file, card } = queue.shift();
-    setState(card, 'working', 'Removing the background…');
+  if (available) return;
+  const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
+  makeOffline.textContent = `Make available offline (${formatMB(bytes)})`;
+  makeOffline.onclick = async () => {
+    makeOffline.disabled = true;
+    offlineProgress.hidden = false;
+    navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
     try {
-      const result = await (await remover).remove(file);
-      showResult(card, file, result);
+      await downloadForOffline(missing, (loaded) => (offlineProgress.value = loaded / bytes));
     } catch (error) {
-      showError(card, error);
-      if (error.code === ErrorCode.WORKER_DIED) remover = start(); // a fresh engine for the rest
+      offlineStatus.textContent = `Could not download everything for offline use (${error.message}). Try again when online.`;
+    } finally {
+      makeOffline.disabled = false;
+      offlineProgress.hidden = true;
     }
-  }
-  draining = false;
-  if (runtimeInfo) showOfflineAvailability(runtimeInfo.backendId); // storage may have been evicted
+    showOfflineAvailability(backendId);
+  };
 }
 
-function setState(card, state, text) {
-  card.dataset.state = state;
-  card.querySelector('.result-state').textContent = text;
+// Ways in: picker, folder picker, drop (files and folders), paste, share target, file handler.
+for (const input of [$('#file-input'), $('#folder-input')]) {
+  input.addEventListener('change', () => {
+    const fromFolder = input.hasAttribute('webkitdirectory');
+    addFiles(fromFolder ? [...input.files].filter(isImageFile) : input.files);
+    input.value = ''; // choosing the same files again still fires change
+  });
 }
-
-function showResult(card, file, { blob, width, height, backend, timings }) {
-  const url = URL.createObjectURL(blob);
-  const name = outputName(file.name);
-  card.querySelector('img').src = url;
-  card.querySelector('[data-testid=backend]').textContent = backend;
-  const time = card.querySelector('.result-time');
-  time.textContent = `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
-  time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
-  card.dataset.timings = JSON.stringify(timings);
-  const link = card.querySelector('[data-testid=download]');
-  link.href = url;
-  link.download = name;
-  link.hidden = false;
-  setState(card, 'done', `${width} × ${height} px`);
-  finished.set(card, { name, blob });
-  downloadAll.disabled = false;
-}
-
-function showError(card, error) {
-  const box = card.querySelector('[data-testid=error]');
-  box.textContent = error.message;
-  box.dataset.code = error.code ?? ErrorCode.INTERNAL;
-  box.hidden = false;
-  setState(card, 'error', 'Could not remove the background');
-}
-
-downloadAll.addEventListener('click', async () => {
-  const entries = [...finished.values()];
-  const names = uniqueNames(entries.map((entry) => entry.name));
-  const zip = await createZip(entries.map((entry, i) => ({ name: names[i], blob: entry.blob })));
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(zip);
-  link.download = `peel-${new Date().toISOString().slice(0, 10)}.zip`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-});
-
-fileInput.addEventListener('change', () => {
-  addFiles(fileInput.files);
-  fileInput.value = ''; // choosing the same file again still fires change
-});
 dropZone.addEventListener('dragover', (event) => {
   event.preventDefault();
   dropZone.classList.add('dragging');
 });
 dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
-dropZone.addEventListener('drop', (event) => {
+dropZone.addEventListener('drop', async (event) => {
   event.preventDefault();
   dropZone.classList.remove('dragging');
-  addFiles(event.dataTransfer.files);
+  addFiles(await collectFiles(event.dataTransfer));
 });
 document.addEventListener('paste', (event) => {
   const files = [...(event.clipboardData?.files ?? [])];
   if (files.length) addFiles(files.map((file, i) => pastedFile(file, i)));
 });
-
-// Images shared to the installed app (manifest share_target) or opened with it (file_handlers).
 if (params.has('shared')) {
   history.replaceState(null, '', location.pathname);
   takeSharedFiles().then((files) => files.length && addFiles(files));

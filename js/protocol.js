@@ -15,6 +15,8 @@ export const Request = Object.freeze({
   REMOVE: 'remove',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
+  /** payload: null; result: null. The page's watchdog asks while a request is pending. */
+  PING: 'ping',
 });
 
 /** Events the worker sends on its own. */
@@ -37,11 +39,12 @@ export const Event = Object.freeze({
  *
  * @typedef {object} RemoveResult
  * @property {Blob} blob        PNG, full resolution, RGBA
+ * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
  * @property {number} width
  * @property {number} height
  * @property {string} backend
  * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
- *                                             postprocess, encode, total
+ *                                             postprocess, encode, preview, total
  *
  * @typedef {object} Progress
  * @property {string} message   what is happening, for people

@@ -2,18 +2,24 @@
 
 import { ErrorCode, PeelError, Request } from './protocol.js';
 
+/** A worker that answers nothing for this long while work is pending is taken for dead. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
 export class WorkerClient {
   /**
    * @param {URL} url  module worker script
    * @param {(type: string, payload: any) => void} onEvent  worker events (no id)
+   * @param {{stallTimeoutMs?: number}} [options]
    */
-  constructor(url, onEvent) {
+  constructor(url, onEvent, { stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = {}) {
     /** @type {Map<number, {resolve: Function, reject: Function}>} */
     this.pending = new Map();
     this.nextId = 1;
     this.dead = null;
     this.worker = new Worker(url, { type: 'module', name: 'peel' });
+    this.lastHeard = performance.now();
     this.worker.addEventListener('message', ({ data }) => {
+      this.lastHeard = performance.now();
       if (data.id === undefined) {
         onEvent(data.type, data.payload);
         return;
@@ -26,8 +32,26 @@ export class WorkerClient {
     });
     this.worker.addEventListener('error', (event) => {
       event.preventDefault();
+      this.worker.terminate();
       this.fail(`The image engine stopped unexpectedly (${event.message || 'worker error'}).`);
     });
+    this.watchdog = setInterval(() => this.checkPulse(stallTimeoutMs), stallTimeoutMs / 4);
+  }
+
+  /**
+   * A crashed worker (out of memory, killed) sends no error event: while calls are pending, ping
+   * it, and give up on it when it has said nothing for `stallTimeoutMs`.
+   */
+  checkPulse(stallTimeoutMs) {
+    if (this.dead) return;
+    if (this.pending.size === 0) {
+      this.lastHeard = performance.now();
+    } else if (performance.now() - this.lastHeard > stallTimeoutMs) {
+      this.worker.terminate();
+      this.fail('The image engine stopped responding (it may have run out of memory). It was restarted.');
+    } else {
+      this.worker.postMessage({ id: this.nextId++, type: Request.PING, payload: null });
+    }
   }
 
   /**
@@ -56,6 +80,7 @@ export class WorkerClient {
 
   /** Reject every pending call and refuse new ones. */
   fail(message) {
+    clearInterval(this.watchdog);
     this.dead = new PeelError({ code: ErrorCode.WORKER_DIED, message });
     for (const { reject } of this.pending.values()) reject(this.dead);
     this.pending.clear();

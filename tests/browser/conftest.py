@@ -55,3 +55,9 @@ def app(app_session):
     errors.clear()
     yield page
     assert not errors, "\n".join(errors)
+
+
+@pytest.fixture
+def app_errors(app_session):
+    """The errors `app` collected so far, for a test that provokes one on purpose to drop it."""
+    return app_session[1]

@@ -16,7 +16,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-UNSETTLED = "[data-testid=result]:not([data-state=done]):not([data-state=error])"
 
 
 class PageErrors(list):
@@ -43,8 +42,11 @@ def add_files(page, files):
     page.set_input_files("#file-input", files)
 
 
-def wait_settled(page):
-    expect(page.locator(UNSETTLED)).to_have_count(0, timeout=RESULT_TIMEOUT_MS)
+def wait_settled(page, also_settled=()):
+    """Wait until every card is done or error (or one of `also_settled`, e.g. "cancelled")."""
+    states = ("done", "error", *also_settled)
+    unsettled = "[data-testid=result]" + "".join(f":not([data-state={s}])" for s in states)
+    expect(page.locator(unsettled)).to_have_count(0, timeout=RESULT_TIMEOUT_MS)
 
 
 def card(page, name):
@@ -69,3 +71,11 @@ def png_image(data):
 def alpha_mae(a, b):
     """Mean absolute difference of two uint8 alpha arrays, in 1/255 units."""
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def clear_results(page):
+    """Start from an empty result list (the button shows only when there are results)."""
+    button = page.locator("[data-testid=clear-all]")
+    if button.is_visible():
+        button.click()
+    expect(page.locator("[data-testid=result]")).to_have_count(0)
