@@ -65,6 +65,7 @@ export const ErrorCode = Object.freeze({
   RUNTIME_FAILED: 'runtime-failed',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
+  OUT_OF_MEMORY: 'out-of-memory',
   WORKER_DIED: 'worker-died',
   CANCELLED: 'cancelled',
   INTERNAL: 'internal',
@@ -92,11 +93,26 @@ export function toWireError(error) {
   if (error?.name === 'AbortError') {
     return { name: 'AbortError', code: ErrorCode.CANCELLED, message: 'Cancelled.' };
   }
+  if (isOutOfMemory(error)) {
+    return {
+      name: 'PeelError',
+      code: ErrorCode.OUT_OF_MEMORY,
+      message: 'This image needs more memory than the browser gave Peel. Close other tabs, or resize the image and try again.',
+    };
+  }
   if (error?.constructor?.name === 'PythonError' && error.type) {
     return fromPythonError(error);
   }
   const detail = error instanceof Error ? error.message : String(error);
   return { name: 'PeelError', code: ErrorCode.INTERNAL, message: `Something went wrong: ${detail}` };
+}
+
+/** Allocation failures look different in JS, WebAssembly and Python; all mean the same here. */
+function isOutOfMemory(error) {
+  if (error?.type === 'MemoryError') return true; // Python, through Pyodide
+  const message = String(error?.message ?? '');
+  return (error instanceof RangeError && /alloc|memory|buffer/i.test(message)) ||
+    /out of memory|Cannot enlarge memory|memory access out of bounds/i.test(message);
 }
 
 /**
