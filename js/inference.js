@@ -35,6 +35,7 @@ export function defaultThreads() {
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
+ *                    memoryBytes: () => number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model }) {
@@ -42,10 +43,16 @@ export async function createInference({ backend, threads, model }) {
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [backend],
-    graphOptimizationLevel: 'all',
-  });
+  const memories = watchSharedMemories();
+  let session;
+  try {
+    session = await ort.InferenceSession.create(model, {
+      executionProviders: [backend],
+      graphOptimizationLevel: 'all',
+    });
+  } finally {
+    memories.stop();
+  }
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
   const shape = [1, 3, MODEL_SIZE, MODEL_SIZE];
@@ -54,6 +61,8 @@ export async function createInference({ backend, threads, model }) {
     backend,
     threads,
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
+    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
+    memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
     async run(tensor) {
       const input = new ort.Tensor('float32', tensor, shape);
@@ -66,4 +75,23 @@ export async function createInference({ backend, threads, model }) {
       }
     },
   };
+}
+
+/**
+ * Measurement only: onnxruntime-web keeps its WebAssembly.Memory to itself, so note every
+ * shared memory made until stop() (its threaded build makes one when the session starts;
+ * Pyodide's, made meanwhile in the same worker, is not shared).
+ * @returns {{list: WebAssembly.Memory[], stop: () => void}}
+ */
+function watchSharedMemories() {
+  const list = [];
+  const PlainMemory = WebAssembly.Memory;
+  WebAssembly.Memory = new Proxy(PlainMemory, {
+    construct(target, args, newTarget) {
+      const memory = Reflect.construct(target, args, newTarget);
+      if (args[0]?.shared) list.push(memory);
+      return memory;
+    },
+  });
+  return { list, stop: () => (WebAssembly.Memory = PlainMemory) };
 }

@@ -2,7 +2,7 @@
 // It takes `post` as an argument instead of using self.postMessage, so that a test or another
 // host can drive it (see worker.js for the real wiring).
 
-import { decodeImage, encodePng } from './decode.js';
+import { decodeImage, encodePng, encodePreview } from './decode.js';
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
 
@@ -50,6 +50,9 @@ export function startRuntime(post) {
         cancelled.add(payload.id);
         reply(id, Promise.resolve({ result: null }));
         break;
+      case Request.PING: // answered at once, even mid-job: proof of life for the watchdog
+        reply(id, Promise.resolve({ result: null }));
+        break;
       default:
         reply(id, Promise.reject(new PeelError({ code: ErrorCode.INTERNAL, message: `Unknown request ${type}` })));
     }
@@ -77,6 +80,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     const chosen = backend === 'auto' ? ((await hasRealGpu()) ? 'webgpu' : 'wasm') : backend;
     const stopTracking = trackDownloads(expectedBytes(manifest, chosen), onProgress);
 
+    const heapBytes = {}; // name -> () => bytes of that WASM memory
     const python = (async () => {
       const t0 = performance.now();
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
@@ -85,6 +89,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
       pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
       const bridge = pyodide.pyimport('peel.bridge');
       timings.python = since(t0);
+      heapBytes.python = () => pyodide._module.HEAP8.buffer.byteLength; // WASM memory only grows
       return bridge;
     })();
     const session = (async () => {
@@ -95,12 +100,14 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
       return inference;
     })();
     const [bridge, inference] = await Promise.all([python, session]);
+    heapBytes.onnxruntime = inference.memoryBytes;
     stopTracking();
     timings.total = since(started);
     onProgress({ message: 'Ready', loaded: 1, total: 1 });
     return {
       bridge,
       inference,
+      memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
       info: {
         backend: inference.label,
         backendId: inference.backend,
@@ -131,7 +138,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @returns {Promise<import('./protocol.js').RemoveResult>}
  */
-async function removeBackground({ bridge, inference }, blob, checkpoint) {
+async function removeBackground({ bridge, inference, memory }, blob, checkpoint) {
   const timings = {};
   const started = performance.now();
   let t0 = started;
@@ -163,8 +170,12 @@ async function removeBackground({ bridge, inference }, blob, checkpoint) {
   t0 = performance.now();
   const png = await encodePng(canvas, context, imageData);
   lap('encode');
+  const preview = await encodePreview(canvas);
+  lap('preview');
   timings.total = Math.round(performance.now() - started);
-  return { blob: png, width: imageData.width, height: imageData.height, backend: inference.label, timings };
+  // memory: bytes of each WASM heap (Pyodide, onnxruntime) after the job, i.e. their peaks.
+  const { width, height } = imageData;
+  return { blob: png, preview, width, height, backend: inference.label, timings, memory: memory() };
 }
 
 /** fetch() and dynamic import() reject with a TypeError when the network is unreachable. */
