@@ -1,24 +1,43 @@
-"""Peel in headless Chromium: cold start and per-stage times per image, printed and saved as JSON.
+"""Peel in headless Chromium against native rembg, on this machine, in one run: table + JSON.
 
-    python3 build.py bench [--runs 5] [--threads 1 2]
+    python3 build.py bench [--quick] [--runs 5] [--sizes 1 12 16 24] [--threads 1 2]
+                           [--skip-rembg] [--out bench/results/bench.json]
 
-Run through build.py, which builds dist/ and passes the Chromium path. Numbers, not assertions:
-the machine is described in the output. Images are made here from the fixtures (1 MP, 12 MP
-JPEG) so nothing is downloaded.
+Run through build.py, which builds dist/ and passes Chromium's path (see bench/README.md).
+It measures, in this order, each block after waiting for a quiet machine (bench/load.py):
+
+1. start: first visit with an empty cache to `data-ready`, in fresh contexts; then a persistent
+   profile: first visit, a second visit in a new tab, and visits after restarting the browser
+   on the same profile (HTTP cache, service worker and its caches, compiled-code caches kept);
+2. per image (JPEGs of 1, 12, 16, 24 MP made here) and per WASM thread count: the stages the
+   app reports in each result card's `data-timings`, median of `--runs` runs after one untimed
+   run, driving the real UI (`#file-input`); the page's JS heap (CDP) and its renderer's peak RSS;
+3. memory: one fresh worker per image through the public JS API (js/peel.js), reporting the
+   WASM heaps after the job (Pyodide, onnxruntime; they only grow, so these are peaks) and the
+   renderer process's peak resident memory (page + worker, from /proc);
+4. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
+   the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here).
+
+Numbers, not assertions. Every block records the CPU that other processes used meanwhile
+("load", in cores): on a 2-core machine anything above ~0.1 makes that row unreliable.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import http.server
 import io
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import venv
 from pathlib import Path
 
 import numpy as np
@@ -26,126 +45,529 @@ from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "py")]
+BENCH = ROOT / "bench"
+sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(BENCH)]
 
-from buildtools.paths import DIST, SERVED_MODEL  # noqa: E402
-from buildtools.server import make_server  # noqa: E402
+from buildtools.paths import DIST, SERVED_MODEL, upstream_model  # noqa: E402
+from buildtools.server import PeelRequestHandler  # noqa: E402
+from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.py)
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
-STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "total")
+#: Stages in the order the app runs them; a stage the app does not report is left out.
+STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "preview", "total")
+#: Camera-like sizes: name -> (width, height).
+SIZES = {1: (1152, 864), 12: (4000, 3000), 16: (4608, 3456), 24: (6000, 4000)}
+#: Sensor-like grain added to the upscaled fixture, so that JPEG and PNG sizes (hence decode and
+#: encode times) are those of a photograph rather than of a smooth upscale.
+GRAIN_SIGMA = 4.0
+REMBG_VENV = BENCH / ".venv"
+REMBG_REQUIREMENTS = BENCH / "requirements-rembg.txt"
+IMAGES_PATH = "/bench-images/"
+BUSY_CORES = 0.1
 
 
-def make_images(folder: Path) -> dict[str, Path]:
-    """The two fixtures as they are, and the astronaut as 1 MP and 12 MP JPEGs (quality 90)."""
-    images = {name: ROOT / "tests" / "fixtures" / f"{name}.png" for name in ("astronaut", "coffee")}
-    with Image.open(images["astronaut"]) as astronaut:
-        for label, size in (("1MP", (1155, 866)), ("12MP", (4000, 3000))):
-            path = folder / f"astronaut-{label}.jpg"
-            astronaut.convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, quality=90)
-            images[f"astronaut-{label}"] = path
+# --- inputs ----------------------------------------------------------------------------------
+
+def make_images(folder: Path, sizes: list[int]) -> dict[str, Path]:
+    """The astronaut fixture upscaled to each size, with seeded grain, as quality-90 JPEGs."""
+    images = {}
+    with Image.open(ROOT / "tests" / "fixtures" / "astronaut.png") as astronaut:
+        rgb = astronaut.convert("RGB")
+    rng = np.random.default_rng(6)
+    for megapixels in sizes:
+        size = SIZES[megapixels]
+        big = np.asarray(rgb.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+        big += rng.normal(0, GRAIN_SIGMA, size=big.shape[:2] + (1,)).astype(np.float32)  # luma grain
+        path = folder / f"photo-{megapixels}mp.jpg"
+        Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(path, quality=90)
+        images[f"{megapixels} MP"] = path
     return images
 
 
-def cold_start(browser, url: str) -> dict:
-    """A fresh context (empty cache) from navigation to data-ready."""
-    context = browser.new_context()
+def serve(images_folder: Path):
+    """dist/ with the production headers, plus the bench's images under /bench-images/."""
+
+    class Handler(PeelRequestHandler):
+        def translate_path(self, path):
+            if path.startswith(IMAGES_PATH):
+                return str(images_folder / Path(path[len(IMAGES_PATH):].split("?")[0]).name)
+            return super().translate_path(path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a, **k: Handler(*a, directory=str(DIST), **k))
+    server.daemon_threads = True
+    server.verbose = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+# --- processes and memory --------------------------------------------------------------------
+
+def renderer_pids() -> set[int]:
+    """Chromium renderer processes started by this bench (descendants of this process)."""
+    mine, parents = {os.getpid()}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError):
+                pass
+    found = set()
+    for pid in parents:
+        chain, p = [], pid
+        while p in parents and p not in mine and p > 1:
+            chain.append(p)
+            p = parents[p]
+        if p in mine:
+            mine.update(chain)
+            try:
+                cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"--type=renderer" in cmdline and b"--top-chrome-webui" not in cmdline:
+                found.add(pid)
+    return found
+
+
+def peak_rss(pids: set[int]) -> int:
+    """Largest VmHWM (peak resident set) among `pids`, in bytes; 0 where /proc has none."""
+    peak = 0
+    for pid in pids:
+        try:
+            for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+        except OSError:
+            pass
+    return peak
+
+
+class PageHeap:
+    """The page's JS heap through CDP, sampled on demand; keeps the largest sample."""
+
+    def __init__(self, context, page):
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+        self.peak_used = 0
+
+    def sample(self) -> int:
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
+        used = int(metrics.get("JSHeapUsedSize", 0))
+        self.peak_used = max(self.peak_used, used)
+        return used
+
+
+# --- start-up --------------------------------------------------------------------------------
+
+def wait_ready(page) -> None:
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+
+
+def visit(context, url: str) -> float:
+    """ms from navigation to data-ready in a new page of `context` (which stays open)."""
     page = context.new_page()
     started = time.perf_counter()
     page.goto(url)
-    status = page.locator("[data-testid=app-status]")
-    expect(status).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
-    wall = (time.perf_counter() - started) * 1000
-    context.close()
-    return {"wall_ms": round(wall)}
+    wait_ready(page)
+    return round((time.perf_counter() - started) * 1000)
 
 
-def time_images(browser, url: str, images: dict[str, Path], runs: int) -> dict:
-    """Median stage times per image over `runs` warm runs (one untimed warm-up run first)."""
+def cold_starts(browser, url: str, count: int) -> list[int]:
+    """First visits: a fresh (incognito) context each time, so nothing is cached."""
+    times = []
+    for _ in range(count):
+        context = browser.new_context()
+        times.append(visit(context, url))
+        context.close()
+    return times
+
+
+def persistent_starts(playwright, launch_args: dict, url: str, restarts: int) -> dict:
+    """A real profile on disk: first visit, a new tab, then visits after browser restarts.
+
+    This is where the service worker's warm start shows: its caches, the HTTP cache and the
+    compiled-code caches live in the profile. The first visit waits until the page says it is
+    available offline (`[data-testid=offline-status][data-available=true]`, when the build has
+    that hook) so the runtime is fully cached before the browser is closed.
+    """
+    result = {"first_visit_ms": None, "new_tab_ms": None, "after_restart_ms": []}
+    with tempfile.TemporaryDirectory(prefix="peel-profile-") as profile:
+        context = playwright.chromium.launch_persistent_context(profile, **launch_args)
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url)
+        wait_ready(page)
+        result["first_visit_ms"] = round((time.perf_counter() - started) * 1000)
+        result["sw_controlled"] = page.evaluate("!!navigator.serviceWorker?.controller")
+        try:
+            expect(page.locator("[data-testid=offline-status]")).to_have_attribute(
+                "data-available", "true", timeout=30_000)
+            result["offline_ready_after_first_visit"] = True
+        except AssertionError:
+            result["offline_ready_after_first_visit"] = False
+        page.close()
+        result["new_tab_ms"] = visit(context, url)
+        context.close()
+        for _ in range(restarts):
+            context = playwright.chromium.launch_persistent_context(profile, **launch_args)
+            page = context.new_page()
+            started = time.perf_counter()
+            page.goto(url)
+            wait_ready(page)
+            result["after_restart_ms"].append(round((time.perf_counter() - started) * 1000))
+            result["sw_controlled_after_restart"] = page.evaluate("!!navigator.serviceWorker?.controller")
+            context.close()
+    return result
+
+
+# --- per-image stages through the UI ---------------------------------------------------------
+
+def time_images(browser, url: str, images: dict[str, Path], runs: int, log) -> dict:
+    """Median stage times per image over `runs` runs, each image after one untimed run."""
     context = browser.new_context()
+    before = renderer_pids()
     page = context.new_page()
     page.goto(url)
-    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
-    backend = page.locator("[data-testid=app-status]").inner_text()
-    page.set_input_files("#file-input", str(images["coffee"]))  # warm-up
-    expect(page.locator("[data-testid=result][data-state=done]")).to_have_count(1, timeout=RESULT_TIMEOUT_MS)
+    wait_ready(page)
+    pids = (renderer_pids() - before) or renderer_pids()
+    heap = PageHeap(context, page)
+    status = page.locator("[data-testid=app-status]").inner_text()
+    done = page.locator("[data-testid=result][data-state=done]")
+
+    def process(path: Path) -> dict:
+        count = done.count()
+        page.set_input_files("#file-input", str(path))
+        expect(done).to_have_count(count + 1, timeout=RESULT_TIMEOUT_MS)
+        card = page.locator("[data-testid=result]").last
+        # Let the page finish showing it (decoding a 24 MP preview takes a core for a while), so
+        # one run's display does not slow the next run's work.
+        card.locator("img[data-testid=result-image]").evaluate("img => img.decode().catch(() => {})")
+        heap.sample()
+        return json.loads(card.get_attribute("data-timings"))
+
+    process(ROOT / "tests" / "fixtures" / "coffee.png")  # warm-up of the whole pipeline
     results = {}
     for name, path in images.items():
-        samples = []
-        for _ in range(runs):
-            done = page.locator("[data-testid=result][data-state=done]").count()
-            page.set_input_files("#file-input", str(path))
-            expect(page.locator("[data-testid=result][data-state=done]")).to_have_count(done + 1, timeout=RESULT_TIMEOUT_MS)
-            samples.append(json.loads(page.locator("[data-testid=result]").last.get_attribute("data-timings")))
-        results[name] = {stage: statistics.median(s[stage] for s in samples) for stage in STAGES}
+        wait_quiet(limit_cores=BUSY_CORES, log=log)
+        process(path)  # untimed: first use of this size grows the heaps
+        samples, loads = clean_runs(lambda: process(path), runs, BUSY_CORES, log=log)
+        results[name] = {
+            **{stage: statistics.median(s[stage] for s in samples) for stage in STAGES if stage in samples[0]},
+            "samples": samples,
+            "load_cores": max(loads),
+            "page_js_heap_peak": heap.peak_used,
+            "renderer_peak_rss": peak_rss(pids),
+        }
+        log(f"  {name}: total {results[name]['total']:.0f} ms, inference {results[name]['inference']:.0f} ms"
+            f" (load {max(loads):.2f})")
     context.close()
-    return {"status": backend, "images": results}
+    return {"status": status, "images": results}
 
 
-def time_cpython(images: dict[str, Path], runs: int) -> dict:
-    """Peel's own CPython pipeline (native onnxruntime, 1 thread), decode to PNG bytes."""
+# --- memory through the public API -----------------------------------------------------------
+
+MEMORY_SCRIPT = """async ({threads, image}) => {
+  const { createRemover } = await import('./js/peel.js');
+  const remover = await createRemover({ backend: 'wasm', threads });
+  const boot = remover.info;
+  const blob = await (await fetch(image)).blob();
+  const { timings, memory, width, height } = await remover.remove(blob);
+  remover.close();
+  return { boot, timings, memory: memory ?? null, width, height };
+}"""
+
+
+def measure_memory(browser, base: str, images: dict[str, Path], threads: int, log) -> dict:
+    """One fresh page (a same-origin document that is not the app) and worker per image."""
+    results = {}
+    for name, path in images.items():
+        wait_quiet(limit_cores=BUSY_CORES, log=log)
+        context = browser.new_context()
+        before = renderer_pids()
+        page = context.new_page()
+        page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
+        pids = (renderer_pids() - before) or renderer_pids()
+        heap = PageHeap(context, page)
+        outcome = page.evaluate(MEMORY_SCRIPT, {"threads": threads, "image": f"{IMAGES_PATH}{path.name}"})
+        memory = outcome["memory"] or {}
+        results[name] = {
+            "python_heap": memory.get("python"),
+            "onnxruntime_heap": memory.get("onnxruntime"),
+            "renderer_peak_rss": peak_rss(pids),
+            "page_js_heap": heap.sample(),
+            "timings": outcome["timings"],
+        }
+        context.close()
+        log(f"  {name}: Pyodide heap {_mb(results[name]['python_heap'])}, onnxruntime heap "
+            f"{_mb(results[name]['onnxruntime_heap'])}, renderer peak RSS {_mb(results[name]['renderer_peak_rss'])}")
+    return results
+
+
+# --- native ----------------------------------------------------------------------------------
+
+def time_cpython(images: dict[str, Path], runs: int, threads: int, log) -> dict:
+    """Peel's own pipeline under CPython (project .venv): JPEG file -> PNG bytes (level 1)."""
     import peel
     from peel.native import OnnxInference
 
-    infer = OnnxInference(SERVED_MODEL, threads=1)
+    infer = OnnxInference(SERVED_MODEL, threads=threads)
+    inference_ms = []
+
+    def timed_infer(tensor):
+        t0 = time.perf_counter()
+        try:
+            return infer(tensor)
+        finally:
+            inference_ms.append((time.perf_counter() - t0) * 1000)
+
+    def once(path):
+        started = time.perf_counter()
+        with Image.open(path) as image:
+            rgb = np.asarray(image.convert("RGB"))
+        rgba = peel.remove_background(rgb, timed_infer)
+        Image.fromarray(rgba, "RGBA").save(io.BytesIO(), "PNG", compress_level=1)
+        return (time.perf_counter() - started) * 1000
+
     results = {}
     for name, path in images.items():
-        samples = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            with Image.open(path) as image:
-                rgb = np.asarray(image.convert("RGB"))
-            rgba = peel.remove_background(rgb, infer)
-            Image.fromarray(rgba, "RGBA").save(io.BytesIO(), "PNG", compress_level=1)
-            samples.append((time.perf_counter() - started) * 1000)
-        results[name] = round(statistics.median(samples))
+        wait_quiet(limit_cores=BUSY_CORES, log=log)
+        once(path)
+        inference_ms.clear()
+
+        def measure():
+            total = once(path)
+            return total, inference_ms[-1]
+
+        samples, loads = clean_runs(measure, runs, BUSY_CORES, log=log)
+        results[name] = {"total_ms": round(statistics.median(t for t, _ in samples)),
+                         "inference_ms": round(statistics.median(i for _, i in samples)), "load_cores": max(loads)}
+        log(f"  CPython {name}: {results[name]['total_ms']} ms")
     return results
+
+
+def time_native_inference(runs: int, log) -> dict:
+    """Native onnxruntime alone on Peel's input tensor: served and upstream model, 1 and all threads."""
+    import onnxruntime as ort
+    from peel.preprocess import prepare_input
+
+    with Image.open(ROOT / "tests" / "fixtures" / "astronaut.png") as image:
+        tensor = np.ascontiguousarray(prepare_input(np.asarray(image.convert("RGBA"))), dtype=np.float32)
+    results = {"onnxruntime": ort.__version__}
+    for label, model in (("served", SERVED_MODEL), ("upstream", upstream_model())):
+        for threads in sorted({1, os.cpu_count() or 1}):
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            feed = {session.get_inputs()[0].name: tensor}
+            output = [session.get_outputs()[0].name]
+            session.run(output, feed)
+            wait_quiet(limit_cores=BUSY_CORES, log=log)
+
+            def measure():
+                t0 = time.perf_counter()
+                session.run(output, feed)
+                return (time.perf_counter() - t0) * 1000
+
+            samples, loads = clean_runs(measure, runs, BUSY_CORES, log=log)
+            results[f"{label}-{threads}"] = {"ms": round(statistics.median(samples), 1), "load_cores": max(loads)}
+    return results
+
+
+def ensure_rembg_venv(log) -> Path:
+    """bench/.venv with requirements-rembg.txt, (re)installed only when that file changes."""
+    python = REMBG_VENV / "bin" / "python"
+    stamp = REMBG_VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(REMBG_REQUIREMENTS.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    if not python.exists():
+        log(f"creating the bench's virtualenv {REMBG_VENV.relative_to(ROOT)} (rembg)")
+        venv.create(REMBG_VENV, with_pip=True)
+    log("installing bench/requirements-rembg.txt into bench/.venv (once)")
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-r", str(REMBG_REQUIREMENTS)], check=True)
+    stamp.write_text(wanted)
+    return python
+
+
+def time_rembg(images: dict[str, Path], runs: int, log) -> dict:
+    python = ensure_rembg_venv(log)
+    with tempfile.TemporaryDirectory(prefix="peel-u2net-") as model_dir:
+        os.symlink(upstream_model(), Path(model_dir) / "u2netp.onnx")  # the pinned, verified file
+        command = [str(python), str(BENCH / "native_rembg.py"), model_dir, "--runs", str(runs),
+                   *(f"{name}={path}" for name, path in images.items())]
+        completed = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def describe_machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        memory_kb = 0
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": round(memory_kb / 2**20, 1),
+            "platform": platform.platform(), "python": platform.python_version()}
+
+
+def _mb(value) -> str:
+    return f"{value / 2**20:.0f} MB" if value else "n/a"
+
+
+def ratios(report: dict) -> dict:
+    """Peel-in-browser (all threads) divided by each native figure: < 1 means Peel is faster."""
+    threads_all = max(report["browser"], key=lambda key: int(key.split("-")[1]))
+    browser = report["browser"][threads_all]["images"]
+    out = {}
+    for name, stages in browser.items():
+        row = {}
+        if report.get("rembg"):
+            row["peel/rembg"] = round(stages["total"] / report["rembg"]["images"][name]["total_ms"], 2)
+        if report.get("cpython"):
+            row["peel/cpython"] = round(stages["total"] / report["cpython"][name]["total_ms"], 2)
+        out[name] = row
+    native = report.get("native_inference")
+    if native:
+        single = min(native["served-1"]["ms"], native["upstream-1"]["ms"])
+        out["inference"] = {
+            f"browser {key}/native 1 thread": round(
+                statistics.median(run["images"][name]["inference"] for name in run["images"]) / single, 2)
+            for key, run in report["browser"].items()
+        }
+    return out
+
+
+def print_report(report: dict) -> None:
+    machine = report["machine"]
+    print(f"\nPeel bench, {report['date']}: Chromium {report['chromium']}, {machine['cpus']} CPUs "
+          f"({machine['cpu']}), {machine['memory_gb']} GB, {machine['platform']}")
+    start = report["start"]
+    print(f"\nstart to ready: first visit (empty cache) median {statistics.median(start['cold_ms']):.0f} ms "
+          f"(runs {start['cold_ms']})")
+    warm = start.get("persistent")
+    if warm:
+        print(f"  persistent profile: first visit {warm['first_visit_ms']} ms, new tab {warm['new_tab_ms']} ms, "
+              f"after browser restart {warm['after_restart_ms']} ms "
+              f"(service worker in control: {warm.get('sw_controlled_after_restart')})")
+
+    print("\nper image, WASM, median of runs (ms):")
+    shown = [s for s in STAGES if any(s in i for run in report["browser"].values() for i in run["images"].values())]
+    print(f"{'image':<8}{'threads':>8}" + "".join(f"{s:>12}" for s in shown) + f"{'load':>7}")
+    for key, run in report["browser"].items():
+        for name, stages in run["images"].items():
+            print(f"{name:<8}{key.split('-')[1]:>8}" + "".join(f"{stages.get(s, float('nan')):>12.0f}" for s in shown)
+                  + f"{stages['load_cores']:>7.2f}")
+
+    print("\nnative, same images (ms):")
+    native = report.get("rembg", {}).get("images", {})
+    cpython = report.get("cpython", {})
+    r = report["ratios"]
+    print(f"{'image':<8}{'rembg':>10}{'Peel CPython':>14}{'Peel browser':>14}{'Peel/rembg':>12}{'Peel/CPython':>14}")
+    threads_all = max(report["browser"], key=lambda key: int(key.split("-")[1]))
+    for name, stages in report["browser"][threads_all]["images"].items():
+        print(f"{name:<8}{native.get(name, {}).get('total_ms', float('nan')):>10.0f}"
+              f"{cpython.get(name, {}).get('total_ms', float('nan')):>14.0f}{stages['total']:>14.0f}"
+              f"{r[name].get('peel/rembg', float('nan')):>12.2f}{r[name].get('peel/cpython', float('nan')):>14.2f}")
+    if report.get("native_inference"):
+        ni = report["native_inference"]
+        print("\nnative onnxruntime inference alone (ms): "
+              + ", ".join(f"{k} thr {v['ms']}" for k, v in ni.items() if isinstance(v, dict)))
+        print("browser inference / native single-thread: "
+              + ", ".join(f"{k.split()[1]} {v}" for k, v in r["inference"].items()))
+
+    if report.get("memory"):
+        print("\nmemory, one fresh worker per image (all threads):")
+        print(f"{'image':<8}{'Pyodide heap':>14}{'ORT heap':>10}{'worker WASM':>13}{'renderer peak RSS':>19}")
+        for name, m in report["memory"].items():
+            wasm = (m["python_heap"] or 0) + (m["onnxruntime_heap"] or 0)
+            print(f"{name:<8}{_mb(m['python_heap']):>14}{_mb(m['onnxruntime_heap']):>10}{_mb(wasm):>13}"
+                  f"{_mb(m['renderer_peak_rss']):>19}")
+        heaps = {key: max(i["page_js_heap_peak"] for i in run["images"].values())
+                 for key, run in report["browser"].items()}
+        print("page JS heap (UI page, largest sample): " + ", ".join(f"{k} {_mb(v)}" for k, v in heaps.items()))
+
+    busy = [f"{k}/{n}" for k, run in report["browser"].items() for n, s in run["images"].items()
+            if s["load_cores"] >= BUSY_CORES]
+    if busy:
+        print(f"\nWARNING: other processes used ≥ {BUSY_CORES} cores while measuring {', '.join(busy)}: "
+              "those rows are slower than this machine can do.")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--cold-starts", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "browser.json")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 and 12 MP, 2 runs, all threads only, fewer starts (about 2 minutes)")
+    parser.add_argument("--runs", type=int, help="timed runs per image (default 5; 2 with --quick)")
+    parser.add_argument("--sizes", type=int, nargs="+", choices=sorted(SIZES), help="megapixels")
+    parser.add_argument("--threads", type=int, nargs="+", help="WASM thread counts (default: 1 and all cores)")
+    parser.add_argument("--cold-starts", type=int, help="first visits (default 3; 1 with --quick)")
+    parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
+    parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
     args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    runs = args.runs or (2 if args.quick else 5)
+    sizes = args.sizes or ([1, 12] if args.quick else [1, 12, 16, 24])
+    threads = args.threads or ([cores] if args.quick else sorted({1, cores}))
+    colds = args.cold_starts or (1 if args.quick else 3)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
 
-    server = make_server(DIST, 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    report = {
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-    }
+    started = time.monotonic()
+    report = {"machine": describe_machine(), "date": time.strftime("%Y-%m-%d %H:%M"),
+              "settings": {"runs": runs, "sizes_mp": sizes, "threads": threads, "quick": args.quick,
+                           "grain_sigma": GRAIN_SIGMA}}
+    chromium = os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        images = make_images(Path(tmp))
-        browser = playwright.chromium.launch(executable_path=os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"),
-                                             args=CHROMIUM_ARGS)
+        images = make_images(Path(tmp), sizes)
+        report["images"] = {name: {"size": Image.open(path).size, "jpeg_bytes": path.stat().st_size}
+                            for name, path in images.items()}
+        server, base = serve(Path(tmp))
+        app = f"{base}?backend=wasm"
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         report["chromium"] = browser.version
-        report["cold_start"] = [cold_start(browser, f"{base}?backend=wasm") for _ in range(args.cold_starts)]
-        report["browser"] = {
-            f"wasm-{threads}": time_images(browser, f"{base}?backend=wasm&threads={threads}", images, args.runs)
-            for threads in args.threads
-        }
-        report["cpython_ms"] = time_cpython(images, args.runs)
+
+        log("start-up: first visits")
+        wait_quiet(limit_cores=BUSY_CORES, log=log)
+        with ForeignLoad() as load:
+            report["start"] = {"cold_ms": cold_starts(browser, app, colds)}
+        log("start-up: persistent profile (warm start)")
+        wait_quiet(limit_cores=BUSY_CORES, log=log)
+        with ForeignLoad() as warm_load:
+            report["start"]["persistent"] = persistent_starts(
+                playwright, {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True},
+                app, restarts=1 if args.quick else 2)
+        report["start"]["load_cores"] = {"cold": load.cores, "persistent": warm_load.cores}
+
+        report["browser"] = {}
+        for count in threads:
+            log(f"per image, WASM ×{count}")
+            report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images, runs, log)
+        log("memory, one fresh worker per image")
+        memory_images = images if not args.quick else dict(list(images.items())[-1:])
+        report["memory"] = measure_memory(browser, base, memory_images, cores, log)
         browser.close()
-    server.shutdown()
+        server.shutdown()
+
+        log("native: onnxruntime inference alone")
+        report["native_inference"] = time_native_inference(10 if not args.quick else 5, log)
+        log("native: Peel's CPython pipeline")
+        report["cpython"] = time_cpython(images, runs, cores, log)
+        if not args.skip_rembg:
+            log("native: rembg")
+            report["rembg"] = time_rembg(images, runs, log)
+    report["ratios"] = ratios(report)
+    report["bench_seconds"] = round(time.monotonic() - started)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
-    print_table(report)
-    print(f"\nsaved {args.out.relative_to(ROOT)}")
-
-
-def print_table(report: dict) -> None:
-    print(f"Chromium {report['chromium']}, {report['machine']['cpus']} CPUs, {report['machine']['platform']}")
-    colds = [c["wall_ms"] for c in report["cold_start"]]
-    print(f"cold start to ready (empty cache): median {statistics.median(colds):.0f} ms  (runs: {colds})")
-    header = f"{'image':<18}{'backend':<9}" + "".join(f"{s:>12}" for s in STAGES) + f"{'CPython':>10}"
-    print(header)
-    for backend, run in report["browser"].items():
-        for name, stages in run["images"].items():
-            row = f"{name:<18}{backend:<9}" + "".join(f"{stages[s]:>10.0f}ms" for s in STAGES)
-            print(row + f"{report['cpython_ms'][name]:>8}ms")
+    print_report(report)
+    print(f"\nsaved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
+          f"({report['bench_seconds']} s)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+"""Is anything else using the CPU while we measure? (Linux /proc; a no-op elsewhere.)
+
+On a 2-core machine one other busy process halves the numbers, so each measured block records
+how much CPU the processes outside this bench's own process tree (the bench, its Playwright
+driver, its Chromium) used meanwhile, in cores, and the bench waits for a quiet machine first.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PROC = Path("/proc")
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, user+system CPU ticks) of every readable process."""
+    found = {}
+    for entry in _PROC.iterdir() if _PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        found[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def _foreign_ticks(processes: dict[int, tuple[int, int]], root: int) -> dict[int, int]:
+    """CPU ticks of the processes that are neither `root` nor descended from it."""
+    ours: dict[int, bool] = {}
+
+    def is_ours(pid: int) -> bool:
+        chain = []
+        while pid not in ours:
+            if pid == root:
+                ours[pid] = True
+                break
+            if pid not in processes or pid <= 1:
+                ours[pid] = False
+                break
+            chain.append(pid)
+            pid = processes[pid][0]
+        for seen in chain:
+            ours[seen] = ours[pid]
+        return ours[pid]
+
+    return {pid: ticks for pid, (_, ticks) in processes.items() if not is_ours(pid)}
+
+
+class ForeignLoad:
+    """Context manager: `.cores` = average CPU cores used by other processes during the block."""
+
+    def __init__(self, root: int | None = None):
+        self.root = root or os.getpid()
+        self.cores = 0.0
+
+    def __enter__(self):
+        self._start = _foreign_ticks(_processes(), self.root)
+        self._t0 = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        end = _foreign_ticks(_processes(), self.root)
+        elapsed = max(time.monotonic() - self._t0, 1e-3)
+        # Processes that started during the block count from zero; those that ended are lost
+        # (a short-lived foreign process can hide: this is a warning light, not an accountant).
+        used = sum(ticks - self._start.get(pid, 0) for pid, ticks in end.items())
+        self.cores = round(max(used, 0) / _TICKS / elapsed, 2)
+        return False
+
+
+def wait_quiet(limit_cores: float = 0.15, window_s: float = 1.0, timeout_s: float = 60.0,
+               log=print) -> float:
+    """Wait until other processes use less than `limit_cores` over `window_s`; return that load.
+
+    Gives up after `timeout_s` (and says so): the numbers are then marked by their load column.
+    """
+    deadline = time.monotonic() + timeout_s
+    told = False
+    while True:
+        with ForeignLoad() as load:
+            time.sleep(window_s)
+        if load.cores < limit_cores or time.monotonic() > deadline:
+            if told or load.cores >= limit_cores:
+                log(f"  (machine {'quiet' if load.cores < limit_cores else 'still busy'}: "
+                    f"{load.cores:.2f} cores used by other processes)")
+            return load.cores
+        if not told:
+            log(f"  waiting for a quiet machine ({load.cores:.2f} cores used by other processes)…")
+            told = True
+
+
+def clean_runs(measure, runs: int, limit_cores: float = 0.1, max_attempts: int | None = None,
+               log=print) -> tuple[list, list[float]]:
+    """Call `measure()` until `runs` results were taken with other processes below `limit_cores`.
+
+    A result taken on a busy machine is dropped and the machine is waited for; after
+    `max_attempts` calls (default 3 × runs) the least-disturbed results fill the gap.
+    Returns (results, foreign cores of each kept result).
+    """
+    max_attempts = max_attempts or 3 * runs
+    clean, busy = [], []
+    for _attempt in range(max_attempts):
+        with ForeignLoad() as load:
+            result = measure()
+        (clean if load.cores < limit_cores else busy).append((load.cores, result))
+        if len(clean) >= runs:
+            break
+        if load.cores >= limit_cores:
+            wait_quiet(limit_cores, timeout_s=30, log=log)
+    kept = clean + sorted(busy, key=lambda pair: pair[0])[: max(0, runs - len(clean))]
+    return [result for _, result in kept], [cores for cores, _ in kept]
