@@ -15,9 +15,9 @@ export class ResultCard {
   /**
    * @param {HTMLTemplateElement} template  #result-template
    * @param {File} file
-   * @param {{onCancel: () => void, onRemove: () => void}} actions
+   * @param {{onCancel: () => void, onRemove: () => void, onSelect: () => void}} actions
    */
-  constructor(template, file, { onCancel, onRemove }) {
+  constructor(template, file, { onCancel, onRemove, onSelect }) {
     this.element = template.content.firstElementChild.cloneNode(true);
     this.element.dataset.name = file.name;
     this.element.querySelector('.result-name').textContent = file.name;
@@ -28,13 +28,77 @@ export class ResultCard {
     this.removeButton = this.element.querySelector('[data-testid=remove]');
     this.cancelButton.addEventListener('click', onCancel);
     this.removeButton.addEventListener('click', onRemove);
+    this.element.addEventListener('click', (event) => !event.target.closest('button, a') && onSelect());
     this.urls = [];
+    this.file = file;
+    this.compareButton = this.element.querySelector('[data-testid=compare]');
+    this.zoomButton = this.element.querySelector('[data-testid=zoom]');
+    this.copyButton = this.element.querySelector('[data-testid=copy]');
+    this.holdToCompare();
+    this.zoomButton.addEventListener('click', () => this.zoom());
+    this.copyButton.addEventListener('click', () => this.copy());
   }
 
-  /** @param {import('./batch.js').ItemState} state */
-  setState(state) {
+  /** Before/after: while the button is held, the preview shows the original photo. */
+  holdToCompare() {
+    let original = null;
+    const show = () => {
+      original = URL.createObjectURL(this.file);
+      this.resultSrc = this.image.src;
+      this.image.src = original;
+    };
+    const hide = () => {
+      if (!original) return;
+      this.image.src = this.resultSrc;
+      URL.revokeObjectURL(original);
+      original = null;
+    };
+    this.compareButton.addEventListener('pointerdown', show);
+    this.compareButton.addEventListener('keydown', (event) => (event.key === ' ' || event.key === 'Enter') && !original && show());
+    for (const type of ['pointerup', 'pointerleave', 'keyup', 'blur']) this.compareButton.addEventListener(type, hide);
+  }
+
+  /** The full-resolution result at 100 % in a dialog, to inspect the edges. */
+  zoom() {
+    const dialog = document.querySelector('[data-testid=zoom-dialog]');
+    dialog.querySelector('img').src = this.link.href;
+    dialog.showModal();
+  }
+
+  /** Copy the result as PNG (the one image type clipboards take everywhere). */
+  async copy() {
+    const say = (text) => this.note(text);
+    if (!navigator.clipboard?.write || typeof ClipboardItem === 'undefined') {
+      say('This browser cannot copy images to the clipboard: use Download instead.');
+      return;
+    }
+    try {
+      const png = this.blob.type === 'image/png' ? this.blob : await toPng(this.blob);
+      await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })]);
+      say('Copied to the clipboard ✓');
+    } catch (error) {
+      say(`The browser refused to copy the image (${error.message}). Use Download instead.`);
+    }
+  }
+
+  /** A short message on the card, e.g. a confirmation. */
+  note(text) {
+    const note = this.element.querySelector('[data-testid=note]');
+    note.textContent = text;
+    note.hidden = !text;
+  }
+
+  setSelected(selected) {
+    this.element.classList.toggle('selected', selected);
+  }
+
+  /**
+   * @param {import('./batch.js').ItemState} state
+   * @param {string} [text]  what the card says (default: per state)
+   */
+  setState(state, text = STATE_TEXT[state]) {
     this.element.dataset.state = state;
-    if (state in STATE_TEXT) this.element.querySelector('.result-state').textContent = STATE_TEXT[state];
+    if (text) this.element.querySelector('.result-state').textContent = text;
     this.cancelButton.hidden = state !== 'queued';
     this.removeButton.hidden = state === 'working';
   }
@@ -45,14 +109,20 @@ export class ResultCard {
    */
   showResult({ blob, preview, width, height, backend, timings }, downloadName) {
     this.revokeUrls();
+    this.blob = blob;
+    this.renders = (this.renders ?? 0) + 1;
+    this.element.dataset.renders = String(this.renders); // tells scripts (and tests) a new output is in
+    for (const button of [this.compareButton, this.zoomButton, this.copyButton]) button.hidden = false;
     this.image.src = this.track(URL.createObjectURL(preview));
     this.link.href = this.track(URL.createObjectURL(blob));
     this.link.download = downloadName;
     this.link.textContent = `Download ${downloadName.split('.').pop().toUpperCase()}`;
     this.link.hidden = false;
-    this.element.querySelector('[data-testid=backend]').textContent = backend;
+    if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
     const time = this.element.querySelector('.result-time');
-    time.textContent = `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference ?? 0)})`;
+    time.textContent = timings.inference === undefined
+      ? `· ${formatSeconds(timings.total)} (settings applied, no model run)`
+      : `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
     time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
     this.element.dataset.timings = JSON.stringify(timings);
     this.element.querySelector('.result-state').textContent = `${width} × ${height} px`;
@@ -82,4 +152,13 @@ export class ResultCard {
     this.revokeUrls();
     this.element.remove();
   }
+}
+
+/** Any image Blob as PNG, through a canvas (for the clipboard). */
+async function toPng(blob) {
+  const bitmap = await createImageBitmap(blob);
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return canvas.convertToBlob({ type: 'image/png' });
 }

@@ -53,16 +53,18 @@ export async function decodeImage(blob) {
 }
 
 /**
- * Encode RGBA pixels as PNG with the browser's encoder (measured several times faster than
- * Pillow in Pyodide; see DESIGN.md).
- * @param {OffscreenCanvas} canvas  sized like imageData
- * @param {OffscreenCanvasRenderingContext2D} context
+ * Encode RGBA pixels with the browser's encoder (PNG measured several times faster than Pillow in
+ * Pyodide; see DESIGN.md). The canvas is premultiplied: colours under alpha 0 are lost, which no
+ * viewer shows.
+ * @param {OffscreenCanvas} canvas  sized like imageData; keeps the pixels for a preview
  * @param {ImageData} imageData
+ * @param {string} type  'image/png' | 'image/webp' | 'image/jpeg'
+ * @param {number} [quality]  0..1, for the lossy types
  * @returns {Promise<Blob>}
  */
-export async function encodePng(canvas, context, imageData) {
-  context.putImageData(imageData, 0, 0);
-  return canvas.convertToBlob({ type: 'image/png' });
+export async function encodeImage(canvas, imageData, type, quality) {
+  canvas.getContext('2d').putImageData(imageData, 0, 0);
+  return canvas.convertToBlob({ type, quality });
 }
 
 /** Long side of the preview shown in a result card: a 12 MP result is not decoded in the page. */

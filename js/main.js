@@ -5,6 +5,7 @@ import { ResultCard } from './card.js';
 import { collectFiles, isImageFile } from './files.js';
 import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
+import { readSettings, showValues } from './settings-form.js';
 import { ErrorCode } from './protocol.js';
 import {
   downloadForOffline,
@@ -37,6 +38,8 @@ const updateBanner = $('[data-testid=update-available]');
 const offlineStatus = $('[data-testid=offline-status]');
 const makeOffline = $('[data-testid=make-offline]');
 const offlineProgress = $('.offline-progress');
+const settingsForm = $('#settings');
+const backgroundImage = $('#background-image');
 
 const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -44,11 +47,22 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const cards = new Map();
 /** @type {import('./protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
+/** The card that setting changes apply to at once: the one clicked, else the latest result. */
+let selected = null;
+
+/** The settings of the form, and the background image they may need. */
+function currentSettings() {
+  return { settings: readSettings(settingsForm), background: backgroundImage.files[0] };
+}
 
 const batch = new Batch({
   process: async (item) => {
     try {
-      return await (await remover).remove(item.file);
+      const { settings, background } = currentSettings();
+      const result = await (await remover).remove(item.file, { settings, background });
+      item.mask = result.mask; // kept: any later setting change costs no model run
+      item.format = settings.format;
+      return result;
     } catch (error) {
       if (error.code === ErrorCode.WORKER_DIED) remover = start(); // a fresh engine for the rest
       throw error;
@@ -98,9 +112,11 @@ function showItem(item) {
   let card = cards.get(item);
   if (!card) {
     card = new ResultCard(template, item.file, {
+      onSelect: () => select(item),
       onCancel: () => batch.cancel(item),
       onRemove: () => {
         if (batch.remove(item)) {
+          if (selected === item) selected = null;
           cards.get(item).destroy();
           cards.delete(item);
           showBatch();
@@ -111,7 +127,10 @@ function showItem(item) {
     results.append(card.element);
   }
   card.setState(item.state);
-  if (item.state === 'done') card.showResult(item.result, outputName(item.file.name));
+  if (item.state === 'done') {
+    card.showResult(item.result, outputName(item.file.name, item.format));
+    select(item);
+  }
   if (item.state === 'error') card.showError(item.error);
   showBatch();
 }
@@ -126,10 +145,62 @@ function showBatch() {
   batchProgress.textContent = total ? `${done + failed} of ${total} finished${errors}${left}` : '';
 }
 
+function select(item) {
+  if (selected) cards.get(selected)?.setSelected(false);
+  selected = item;
+  cards.get(item)?.setSelected(true);
+}
+
+/** Apply the current settings to a finished image: its kept mask, no model run. */
+async function renderAgain(item) {
+  const card = cards.get(item);
+  if (!card) return; // removed meanwhile
+  const { settings, background } = currentSettings();
+  card.setState('working', 'Applying the settings…');
+  try {
+    item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, { settings, background })) };
+    item.format = settings.format;
+    card.setState('done');
+    card.showResult(item.result, outputName(item.file.name, item.format));
+  } catch (error) {
+    card.setState('done', 'The settings could not be applied');
+    card.showError(error);
+  }
+}
+
+let pendingRender = null;
+function settingsChanged() {
+  showValues(settingsForm);
+  clearTimeout(pendingRender);
+  // A slider sends many events: render once it rests.
+  pendingRender = setTimeout(() => selected?.state === 'done' && renderAgain(selected), 150);
+}
+settingsForm.addEventListener('input', settingsChanged);
+settingsForm.addEventListener('submit', (event) => event.preventDefault()); // Enter in a field
+backgroundImage.addEventListener('change', () => {
+  settingsForm.elements.background.value = 'image';
+  settingsChanged();
+});
+for (const swatch of settingsForm.querySelectorAll('[data-color]')) {
+  swatch.addEventListener('click', () => {
+    settingsForm.elements.background_color.value = swatch.dataset.color;
+    if (settingsForm.elements.background.value === 'transparent') settingsForm.elements.background.value = 'color';
+    settingsChanged();
+  });
+}
+$('[data-testid=apply-all]').addEventListener('click', async () => {
+  for (const item of batch.items.filter((each) => each.state === 'done')) await renderAgain(item);
+});
+$('[data-testid=preview-background]').addEventListener('change', (event) => {
+  results.dataset.preview = event.target.value;
+});
+showValues(settingsForm);
+
 cancelRest.addEventListener('click', () => batch.cancelRest());
 $('[data-testid=clear-all]').addEventListener('click', () => {
   for (const [item, card] of cards) {
     if (batch.remove(item)) {
+      if (selected === item) selected = null;
       card.destroy();
       cards.delete(item);
     }
@@ -139,7 +210,7 @@ $('[data-testid=clear-all]').addEventListener('click', () => {
 
 downloadAll.addEventListener('click', async () => {
   const finished = batch.items.filter((item) => item.state === 'done');
-  const names = uniqueNames(finished.map((item) => outputName(item.file.name)));
+  const names = uniqueNames(finished.map((item) => outputName(item.file.name, item.format)));
   const zip = await createZip(finished.map((item, i) => ({ name: names[i], blob: item.result.blob })));
   const link = document.createElement('a');
   link.href = URL.createObjectURL(zip);

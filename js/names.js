@@ -1,17 +1,20 @@
 // File names for downloads: safe on every OS, and unique inside one ZIP.
 
+const SUFFIX = { png: '-nobg.png', webp: '-nobg.webp', jpeg: '-nobg.jpg', mask: '-mask.png' };
+
 /**
- * `<name>-nobg.<ext>` from an input file name, without paths or control characters.
+ * `<name>-nobg.<ext>` (or `<name>-mask.png`) from an input file name, without paths or control
+ * characters.
  * @param {string} inputName
- * @param {string} [extension='png']
+ * @param {'png'|'webp'|'jpeg'|'mask'} [format='png']
  */
-export function outputName(inputName, extension = 'png') {
+export function outputName(inputName, format = 'png') {
   const base = (inputName.split(/[\\/]/).pop() ?? '')
     .replace(/\.[^.]*$/, '')
     .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .slice(0, 120);
-  return `${base || 'image'}-nobg.${extension}`;
+  return `${base || 'image'}${SUFFIX[format]}`;
 }
 
 /**

@@ -25,14 +25,26 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
       /**
        * Remove the background of one image.
        * @param {Blob} blob  any image file the browser decodes
-       * @param {{signal?: AbortSignal}} [options]  aborting rejects with an AbortError
+       * @param {{signal?: AbortSignal, settings?: object, background?: Blob}} [options]
+       *   settings: fields of py/peel/settings.py (defaults apply); background: an image for
+       *   settings.background 'image'. Aborting the signal rejects with an AbortError.
        * @returns {Promise<import('./protocol.js').RemoveResult>}
        */
-      remove(blob, { signal } = {}) {
+      remove(blob, { signal, settings = {}, background } = {}) {
         signal?.throwIfAborted();
-        const { id, promise } = client.request(Request.REMOVE, { blob });
+        const { id, promise } = client.request(Request.REMOVE, { blob, settings, background });
         signal?.addEventListener('abort', () => client.cancel(id), { once: true });
         return promise;
+      },
+      /**
+       * Render a finished image again with other settings, from its kept mask: no model run.
+       * @param {Blob} blob  the original image
+       * @param {Float32Array} mask  `mask` of its RemoveResult
+       * @param {{settings?: object, background?: Blob}} [options]
+       * @returns {Promise<import('./protocol.js').RemoveResult>}
+       */
+      render(blob, mask, { settings = {}, background } = {}) {
+        return client.request(Request.RENDER, { blob, mask, settings, background }).promise;
       },
       close: () => client.terminate(),
     };

@@ -11,8 +11,14 @@
 export const Request = Object.freeze({
   /** payload: {@link InitOptions}; result: {@link RuntimeInfo}. Sent once, first. */
   INIT: 'init',
-  /** payload: {blob: Blob, name: string}; result: {@link RemoveResult}. */
+  /** payload: {blob: Blob, settings: Settings, background?: Blob}; result: {@link RemoveResult}. */
   REMOVE: 'remove',
+  /**
+   * payload: {blob: Blob, mask: Float32Array, settings: Settings, background?: Blob};
+   * result: {@link RemoveResult} without `mask` and `backend`. No model run: the page keeps the
+   * mask of each image, so changing a setting costs only the pixel work.
+   */
+  RENDER: 'render',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */
@@ -38,13 +44,17 @@ export const Event = Object.freeze({
  * @property {Object<string, number>} timings  boot stages in ms
  *
  * @typedef {object} RemoveResult
- * @property {Blob} blob        PNG, full resolution, RGBA
+ * @property {Blob} blob        the output file in the chosen format, full resolution
+ * @property {Float32Array} mask  (320*320) the model's normalised mask, for RENDER later
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
  * @property {number} width
  * @property {number} height
  * @property {string} backend
  * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
  *                                             postprocess, encode, preview, total
+ *
+ * @typedef {object} Settings  plain object of py/peel/settings.py's fields (same names,
+ *                              same defaults); validated in Python
  *
  * @typedef {object} Progress
  * @property {string} message   what is happening, for people

@@ -2,8 +2,8 @@
 // It takes `post` as an argument instead of using self.postMessage, so that a test or another
 // host can drive it (see worker.js for the real wiring).
 
-import { decodeImage, encodePng, encodePreview } from './decode.js';
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
+import { removeBackground, renderAgain } from './jobs.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -22,6 +22,18 @@ export function startRuntime(post) {
   const cancelled = new Set();
   let queue = Promise.resolve(); // one job at a time
 
+  /** Run jobs one at a time, each with a checkpoint that throws once it was cancelled. */
+  const schedule = (id, job) => {
+    const run = queue.then(async () => {
+      if (!runtime) throw new PeelError({ code: ErrorCode.RUNTIME_FAILED, message: 'The runtime was not started.' });
+      const checkpoint = () => {
+        if (cancelled.delete(id)) throw new DOMException('Cancelled', 'AbortError');
+      };
+      return job(await runtime, checkpoint);
+    });
+    queue = run.catch(() => {});
+    return run;
+  };
   const reply = (id, work) =>
     work.then(
       ({ result, transfer = [] }) => post({ id, ok: true, result }, transfer),
@@ -34,18 +46,12 @@ export function startRuntime(post) {
         runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
-      case Request.REMOVE: {
-        const job = queue.then(async () => {
-          if (!runtime) throw new PeelError({ code: ErrorCode.RUNTIME_FAILED, message: 'The runtime was not started.' });
-          const checkpoint = () => {
-            if (cancelled.delete(id)) throw new DOMException('Cancelled', 'AbortError');
-          };
-          return { result: await removeBackground(await runtime, payload.blob, checkpoint) };
-        });
-        queue = job.catch(() => {});
-        reply(id, job);
+      case Request.REMOVE:
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint)));
         break;
-      }
+      case Request.RENDER:
+        reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint)));
+        break;
       case Request.CANCEL:
         cancelled.add(payload.id);
         reply(id, Promise.resolve({ result: null }));
@@ -64,6 +70,7 @@ export function startRuntime(post) {
  * @property {import('./protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
+ * @property {() => Object<string, number>} memory  bytes of each WASM heap now
  */
 
 /**
@@ -130,52 +137,6 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
       message: `Peel could not start its image engine: ${error?.message ?? error}. Reload the page to try again.`,
     });
   }
-}
-
-/**
- * @param {Runtime} runtime
- * @param {Blob} blob
- * @param {() => void} checkpoint  throws AbortError when the job was cancelled
- * @returns {Promise<import('./protocol.js').RemoveResult>}
- */
-async function removeBackground({ bridge, inference, memory }, blob, checkpoint) {
-  const timings = {};
-  const started = performance.now();
-  let t0 = started;
-  const lap = (name) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - t0);
-    t0 = now;
-  };
-
-  checkpoint();
-  const { canvas, context, imageData } = await decodeImage(blob);
-  lap('decode');
-  checkpoint();
-  let inferenceMs = 0;
-  const infer = async (tensor) => {
-    checkpoint();
-    const t = performance.now();
-    try {
-      return await inference.run(tensor);
-    } catch (error) {
-      throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
-    } finally {
-      inferenceMs = performance.now() - t;
-    }
-  };
-  const outcome = await bridge.remove(imageData.data, imageData.width, imageData.height, infer);
-  if (outcome.error) throw new PeelError(outcome.error);
-  Object.assign(timings, outcome.timings, { inference: Math.round(inferenceMs) });
-  t0 = performance.now();
-  const png = await encodePng(canvas, context, imageData);
-  lap('encode');
-  const preview = await encodePreview(canvas);
-  lap('preview');
-  timings.total = Math.round(performance.now() - started);
-  // memory: bytes of each WASM heap (Pyodide, onnxruntime) after the job, i.e. their peaks.
-  const { width, height } = imageData;
-  return { blob: png, preview, width, height, backend: inference.label, timings, memory: memory() };
 }
 
 /** fetch() and dynamic import() reject with a TypeError when the network is unreachable. */

@@ -22,6 +22,8 @@ from .mask import normalize_prediction, upscale_mask
 from .native import OnnxInference
 from .pipeline import cut_out, remove_background
 from .preprocess import MODEL_SIZE, as_rgba, prepare_input
+from .render import render
+from .settings import Settings
 
 __version__ = "0.1.0"
 
@@ -35,6 +37,8 @@ __all__ = [
     "apply_alpha",
     "cut_out",
     "remove_background",
+    "render",
+    "Settings",
     "OnnxInference",
     "PeelError",
     "InvalidArgumentError",

@@ -1,6 +1,7 @@
 """The only Python <-> JavaScript glue (runs in Pyodide, inside the worker).
 
-js/runtime.js imports this module and calls `remove`. Pixels cross the boundary as buffers
+js/jobs.js imports this module and calls `remove` (new image: model + pixels) and `render` (the
+same image again with other settings: pixels only). Pixels cross the boundary as buffers
 (`JsBuffer.assign_to` / `assign`: one memcpy each way, no per-element conversion), results as
 plain JS objects, and expected failures (PeelError) as {error: {name, code, message}}, so the
 page never has to parse a Python traceback.
@@ -8,60 +9,130 @@ page never has to parse a Python traceback.
 
 from __future__ import annotations
 
+import io
 import time
 
 import numpy as np
-from js import Float32Array, Object  # type: ignore[import-not-found]
+from js import Float32Array, Object, Uint8Array, Uint8ClampedArray  # type: ignore[import-not-found]
+from PIL import Image
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from peel.errors import PeelError
-from peel.pipeline import cut_out, prepare_input
-
-MODEL_OUTPUT_SHAPE = (320, 320)
+from peel.mask import normalize_prediction
+from peel.preprocess import MODEL_SIZE, prepare_input
+from peel.render import render as render_pixels
+from peel.settings import Settings
 
 
 def _to_js_object(value: dict):
     return to_js(value, dict_converter=Object.fromEntries)
 
 
-async def remove(pixels, width: int, height: int, infer):
-    """Cut the subject out of `pixels`, in place.
+def _error(error: PeelError):
+    return _to_js_object({"error": {"name": type(error).__name__, "code": error.code, "message": str(error)}})
+
+
+def _read_rgba(pixels, width: int, height: int) -> np.ndarray:
+    rgba = np.empty((height, width, 4), dtype=np.uint8)
+    pixels.assign_to(rgba)
+    return rgba
+
+
+def _output_to_js(image: np.ndarray, settings: Settings):
+    """RGBA for the browser's encoders, or PNG bytes for a mask (mode L: canvases can't)."""
+    if settings.format == "mask":
+        buffer = io.BytesIO()
+        Image.fromarray(image, "L").save(buffer, "PNG", compress_level=1)
+        png = Uint8Array.new(buffer.getbuffer().nbytes)
+        png.assign(buffer.getbuffer())
+        return _to_js_object({"png": png})
+    if image.shape[2] == 3:  # opaque background: the canvas wants RGBA
+        rgba = np.empty(image.shape[:2] + (4,), np.uint8)
+        rgba[..., :3] = image
+        rgba[..., 3] = 255
+        image = rgba
+    pixels = Uint8ClampedArray.new(image.size)
+    pixels.assign(np.ascontiguousarray(image))
+    return _to_js_object({"width": image.shape[1], "height": image.shape[0], "pixels": pixels})
+
+
+async def remove(pixels, width: int, height: int, infer, settings_js,
+                 background=None, background_width=None, background_height=None):
+    """Cut the subject out of an image and render it with `settings_js`.
 
     Parameters
     ----------
     pixels : Uint8ClampedArray
-        RGBA bytes of an ImageData, row-major, length ``height * width * 4``. On success its
-        alpha channel holds the cut-out's alpha.
+        RGBA bytes of an ImageData, row-major, length ``height * width * 4``.
     width, height : int
     infer : async JS function
         Float32Array (1*3*320*320) -> Float32Array (1*1*320*320), the raw model output.
+    settings_js : JS object
+        Fields of :class:`peel.settings.Settings`.
+    background, background_width, background_height : optional
+        As for `render`.
 
     Returns
     -------
     JS object
-        ``{timings: {prepare, postprocess}}`` in ms (copies in and out included), or ``{error: {name, code, message}}``.
+        ``{timings: {prepare, postprocess}, mask: Float32Array (320*320), output}`` with output
+        ``{width, height, pixels}`` (RGBA) or ``{png}``; or ``{error: {name, code, message}}``.
     """
     try:
-        timings = {}
+        settings = Settings.from_dict(settings_js.to_py())
         t0 = time.perf_counter()
-        rgba = np.empty((height, width, 4), dtype=np.uint8)
-        pixels.assign_to(rgba)
+        rgba = _read_rgba(pixels, width, height)
         tensor = prepare_input(rgba)
         tensor_js = Float32Array.new(tensor.size)
         tensor_js.assign(tensor)
-        timings["prepare"] = _ms_since(t0)
+        prepare_ms = _ms_since(t0)
 
         prediction_js = await infer(tensor_js)
         t0 = time.perf_counter()
-        prediction = np.empty(MODEL_OUTPUT_SHAPE, dtype=np.float32)
+        prediction = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
         prediction_js.assign_to(prediction)
-        cut_out(rgba, prediction, out=rgba)
-        pixels.assign(rgba)
-        timings["postprocess"] = _ms_since(t0)
-        return _to_js_object({"timings": timings})
+        mask = normalize_prediction(prediction)
+        backdrop = None if background is None else _read_rgba(background, background_width, background_height)
+        output = _output_to_js(render_pixels(rgba, mask, settings, background=backdrop), settings)
+        mask_js = Float32Array.new(mask.size)
+        mask_js.assign(mask)
+        timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
+        return _to_js_object({"timings": timings, "mask": mask_js, "output": output})
     except PeelError as error:
-        return _to_js_object({"error": {"name": type(error).__name__, "code": error.code,
-                                        "message": str(error)}})
+        return _error(error)
+
+
+def render(pixels, width: int, height: int, mask_js, settings_js,
+           background=None, background_width=None, background_height=None):
+    """Render an image again from its kept mask: no model run.
+
+    Parameters
+    ----------
+    pixels : Uint8ClampedArray
+        RGBA bytes of the original image, ``height * width * 4``.
+    mask_js : Float32Array
+        (320*320) normalised mask that `remove` returned for this image.
+    settings_js : JS object
+        Fields of :class:`peel.settings.Settings`.
+    background, background_width, background_height : Uint8ClampedArray, int, int, optional
+        RGBA pixels of the background image, when the settings ask for one.
+
+    Returns
+    -------
+    JS object
+        ``{timings: {postprocess}, output}`` or ``{error: {name, code, message}}``.
+    """
+    try:
+        settings = Settings.from_dict(settings_js.to_py())
+        t0 = time.perf_counter()
+        rgba = _read_rgba(pixels, width, height)
+        mask = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
+        mask_js.assign_to(mask)
+        backdrop = None if background is None else _read_rgba(background, background_width, background_height)
+        output = _output_to_js(render_pixels(rgba, mask, settings, background=backdrop), settings)
+        return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
+    except PeelError as error:
+        return _error(error)
 
 
 def _ms_since(t0: float) -> int:

@@ -1,0 +1,107 @@
+// The worker's two jobs: cut out a new image (model + Python), and render a finished one again
+// with other settings (Python only: the model's mask is kept by the page).
+
+import { decodeImage, encodeImage, encodePreview } from './decode.js';
+import { ErrorCode, PeelError } from './protocol.js';
+
+/** A stopwatch whose laps become the result's `timings` (ms per stage). */
+function stopwatch() {
+  const timings = {};
+  const started = performance.now();
+  let last = started;
+  return {
+    timings,
+    lap(name) {
+      const now = performance.now();
+      timings[name] = Math.round(now - last);
+      last = now;
+    },
+    restart: () => (last = performance.now()),
+    total: () => (timings.total = Math.round(performance.now() - started)),
+  };
+}
+
+/**
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {{blob: Blob, settings: object, background?: Blob}} payload
+ * @param {() => void} checkpoint  throws AbortError when the job was cancelled
+ * @returns {Promise<{result: import('./protocol.js').RemoveResult, transfer: Transferable[]}>}
+ */
+export async function removeBackground({ bridge, inference, memory }, { blob, settings, background }, checkpoint) {
+  const clock = stopwatch();
+  checkpoint();
+  const { imageData } = await decodeImage(blob);
+  const backdrop = await decodeBackdrop(settings, background);
+  clock.lap('decode');
+  checkpoint();
+  let inferenceMs = 0;
+  const infer = async (tensor) => {
+    checkpoint();
+    const t = performance.now();
+    try {
+      return await inference.run(tensor);
+    } catch (error) {
+      throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
+    } finally {
+      inferenceMs = performance.now() - t;
+    }
+  };
+  const outcome = await bridge.remove(imageData.data, imageData.width, imageData.height, infer, settings,
+    backdrop?.data, backdrop?.width, backdrop?.height);
+  if (outcome.error) throw new PeelError(outcome.error);
+  Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
+  clock.restart();
+  const encoded = await encodeOutput(outcome.output, settings, clock);
+  clock.total();
+  const result = { ...encoded, mask: outcome.mask, backend: inference.label, timings: clock.timings, memory: memory() };
+  return { result, transfer: [outcome.mask.buffer] };
+}
+
+/**
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {{blob: Blob, mask: Float32Array, settings: object, background?: Blob}} payload
+ * @param {() => void} checkpoint
+ * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
+ */
+export async function renderAgain({ bridge, memory }, { blob, mask, settings, background }, checkpoint) {
+  const clock = stopwatch();
+  checkpoint();
+  const { imageData } = await decodeImage(blob);
+  const backdrop = await decodeBackdrop(settings, background);
+  clock.lap('decode');
+  checkpoint();
+  const outcome = bridge.render(imageData.data, imageData.width, imageData.height, mask, settings,
+    backdrop?.data, backdrop?.width, backdrop?.height);
+  if (outcome.error) throw new PeelError(outcome.error);
+  Object.assign(clock.timings, outcome.timings);
+  clock.restart();
+  const encoded = await encodeOutput(outcome.output, settings, clock);
+  clock.total();
+  return { result: { ...encoded, timings: clock.timings, memory: memory() } };
+}
+
+/** The background image's pixels, when the settings put the subject on one. */
+async function decodeBackdrop(settings, background) {
+  return settings.background === 'image' && background ? (await decodeImage(background)).imageData : null;
+}
+
+const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
+
+/** Python's output ({width, height, pixels} RGBA, or {png} for a mask) as a file and a preview. */
+async function encodeOutput(output, { format = 'png', quality = 0.9 }, clock) {
+  if (output.png) {
+    const blob = new Blob([output.png], { type: 'image/png' });
+    clock.lap('encode');
+    const { canvas } = await decodeImage(blob);
+    const preview = await encodePreview(canvas);
+    clock.lap('preview');
+    return { blob, preview, width: canvas.width, height: canvas.height };
+  }
+  const { width, height, pixels } = output;
+  const canvas = new OffscreenCanvas(width, height);
+  const blob = await encodeImage(canvas, new ImageData(pixels, width, height), MIME[format], quality);
+  clock.lap('encode');
+  const preview = await encodePreview(canvas);
+  clock.lap('preview');
+  return { blob, preview, width, height };
+}

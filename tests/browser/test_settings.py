@@ -1,0 +1,119 @@
+"""Settings after a result exists: re-rendered from the kept mask (no model run), and the file
+reflects them."""
+
+import io
+
+import numpy as np
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.helpers import add_files, card, clear_results, download, wait_settled
+
+
+def rendered_again(app, result, renders):
+    """Wait for the output after `renders`; its timings show no model run."""
+    expect(result).to_have_attribute("data-renders", str(renders + 1))
+    wait_settled(app)
+    expect(result.locator(".result-time")).to_contain_text("no model run")
+    timings = result.get_attribute("data-timings")
+    assert '"inference"' not in timings, timings
+
+
+def change(app, result, **values):
+    """Change settings as a user does, and wait for the selected result to be rendered again."""
+    renders = int(result.get_attribute("data-renders"))
+    set_form(app, **values)
+    rendered_again(app, result, renders)
+
+
+def set_form(app, **values):
+    """Change settings as a user does (one input event each)."""
+    for name, value in values.items():
+        field = app.locator(f"#settings [name={name}]")
+        kind = field.first.get_attribute("type")
+        if kind == "radio":
+            app.locator(f"#settings [name={name}][value={value}]").check()
+        elif kind == "checkbox":
+            field.set_checked(value)
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(str(value))
+
+
+def test_settings_apply_to_a_finished_image_without_the_model(app):
+    clear_results(app)
+    add_files(app, ["tests/fixtures/coffee.png"])
+    wait_settled(app)
+    result = card(app, "coffee.png")
+
+    change(app, result, background="color", background_color="#ff0000", format="jpeg")
+    name, data = download(app, result)
+    assert name == "coffee-nobg.jpg"
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "JPEG" and image.size == (600, 400)
+        corners = np.asarray(image.convert("RGB"))[[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners[:, 0] > 240).all() and (corners[:, 1:] < 20).all(), corners
+
+    change(app, result, format="mask")
+    name, data = download(app, result)
+    assert name == "coffee-mask.png"
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.mode, image.size) == ("L", (600, 400))
+
+    change(app, result, format="png", background="transparent", product=True, product_size=1000, product_aspect="4:3")
+    _, data = download(app, result)
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.mode, image.size) == ("RGBA", (1000, 750))
+
+    change(app, result, product=False, feather=0)
+    _, sharp = download(app, result)
+    change(app, result, feather=8)
+    _, soft = download(app, result)
+    alpha = lambda data: np.asarray(Image.open(io.BytesIO(data)))[..., 3]  # noqa: E731
+    partial = lambda a: int(((a > 0) & (a < 255)).sum())  # noqa: E731
+    assert partial(alpha(soft)) > 2 * partial(alpha(sharp))
+
+
+def test_new_images_use_the_current_settings_and_apply_to_all_updates_the_rest(app):
+    clear_results(app)
+    set_form(app, format="png", background="transparent", product=False, feather=0)
+    add_files(app, ["tests/fixtures/coffee.png", "tests/fixtures/astronaut.png"])
+    wait_settled(app)
+    set_form(app, format="webp")
+    add_files(app, ["tests/fixtures/coffee.png"])
+    wait_settled(app)
+    names = app.locator("[data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
+    assert names[-1] == "coffee-nobg.webp" and names[0] == "coffee-nobg.png"
+
+    app.locator("[data-testid=apply-all]").click()
+    expect(card(app, "astronaut.png").locator("[data-testid=download]")).to_have_attribute("download", "astronaut-nobg.webp")
+    wait_settled(app)
+    names = app.locator("[data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
+    assert all(name.endswith(".webp") for name in names), names
+    set_form(app, format="png")
+
+
+def test_copy_to_clipboard_confirms_or_explains(app, browser):
+    clear_results(app)
+    add_files(app, ["tests/fixtures/coffee.png"])
+    wait_settled(app)
+    result = card(app, "coffee.png")
+    result.locator("[data-testid=copy]").click()
+    # Headless Chromium without the permission refuses: the user is told, nothing breaks.
+    expect(result.locator("[data-testid=note]")).to_be_visible()
+    text = result.locator("[data-testid=note]").inner_text()
+    assert text.startswith("Copied") or "Download instead" in text
+
+
+def test_zoom_shows_the_full_resolution_result(app):
+    clear_results(app)
+    add_files(app, ["tests/fixtures/coffee.png"])
+    wait_settled(app)
+    card(app, "coffee.png").locator("[data-testid=zoom]").click()
+    dialog = app.locator("[data-testid=zoom-dialog]")
+    expect(dialog).to_be_visible()
+    image = dialog.locator("img")
+    expect(image).to_have_js_property("naturalWidth", 600)
+    dialog.locator("button").click()
+    expect(dialog).to_be_hidden()
