@@ -69,3 +69,92 @@ class ModelOutputError(PeelError, ValueError):
     """The inference function returned something that is not a usable prediction."""
 
     code = "bad-model-output"
+
+
+# --- Errors about an image file, raised by peel.header.inspect_image before any decoding. ---
+# They subclass InvalidImageError (an image that cannot be used), so ``except ValueError`` and
+# ``except InvalidImageError`` keep catching them; each has its own code for the UI.
+
+
+class EmptyFileError(InvalidImageError):
+    """The file has no bytes at all."""
+
+    code = "empty-file"
+
+
+class NotAnImageError(InvalidImageError):
+    """The file is not an image: a document, archive, video, text, or unrecognised bytes.
+
+    Attributes
+    ----------
+    kind : str or None
+        What the file looks like, as a stable key: "pdf", "postscript", "zip", "archive",
+        "svg", "html", "xml", "text", "video" or "audio"; None when unknown.
+    """
+
+    code = "not-an-image"
+
+    def __init__(self, message, *, kind=None):
+        super().__init__(message)
+        self.kind = kind
+
+
+class UnsupportedFormatError(InvalidImageError):
+    """The file is an image in a format the browser cannot decode (HEIC, TIFF, PSD...).
+
+    Attributes
+    ----------
+    format : str
+        Short name of the format, e.g. "HEIC".
+    info : peel.header.ImageInfo or None
+        What its header says (size, orientation...), when it could be read.
+    """
+
+    code = "unsupported-format"
+
+    def __init__(self, message, *, format, info=None):
+        super().__init__(message)
+        self.format = format
+        self.info = info
+
+
+class CorruptImageError(InvalidImageError):
+    """The file starts like a known image format but its header is damaged or cut short.
+
+    Attributes
+    ----------
+    format : str
+        The format its signature announced, e.g. "PNG".
+    """
+
+    code = "corrupt-image"
+
+    def __init__(self, message, *, format):
+        super().__init__(message)
+        self.format = format
+
+
+class ImageTooLargeError(InvalidImageError):
+    """The image has more pixels than the configured limit (refused before decoding).
+
+    Attributes
+    ----------
+    width, height : int
+        Size of the image as displayed (after EXIF orientation), in pixels.
+    max_pixels : int
+        The limit it exceeds.
+    info : peel.header.ImageInfo
+        Everything its header says.
+    """
+
+    code = "too-large"
+
+    def __init__(self, message, *, width, height, max_pixels, info=None):
+        super().__init__(message)
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+        self.info = info
+
+
+__all__ += ["EmptyFileError", "NotAnImageError", "UnsupportedFormatError", "CorruptImageError", "ImageTooLargeError"]
