@@ -107,7 +107,7 @@ export class ResultCard {
    * @param {import('./protocol.js').RemoveResult} result
    * @param {string} downloadName
    */
-  showResult({ blob, preview, width, height, backend, timings }, downloadName) {
+  showResult({ blob, preview, width, height, backend, timings, notes = [] }, downloadName) {
     this.revokeUrls();
     this.blob = blob;
     this.renders = (this.renders ?? 0) + 1;
@@ -127,6 +127,7 @@ export class ResultCard {
     this.element.dataset.timings = JSON.stringify(timings);
     this.element.querySelector('.result-state').textContent = `${width} × ${height} px`;
     this.element.querySelector('[data-testid=error]').hidden = true;
+    if (notes.length) this.note(notes.join(' '));
   }
 
   /** @param {{code?: string, message: string}} error */

@@ -2,22 +2,6 @@
 
 import { ErrorCode, PeelError } from './protocol.js';
 
-/** Leading bytes of the formats browsers decode; used only to word the error well. */
-const SIGNATURES = [
-  [0xff, 0xd8, 0xff], // JPEG
-  [0x89, 0x50, 0x4e, 0x47], // PNG
-  [0x47, 0x49, 0x46, 0x38], // GIF
-  [0x42, 0x4d], // BMP
-  [0x52, 0x49, 0x46, 0x46], // RIFF (WebP)
-];
-const AVIF_BRAND = [0x66, 0x74, 0x79, 0x70]; // "ftyp" at offset 4 (AVIF, also HEIC)
-
-async function looksLikeImage(blob) {
-  const head = new Uint8Array(await blob.slice(0, 12).arrayBuffer());
-  const startsWith = (bytes, at = 0) => bytes.every((byte, i) => head[at + i] === byte);
-  return SIGNATURES.some((signature) => startsWith(signature)) || startsWith(AVIF_BRAND, 4);
-}
-
 /**
  * Decode an image file the way the browser shows it (EXIF orientation applied).
  * @param {Blob} blob
@@ -25,23 +9,15 @@ async function looksLikeImage(blob) {
  *                    imageData: ImageData}>}
  */
 export async function decodeImage(blob) {
-  if (blob.size === 0) {
-    throw new PeelError({ code: ErrorCode.EMPTY_FILE, message: 'This file is empty (0 bytes). Choose the image again.' });
-  }
   let bitmap;
   try {
     // imageOrientation 'from-image' (the default) applies the EXIF orientation.
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
   } catch {
-    if (await looksLikeImage(blob)) {
-      throw new PeelError({
-        code: ErrorCode.CORRUPT_IMAGE,
-        message: 'This image is damaged or incomplete, so it cannot be read. Try saving or exporting it again.',
-      });
-    }
+    // The header was fine (py/peel/header.py checks it first): the pixel data is not.
     throw new PeelError({
-      code: ErrorCode.NOT_AN_IMAGE,
-      message: 'This file is not an image your browser can read. Use a JPEG, PNG, WebP, AVIF, GIF or BMP file.',
+      code: ErrorCode.CORRUPT_IMAGE,
+      message: 'This image is damaged or incomplete, so it cannot be read. Get the file again, or open it in an image editor and save it again.',
     });
   }
   const { width, height } = bitmap;

@@ -30,6 +30,10 @@ function stopwatch() {
 export async function removeBackground({ bridge, inference, memory }, { blob, settings, background }, checkpoint) {
   const clock = stopwatch();
   checkpoint();
+  // The header first: a bad file, or a 50 000 × 50 000 "bomb", is refused before any decoding.
+  const header = bridge.inspect(new Uint8Array(await blob.arrayBuffer()));
+  if (header.error) throw new PeelError(header.error);
+  clock.lap('inspect');
   const { imageData } = await decodeImage(blob);
   const backdrop = await decodeBackdrop(settings, background);
   clock.lap('decode');
@@ -53,7 +57,14 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
   clock.restart();
   const encoded = await encodeOutput(outcome.output, settings, clock);
   clock.total();
-  const result = { ...encoded, mask: outcome.mask, backend: inference.label, timings: clock.timings, memory: memory() };
+  const result = {
+    ...encoded,
+    mask: outcome.mask,
+    notes: header.notes,
+    backend: inference.label,
+    timings: clock.timings,
+    memory: memory(),
+  };
   return { result, transfer: [outcome.mask.buffer] };
 }
 

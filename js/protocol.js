@@ -46,6 +46,7 @@ export const Event = Object.freeze({
  * @typedef {object} RemoveResult
  * @property {Blob} blob        the output file in the chosen format, full resolution
  * @property {Float32Array} mask  (320*320) the model's normalised mask, for RENDER later
+ * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
  * @property {number} width
  * @property {number} height
@@ -69,8 +70,7 @@ export const Event = Object.freeze({
 
 /** Stable error codes. Python's PeelError subclasses bring theirs (see py/peel/errors.py). */
 export const ErrorCode = Object.freeze({
-  EMPTY_FILE: 'empty-file',
-  NOT_AN_IMAGE: 'not-an-image',
+  // Also from py/peel/header.py: empty-file, not-an-image, unsupported-format, too-large.
   CORRUPT_IMAGE: 'corrupt-image',
   RUNTIME_FAILED: 'runtime-failed',
   OFFLINE: 'offline-before-first-load',

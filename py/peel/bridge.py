@@ -18,6 +18,7 @@ from PIL import Image
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from peel.errors import PeelError
+from peel.header import describe_animation, inspect_image
 from peel.mask import normalize_prediction
 from peel.preprocess import MODEL_SIZE, prepare_input
 from peel.render import render as render_pixels
@@ -30,6 +31,28 @@ def _to_js_object(value: dict):
 
 def _error(error: PeelError):
     return _to_js_object({"error": {"name": type(error).__name__, "code": error.code, "message": str(error)}})
+
+
+def inspect(data):
+    """Check a file from its header before the browser decodes it (no pixel is allocated).
+
+    Parameters
+    ----------
+    data : Uint8Array
+        The whole file.
+
+    Returns
+    -------
+    JS object
+        ``{format, width, height, notes: [str]}`` or ``{error: {name, code, message}}``.
+    """
+    try:
+        info = inspect_image(data.to_py())
+        note = describe_animation(info)
+        return _to_js_object({"format": info.format, "width": info.display_width,
+                              "height": info.display_height, "notes": [note] if note else []})
+    except PeelError as error:
+        return _error(error)
 
 
 def _read_rgba(pixels, width: int, height: int) -> np.ndarray:
