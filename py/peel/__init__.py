@@ -9,41 +9,44 @@ Arrays are channels last: ``rgba`` is (H, W, 4) uint8, ``tensor`` is
 is (H, W) uint8.
 """
 
-from .composite import apply_alpha
-from .errors import (
-    ArgumentTypeError,
-    ImageTypeError,
-    InvalidArgumentError,
-    InvalidImageError,
-    ModelOutputError,
-    PeelError,
-)
-from .mask import normalize_prediction, upscale_mask
-from .native import OnnxInference
-from .pipeline import cut_out, remove_background
-from .preprocess import MODEL_SIZE, as_rgba, prepare_input
-from .render import render
-from .settings import Settings
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "MODEL_SIZE",
-    "as_rgba",
-    "prepare_input",
-    "normalize_prediction",
-    "upscale_mask",
-    "apply_alpha",
-    "cut_out",
-    "remove_background",
-    "render",
-    "Settings",
-    "OnnxInference",
-    "PeelError",
-    "InvalidArgumentError",
-    "ArgumentTypeError",
-    "InvalidImageError",
-    "ImageTypeError",
-    "ModelOutputError",
-]
+# Where each public name lives. They are imported on first use (PEP 562), so that `import peel`
+# alone needs only the standard library: build.py (stdlib only) uses `peel.assets`.
+_EXPORTS = {
+    "MODEL_SIZE": "preprocess",
+    "as_rgba": "preprocess",
+    "prepare_input": "preprocess",
+    "normalize_prediction": "mask",
+    "upscale_mask": "mask",
+    "apply_alpha": "composite",
+    "cut_out": "pipeline",
+    "remove_background": "pipeline",
+    "render": "render",
+    "Settings": "settings",
+    "OnnxInference": "native",
+    "remove": "api",
+    "Remover": "api",
+    "PeelError": "errors",
+    "InvalidArgumentError": "errors",
+    "ArgumentTypeError": "errors",
+    "InvalidImageError": "errors",
+    "ImageTypeError": "errors",
+    "ModelOutputError": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'peel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -3,6 +3,8 @@
 import hashlib
 import io
 import json
+import subprocess
+import sys
 import tarfile
 import zipfile
 
@@ -74,9 +76,21 @@ def test_a_file_whose_hash_does_not_match_is_refused(cache):
 def test_pinned_table_has_no_registry_host_and_unique_destinations():
     destinations = [asset.dest for asset in assets.SERVED]
     assert len(destinations) == len(set(destinations))
-    source = (ROOT / "buildtools" / "assets.py").read_text()
-    for host in ("registry.npmjs", "pypi.org", "files.pythonhosted", "deb.debian"):
-        assert host not in source
+    for path in (ROOT / "buildtools" / "assets.py", ROOT / "py" / "peel" / "assets.py"):
+        source = path.read_text()
+        for host in ("registry.npmjs", "pypi.org", "files.pythonhosted", "deb.debian"):
+            assert host not in source, path
+
+
+def test_one_fetch_implementation_shared_with_the_package_and_stdlib_only():
+    from peel import assets as shared
+
+    assert assets.Asset is shared.Asset and assets.AssetError is shared.AssetError
+    assert assets.UPSTREAM_MODEL is shared.MODEL
+    # build.py runs on a bare python3: importing peel.assets must not need numpy or Pillow.
+    code = ("import sys; sys.modules['numpy'] = sys.modules['PIL'] = None; sys.path.insert(0, 'py'); "
+            "import peel.assets, buildtools.assets")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
 def test_python_archive_is_deterministic_and_holds_the_package():
