@@ -1,0 +1,204 @@
+"""The desktop API: images in (paths, bytes, PIL images, arrays), PIL images or files out.
+
+:func:`remove` is the one-call form; a :class:`Remover` keeps its onnxruntime session for many
+images. Both take the fields of :class:`peel.settings.Settings` as keyword options, so a
+result the page shows can be reproduced here with the same names and values.
+
+Examples
+--------
+>>> import peel                                                    # doctest: +SKIP
+>>> peel.remove("photo.jpg", feather=2).save("photo-nobg.png")     # doctest: +SKIP
+>>> remover = peel.Remover()                                       # doctest: +SKIP
+>>> remover.remove("shoe.jpg", product=True, format="jpeg")        # doctest: +SKIP
+<PIL.Image.Image image mode=RGB size=2000x2000 at 0x...>
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from .errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
+from .header import DEFAULT_MAX_PIXELS, inspect_image
+from .mask import normalize_prediction
+from .preprocess import as_rgba, prepare_input
+from .render import render
+from .settings import Settings
+
+__all__ = ["Remover", "remove", "read_image", "encode", "to_pil", "OUTPUT_SUFFIX"]
+
+#: `<name><suffix>` of an output file, per format (js/names.js names downloads the same way).
+OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
+
+
+def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS):
+    """Pixels of an image as an RGBA array, the way the browser would decode it.
+
+    Files (a path or bytes) are checked with :func:`peel.header.inspect_image` first, so a bad
+    file gets the same error code as in the browser; EXIF orientation is applied.
+
+    Parameters
+    ----------
+    image : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray
+        A file's path or its bytes, a PIL image, or grey (H, W), RGB (H, W, 3) or RGBA
+        (H, W, 4) uint8 pixels.
+    max_pixels : int, optional
+        Largest accepted width × height of a file (keyword only).
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 4) uint8, a new array (never the caller's).
+
+    Raises
+    ------
+    PeelError
+        ``empty-file``, ``not-an-image``, ``unsupported-format``, ``corrupt-image``,
+        ``too-large``, ``invalid-image`` (see :mod:`peel.errors`).
+    FileNotFoundError
+        No file at that path.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        image = Path(image).read_bytes()
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        info = inspect_image(image, max_pixels=max_pixels)
+        try:
+            with Image.open(io.BytesIO(image)) as opened:
+                opened.load()
+                return _pil_to_rgba(opened)
+        except (OSError, SyntaxError, ValueError) as error:  # Pillow's ways of saying "damaged"
+            raise CorruptImageError(f"This {info.format} file is damaged and cannot be decoded ({error}).",
+                                    format=info.format) from error
+    if isinstance(image, Image.Image):
+        return _pil_to_rgba(image)
+    if isinstance(image, np.ndarray):
+        rgba = as_rgba(image)
+        return rgba.copy() if rgba is image else rgba
+    raise ArgumentTypeError(f"image must be a path, bytes, a PIL image or a numpy array, got {type(image).__name__}")
+
+
+def _pil_to_rgba(image):
+    """A PIL image (any mode, any orientation tag) as (H, W, 4) uint8."""
+    image = ImageOps.exif_transpose(image)
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey: scale, Pillow's convert would clip
+        array = np.asarray(image, dtype=np.float32)
+        peak = 65535.0 if mode != "I" or array.max() > 255 else 255.0
+        grey = np.clip(np.rint(array * (255.0 / peak)), 0, 255).astype(np.uint8)
+        return as_rgba(grey)
+    if mode == "F":
+        return as_rgba(np.clip(np.rint(np.asarray(image) * 255.0), 0, 255).astype(np.uint8))
+    transparent = mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    converted = image.convert("RGBA" if transparent else "RGB")
+    return as_rgba(np.array(converted))
+
+
+def to_pil(output):
+    """A render() result as a PIL image: L (mask), RGB (opaque) or RGBA."""
+    if output.ndim == 2:
+        return Image.fromarray(output, "L")
+    return Image.fromarray(np.ascontiguousarray(output), "RGB" if output.shape[2] == 3 else "RGBA")
+
+
+def encode(image, settings: Settings) -> bytes:
+    """The output file's bytes: PNG, WebP or JPEG as ``settings.format`` says (mask: grey PNG).
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+        What :meth:`Remover.remove` returned for these settings.
+    settings : Settings
+    """
+    buffer = io.BytesIO()
+    quality = round(settings.quality * 100)
+    if settings.format == "jpeg":
+        image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    elif settings.format == "webp":
+        image.save(buffer, "WEBP", quality=quality, method=4)
+    else:  # png, mask
+        image.save(buffer, "PNG", compress_level=3)
+    return buffer.getvalue()
+
+
+class Remover:
+    """Background removal with one onnxruntime session, reused for every image.
+
+    Parameters
+    ----------
+    model : str or os.PathLike, optional
+        Path of u2netp.onnx. By default the pinned model, fetched once (hash-verified) into
+        ``~/.cache/peel`` (``$PEEL_CACHE``).
+    threads : int, optional
+        onnxruntime intra-op threads; all cores when omitted.
+
+    Examples
+    --------
+    >>> remover = Remover()                                        # doctest: +SKIP
+    >>> for path in ["a.jpg", "b.jpg"]:                            # doctest: +SKIP
+    ...     remover.remove(path, background="color", background_color="#ffffff")
+    """
+
+    def __init__(self, model=None, threads=None, *, log=None):
+        from .native import OnnxInference
+
+        if model is None:
+            from .assets import model_path
+
+            model = model_path(log=log or (lambda *_: None))
+        self.infer = OnnxInference(model, threads=threads)
+
+    def mask(self, rgba):
+        """(320, 320) float32 mask in [0, 1] of an (H, W, 4) uint8 image (the model's output)."""
+        return normalize_prediction(self.infer(prepare_input(rgba)))
+
+    def remove(self, image, *, background_image=None, max_pixels=DEFAULT_MAX_PIXELS, **options):
+        """Cut out the subject of `image` and render it with `options`.
+
+        Parameters
+        ----------
+        image : str, os.PathLike, bytes, PIL.Image.Image or numpy.ndarray
+            See :func:`read_image`.
+        background_image : same types as `image`, optional
+            The picture behind the subject; implies ``background="image"`` unless given.
+        max_pixels : int, optional
+            Largest accepted input file, in pixels.
+        **options
+            Fields of :class:`peel.settings.Settings` (``feather=2``, ``format="jpeg"``...).
+
+        Returns
+        -------
+        PIL.Image.Image
+            "L" for ``format="mask"``, "RGB" over an opaque background or for JPEG, else "RGBA".
+        """
+        if background_image is not None:
+            options.setdefault("background", "image")
+        settings = Settings.from_dict(options)
+        rgba = read_image(image, max_pixels=max_pixels)
+        backdrop = None
+        if background_image is not None and settings.background == "image":
+            backdrop = read_image(background_image, max_pixels=max_pixels)
+        if settings.background == "image" and backdrop is None:
+            raise InvalidArgumentError("background='image' needs a background_image")
+        return to_pil(render(rgba, self.mask(rgba), settings, background=backdrop))
+
+
+_default = None
+
+
+def remove(image, **options):
+    """Cut out the subject of one image: :meth:`Remover.remove` with a shared default Remover.
+
+    Examples
+    --------
+    >>> cutout = remove("photo.jpg", feather=2)          # doctest: +SKIP
+    >>> cutout.mode, cutout.size                          # doctest: +SKIP
+    ('RGBA', (4032, 3024))
+    """
+    global _default
+    if _default is None:
+        _default = Remover()
+    return _default.remove(image, **options)

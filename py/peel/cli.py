@@ -1,0 +1,328 @@
+"""The ``peel`` command: remove the background of files, folders and globs, or stdin → stdout.
+
+Every field of :class:`peel.settings.Settings` is a flag of the same name (underscores become
+dashes), so the page's "Copy settings as a command" gives a command line that reproduces what it
+shows::
+
+    peel photo.jpg                                  # photo-nobg.png next to it
+    peel -r shoots/ -o cutouts/ --jobs 2 --format jpeg --background color --background-color '#ff0000'
+    peel --product --product-size 1600 'shop/*.jpg'
+    cat photo.jpg | peel - --format mask > mask.png
+
+Exit status: 0 when every file was written (or skipped because its output exists), 1 when any
+file failed (each failure is listed at the end), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from .errors import PeelError
+from .header import DEFAULT_MAX_PIXELS
+from .settings import BACKGROUNDS, FORMATS, Settings
+
+__all__ = ["main", "build_parser", "collect_inputs"]
+
+#: Files a folder scan picks up (named files are always tried, whatever their extension).
+IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".webp", ".gif", ".bmp", ".avif",
+                              ".ico", ".heic", ".heif", ".tif", ".tiff"))
+_HELP = {
+    "format": "output file: png, webp (both transparent), jpeg (over --background-color), mask (grey PNG)",
+    "quality": "quality of webp/jpeg, 0.5-1",
+    "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
+    "background": "what is behind the subject",
+    "background_color": "#rrggbb colour of --background color (and of jpeg)",
+    "background_blur": "blur radius of --background blur, in pixels",
+    "product": "product photo: crop to the subject, centred on a canvas",
+    "product_size": "long side of the product canvas in pixels, 64-4096",
+    "product_aspect": "product canvas aspect, width:height (1:1, 4:5, 3:4, 4:3, 16:9...)",
+    "product_margin": "margin around the product, fraction of the canvas's short side, 0-0.45",
+    "product_shadow": "a soft contact shadow under the product",
+    "product_shadow_strength": "strength of the contact shadow, 0-1",
+}
+_TYPES = {"str": str, "float": float, "int": int, "bool": bool}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peel", description="Remove the background of images (U²-Net small, as the Peel web app does).",
+        epilog="Outputs are named <name>-nobg.<ext> (<name>-mask.png for --format mask), next to each "
+               "input unless -o is given. Exit status 1 when any file failed.")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="image files, folders, glob patterns, or - to read stdin and write stdout")
+    parser.add_argument("-o", "--output-dir", metavar="OUTDIR", help="write the outputs here")
+    parser.add_argument("-r", "--recursive", action="store_true", help="also look into sub-folders")
+    parser.add_argument("-j", "--jobs", type=_positive, default=1,
+                        help="process N files at once, in N processes (one thread each)")
+    parser.add_argument("--threads", type=_positive, help="onnxruntime threads with --jobs 1 (default: all cores)")
+    parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+    parser.add_argument("--model", metavar="PATH",
+                        help="u2netp.onnx to use (default: the pinned model, downloaded once to ~/.cache/peel)")
+    parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
+                        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    group = parser.add_argument_group("settings (the web page's, same names and defaults)")
+    for field in fields(Settings):
+        flag = "--" + field.name.replace("_", "-")
+        kind = _TYPES[field.type if isinstance(field.type, str) else field.type.__name__]
+        help_text = f"{_HELP.get(field.name, '')} (default: {field.default})"
+        if kind is bool:
+            group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
+                               help=help_text)
+        else:
+            choices = {"format": FORMATS, "background": BACKGROUNDS}.get(field.name)
+            group.add_argument(flag, dest=field.name, type=kind, choices=choices, default=None,
+                               metavar=None if choices else field.name.split("_")[-1].upper(), help=help_text)
+    group.add_argument("--background-image", metavar="PATH",
+                       help="picture behind the subject, scaled to cover (implies --background image)")
+    return parser
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def collect_inputs(inputs, recursive=False):
+    """The files to process, from the command line's INPUTs.
+
+    Returns
+    -------
+    list of (Path, Path or None)
+        Each file and the folder it was found in (None for a named file or a glob match).
+    list of (str, str)
+        INPUTs that name nothing, with the reason.
+    """
+    found, missing = [], []
+    for text in inputs:
+        path = Path(text)
+        if path.is_dir():
+            found += [(file, path) for file in _scan(path, recursive)]
+        elif path.exists():
+            found.append((path, None))
+        elif glob.has_magic(text):
+            matches = sorted(glob.glob(text, recursive=True))
+            for match in map(Path, matches):
+                if match.is_dir():
+                    found += [(file, match) for file in _scan(match, recursive)]
+                elif _is_image_name(match):
+                    found.append((match, None))
+            if not matches:
+                missing.append((text, "no file matches this pattern"))
+        else:
+            missing.append((text, "no such file or folder"))
+    return found, missing
+
+
+def _scan(folder, recursive):
+    pattern = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in pattern if p.is_file() and _is_image_name(p)
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _is_image_name(path):
+    name = path.name.lower()
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(("-nobg.png", "-nobg.webp", "-nobg.jpg",
+                                                                         "-mask.png"))
+
+
+def output_path(source, folder, settings, output_dir):
+    """Where the output of `source` goes: `<name>-nobg.<ext>` beside it or under `output_dir`."""
+    from .api import OUTPUT_SUFFIX
+
+    name = source.name.rsplit(".", 1)[0] if "." in source.name.lstrip(".") else source.name
+    name = name.strip(". ") or "image"
+    if output_dir is None:
+        return source.parent / f"{name}{OUTPUT_SUFFIX[settings.format]}"
+    relative = source.parent.relative_to(folder) if folder is not None else Path()
+    return Path(output_dir) / relative / f"{name}{OUTPUT_SUFFIX[settings.format]}"
+
+
+def _unique(paths):
+    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/names.js)."""
+    taken, result = set(), []
+    for path in paths:
+        candidate, n = path, 2
+        while str(candidate).lower() in taken:
+            candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+            n += 1
+        taken.add(str(candidate).lower())
+        result.append(candidate)
+    return result
+
+
+# --- Work, in this process (--jobs 1) or in each worker process. ---
+
+_worker = {}
+
+
+def _start_worker(model, threads, settings, background, max_pixels):
+    from .api import Remover
+
+    _worker.update(remover=Remover(model, threads=threads), settings=settings, background=background,
+                   max_pixels=max_pixels)
+
+
+def _process(source, dest):
+    """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
+    from .api import encode, read_image, to_pil
+    from .render import render
+
+    remover, settings = _worker["remover"], _worker["settings"]
+    try:
+        data = sys.stdin.buffer.read() if source is None else Path(source).read_bytes()
+        rgba = read_image(data, max_pixels=_worker["max_pixels"])
+        output = render(rgba, remover.mask(rgba), settings, background=_worker["background"])
+        encoded = encode(to_pil(output), settings)
+        if dest is None:
+            sys.stdout.buffer.write(encoded)
+            sys.stdout.buffer.flush()
+        else:
+            dest = Path(dest)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+            partial.write_bytes(encoded)
+            partial.replace(dest)  # never half a file under the final name
+        return source, None
+    except PeelError as error:
+        return source, f"{error.message} [{error.code}]"
+    except OSError as error:
+        return source, f"{error.strerror or error} [io-error]"
+    except Exception as error:  # noqa: BLE001 — one bad file must not stop the others
+        return source, f"{type(error).__name__}: {error} [internal-error]"
+
+
+class _Progress:
+    """`[3/12] ok  name` lines on stderr (one line, redrawn, on a terminal)."""
+
+    def __init__(self, total, enabled, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.enabled = enabled and total > 1
+        self.tty = self.enabled and self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def step(self, source, status):
+        self.done += 1
+        if not self.enabled:
+            return
+        width = len(str(self.total))
+        rate = self.done / max(time.perf_counter() - self.start, 1e-9)
+        line = f"[{self.done:>{width}}/{self.total}] {rate:5.2f}/s {status:<7} {source}"
+        if self.tty:
+            self.stream.write(f"\r\033[K{line}" + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 a file failed, 2 usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    options = {field.name: getattr(args, field.name) for field in fields(Settings)
+               if getattr(args, field.name) is not None}
+    if args.background_image and "background" not in options:
+        options["background"] = "image"
+    try:
+        settings = Settings.from_dict(options)
+    except PeelError as error:
+        parser.error(error.message)
+    if settings.background == "image" and not args.background_image:
+        parser.error("--background image needs --background-image PATH")
+    if "-" in args.inputs and len(args.inputs) > 1:
+        parser.error("- (stdin to stdout) cannot be combined with other inputs")
+    if args.model and not Path(args.model).is_file():
+        parser.error(f"--model: no such file: {args.model}")
+
+    from .api import read_image
+
+    background = None
+    if args.background_image and settings.background == "image":
+        try:
+            background = read_image(args.background_image, max_pixels=args.max_pixels)
+        except (PeelError, OSError) as error:
+            parser.error(f"--background-image {args.background_image}: {getattr(error, 'message', error)}")
+    model = args.model
+    if model is None:
+        from .assets import model_path
+
+        try:
+            model = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr)))
+        except Exception as error:  # noqa: BLE001 — AssetError, OSError, a failed registry client
+            print(f"peel: cannot get the model ({error}); pass --model PATH to use a local u2netp.onnx",
+                  file=sys.stderr)
+            return 1
+
+    if args.inputs == ["-"]:
+        _start_worker(model, args.threads, settings, background, args.max_pixels)
+        _, error = _process(None, None)
+        if error:
+            print(f"peel: -: {error}", file=sys.stderr)
+        return 1 if error else 0
+
+    found, missing = collect_inputs(args.inputs, args.recursive)
+    dests = _unique([output_path(source, folder, settings, args.output_dir) for source, folder in found])
+    todo, skipped = [], 0
+    for (source, _), dest in zip(found, dests):
+        if dest.exists() and not args.overwrite:
+            skipped += 1
+        else:
+            todo.append((str(source), str(dest)))
+    progress = _Progress(len(todo), not args.quiet)
+    if args.jobs == 1 or len(todo) <= 1:
+        if todo:
+            _start_worker(model, args.threads, settings, background, args.max_pixels)
+        failed = []
+        for source, error in (_process(*job) for job in todo):
+            progress.step(source, "failed" if error else "ok")
+            if error:
+                failed.append((source, error))
+    else:
+        failed = _run_parallel(todo, args.jobs, progress, (model, 1, settings, background, args.max_pixels))
+
+    failures = missing + failed
+    if not args.quiet or failures:
+        summary = f"peel: {len(todo) - len(failed)} written"
+        if skipped:
+            summary += f", {skipped} skipped (output exists; --overwrite to replace)"
+        if failures:
+            summary += f", {len(failures)} failed:"
+        print(summary, file=sys.stderr)
+    for source, error in failures:
+        print(f"  {source}: {error}", file=sys.stderr)
+    if not found and not missing:
+        print("peel: no image found in the inputs", file=sys.stderr)
+        return 1
+    return 1 if failures else 0
+
+
+def _run_parallel(todo, jobs, progress, init_args):
+    """Process `todo` in `jobs` fresh processes (spawned: no onnxruntime state is forked)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")
+    failures = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
+                             initializer=_start_worker, initargs=init_args) as pool:
+        futures = [pool.submit(_process, *job) for job in todo]
+        for future in as_completed(futures):
+            source, error = future.result()
+            progress.step(source, "failed" if error else "ok")
+            if error:
+                failures[source] = error
+    order = {source: index for index, (source, _) in enumerate(todo)}
+    return sorted(failures.items(), key=lambda item: order[item[0]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
