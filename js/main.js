@@ -6,6 +6,7 @@ import { collectFiles, isImageFile } from './files.js';
 import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
+import { commandLine } from './command-line.js';
 import { ErrorCode } from './protocol.js';
 import {
   downloadForOffline,
@@ -190,6 +191,19 @@ for (const swatch of settingsForm.querySelectorAll('[data-color]')) {
 }
 $('[data-testid=apply-all]').addEventListener('click', async () => {
   for (const item of batch.items.filter((each) => each.state === 'done')) await renderAgain(item);
+});
+$('[data-testid=copy-command]').addEventListener('click', async () => {
+  const { settings, background } = currentSettings();
+  const text = commandLine(settings, { backgroundImage: background?.name });
+  const shown = $('[data-testid=command-line]');
+  shown.textContent = text;
+  shown.hidden = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    shown.dataset.copied = 'true';
+  } catch {
+    shown.dataset.copied = 'false'; // clipboard refused: the text is shown to copy by hand
+  }
 });
 $('[data-testid=preview-background]').addEventListener('change', (event) => {
   results.dataset.preview = event.target.value;
