@@ -1,0 +1,62 @@
+"""The page and the `peel` command agree: the command the page copies, run on the desktop on the
+same file, gives the alpha the page downloads (MAE <= 2/255)."""
+
+import io
+import shlex
+
+import numpy as np
+from PIL import Image
+
+from peel import cli
+from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, wait_settled
+from tests.conftest import FIXTURES
+
+
+def set_form(app, **values):
+    """Change settings as a user does (one input event each)."""
+    for name, value in values.items():
+        field = app.locator(f"#settings [name={name}]")
+        kind = field.first.get_attribute("type")
+        if kind == "radio":
+            app.locator(f"#settings [name={name}][value={value}]").check()
+        elif kind == "checkbox":
+            field.set_checked(value)
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(str(value))
+
+
+def copied_command(app):
+    app.locator("[data-testid=copy-command]").click()
+    shown = app.locator("[data-testid=command-line]")
+    shown.wait_for(state="visible")
+    return shown.text_content()
+
+
+def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model_path):
+    clear_results(app)
+    set_form(app, format="png", background="transparent", product=False, feather=3)
+    command = copied_command(app)
+    assert shlex.split(command) == ["peel", "--feather", "3"]
+
+    names = ["coffee.png", "astronaut.png"]
+    add_files(app, [str(FIXTURES / name) for name in names])
+    wait_settled(app)
+    words = shlex.split(command)[1:]
+    assert cli.main([*words, *(str(FIXTURES / name) for name in names), "-o", str(tmp_path),
+                     "--model", str(upstream_model_path), "--quiet"]) == 0
+
+    for name in names:
+        download_name, data = download(app, card(app, name))
+        assert (tmp_path / download_name).is_file(), download_name  # same output name
+        page_alpha = np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))[..., 3]
+        with Image.open(tmp_path / download_name) as image:
+            desktop_alpha = np.asarray(image)[..., 3]
+        assert page_alpha.shape == desktop_alpha.shape
+        assert alpha_mae(page_alpha, desktop_alpha) <= 2, name
+        assert 0 < (desktop_alpha > 0).mean() < 1  # a real cut-out, not all or nothing
+
+    set_form(app, format="jpeg", quality=0.8, background="color", background_color="#ff0000")
+    assert shlex.split(copied_command(app)) == ["peel", "--format", "jpeg", "--quality", "0.8", "--feather", "3",
+                                                "--background", "color", "--background-color", "#ff0000"]
