@@ -11,6 +11,9 @@ import os
 import time
 from pathlib import Path
 
+#: Longest wait for a quiet machine, in seconds; scripts set it from their --max-wait option.
+MAX_WAIT_S = 60.0
+
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PROC = Path("/proc")
 
@@ -74,13 +77,13 @@ class ForeignLoad:
         return False
 
 
-def wait_quiet(limit_cores: float = 0.15, window_s: float = 1.0, timeout_s: float = 60.0,
+def wait_quiet(limit_cores: float = 0.15, window_s: float = 1.0, timeout_s: float | None = None,
                log=print) -> float:
     """Wait until other processes use less than `limit_cores` over `window_s`; return that load.
 
     Gives up after `timeout_s` (and says so): the numbers are then marked by their load column.
     """
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + (MAX_WAIT_S if timeout_s is None else timeout_s)
     told = False
     while True:
         with ForeignLoad() as load:
@@ -106,12 +109,61 @@ def clean_runs(measure, runs: int, limit_cores: float = 0.1, max_attempts: int |
     max_attempts = max_attempts or 3 * runs
     clean, busy = [], []
     for _attempt in range(max_attempts):
+        boost()
         with ForeignLoad() as load:
             result = measure()
         (clean if load.cores < limit_cores else busy).append((load.cores, result))
         if len(clean) >= runs:
             break
         if load.cores >= limit_cores:
-            wait_quiet(limit_cores, timeout_s=30, log=log)
+            wait_quiet(limit_cores, timeout_s=min(30.0, MAX_WAIT_S), log=log)
     kept = clean + sorted(busy, key=lambda pair: pair[0])[: max(0, runs - len(clean))]
     return [result for _, result in kept], [cores for cores, _ in kept]
+
+
+#: Niceness given to the bench's own processes by boost(); None leaves priorities alone.
+BOOST_NICE: int | None = None
+
+
+def boost(root: int | None = None) -> int:
+    """Raise the scheduling priority of every thread of the bench's process tree (BOOST_NICE).
+
+    For measuring on a machine that others share: on Linux niceness is per thread, and Chromium
+    sets its renderers' own, so each thread is set, again before each block (new renderers and
+    threads appear all the time). Needs root for a negative niceness; returns threads changed.
+    """
+    if BOOST_NICE is None:
+        return 0
+    root = root or os.getpid()
+    processes = _processes()
+    foreign = _foreign_ticks(processes, root)
+    changed = 0
+    for pid in processes:
+        if pid in foreign:
+            continue
+        try:
+            tids = [int(t.name) for t in (_PROC / str(pid) / "task").iterdir()]
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                if os.getpriority(os.PRIO_PROCESS, tid) != BOOST_NICE:
+                    os.setpriority(os.PRIO_PROCESS, tid, BOOST_NICE)
+                    changed += 1
+            except OSError:
+                pass
+    return changed
+
+
+def start_booster(interval_s: float = 0.5) -> None:
+    """boost() now and every `interval_s` from a daemon thread (threads appear mid-block)."""
+    if BOOST_NICE is None:
+        return
+    import threading
+
+    def loop():
+        while True:
+            boost()
+            time.sleep(interval_s)
+
+    threading.Thread(target=loop, daemon=True, name="bench-booster").start()
