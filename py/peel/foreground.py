@@ -1,0 +1,153 @@
+"""Colour decontamination: the subject's own colour where its alpha is partial.
+
+A pixel at a soft edge (hair, a blurred outline, an antialiased border) is a mix
+``I = alpha F + (1 - alpha) B`` of the subject's colour ``F`` and the old background's ``B``.
+Keeping ``I`` as the cut-out's colour brings the old background along: a fringe that shows on any
+new background. :func:`decontaminate` replaces ``I`` by an estimate of ``F`` with *blur fusion*
+(Forte & Pitié, "Approximate Fast Foreground Colour Estimation", ICIP 2021)::
+
+    F_mean = blur(alpha I) / blur(alpha)            # local foreground colour
+    B_mean = blur((1 - alpha) I) / blur(1 - alpha)  # local background colour
+    F = F_mean + alpha (I - alpha F_mean - (1 - alpha) B_mean)
+
+The blurs run on a small copy of the photo (long side :data:`peel.refine.COLOUR_SIZE`) and the
+last line only on the partial pixels at full resolution, so the cost follows the edge's length,
+not the image's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from ._checks import check_array, check_rgba
+from .errors import ArgumentTypeError, InvalidArgumentError
+from .refine import _box_sum, _flat_pixels, downscale_rgb, lookup_grid
+
+__all__ = ["DECONTAMINATION_RADIUS", "decontaminate", "partial_pixels"]
+
+#: Radius of the blur-fusion box means, in pixels of the small copy (chosen with bench/quality.py).
+DECONTAMINATION_RADIUS = 2
+_WIDER = (3, 9)
+_CHUNK = 1 << 18
+_PARTIAL = np.ones(256, bool)
+_PARTIAL[[0, 255]] = False
+
+
+def partial_pixels(alpha8):
+    """Flat indices (int) of the pixels whose alpha is neither 0 nor 255, in row-major order."""
+    return np.flatnonzero(_PARTIAL[alpha8])
+
+
+def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
+    """Estimate the foreground colour of the partially transparent pixels.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        (H, W, 4) uint8 original pixels; only the colour channels are read.
+    alpha8 : numpy.ndarray
+        (H, W) uint8 alpha of the cut-out (before any original transparency).
+    strength : float
+        0..1: 0 keeps the photo's colours, 1 uses the estimate, in between blends linearly.
+    small : numpy.ndarray, optional
+        (h, w, 3) float32 ``peel.refine.downscale_rgb(rgba)``, when the caller has it already.
+    out : numpy.ndarray, optional
+        (H, W, 4) uint8 writable array whose colour channels receive the result at the partial
+        pixels (other pixels and the alpha channel are left alone); ``out=rgba`` works in place.
+        By default a copy of ``rgba`` is made.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 4) uint8: ``out``, with new colours where ``0 < alpha8 < 255``.
+
+    Raises
+    ------
+    ImageTypeError, InvalidImageError
+        ``rgba`` is not a non-empty (H, W, 4) uint8 array.
+    ArgumentTypeError, InvalidArgumentError
+        ``alpha8``, ``strength`` or ``out`` is unusable.
+
+    Examples
+    --------
+    >>> rgba = np.zeros((1, 64, 4), np.uint8)
+    >>> rgba[0, :32, :3] = (255, 0, 0)              # a red subject ...
+    >>> rgba[0, 32:, :3] = (0, 0, 255)              # ... on blue
+    >>> rgba[0, 32, :3] = (128, 0, 127)             # an edge pixel: half red, half blue
+    >>> alpha8 = np.zeros((1, 64), np.uint8)
+    >>> alpha8[0, :32], alpha8[0, 32] = 255, 128
+    >>> decontaminate(rgba, alpha8)[0, 32, :3]      # mostly red again: the blue fringe is gone
+    array([230,   0,  25], dtype=uint8)
+    """
+    check_rgba(rgba)
+    check_array(alpha8, "alpha8", image=False)
+    if alpha8.dtype != np.uint8:
+        raise ArgumentTypeError(f"alpha8 must have dtype uint8, got {alpha8.dtype}")
+    if alpha8.shape != rgba.shape[:2]:
+        raise InvalidArgumentError(f"alpha8 must have shape {rgba.shape[:2]} (rgba's H, W), got {alpha8.shape}")
+    if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)):
+        raise ArgumentTypeError(f"strength must be a number, got {strength!r}")
+    if not 0.0 <= strength <= 1.0:
+        raise InvalidArgumentError(f"strength must be between 0 and 1, got {strength}")
+    if out is None:
+        out = rgba.copy()
+    elif out is not rgba:
+        check_array(out, "out", image=False)
+        if out.dtype != np.uint8 or out.shape != rgba.shape:
+            raise InvalidArgumentError(f"out must be a uint8 array of shape {rgba.shape}, got {out.dtype} {out.shape}")
+    if not out.flags.writeable:
+        raise InvalidArgumentError("out is read-only; pass a writable array or out=None")
+    if not out.flags.c_contiguous:
+        raise InvalidArgumentError("out must be C-contiguous")
+
+    index = partial_pixels(alpha8)
+    if strength == 0 or index.size == 0:
+        return out
+    if small is None:
+        small = downscale_rgb(rgba)
+    height, width = alpha8.shape
+    small_height, small_width = small.shape[:2]
+    weight = np.asarray(Image.fromarray(alpha8, "L").resize((small_width, small_height), Image.Resampling.BOX),
+                        np.float32) * np.float32(1 / 255)
+    foreground = _weighted_mean(small, weight)
+    background = _weighted_mean(small, 1.0 - weight)
+    means = np.concatenate([foreground, background], axis=2)
+
+    grid, grid_row, grid_col = lookup_grid(means, (height, width))
+    lookup = grid.reshape(-1, grid.shape[2])
+    row_offset = grid_row * grid.shape[1]
+    flat_rgba = _flat_pixels(rgba)
+    flat_out = out.reshape(-1, 4)  # out is C-contiguous: a copy of rgba, or checked below
+    flat_alpha = alpha8.reshape(-1)
+    for start in range(0, index.size, _CHUNK):
+        chunk = index[start:start + _CHUNK]
+        rows, cols = np.divmod(chunk, width)
+        colour = flat_rgba[chunk, :3].astype(np.float32) * np.float32(1 / 255)
+        alpha = (flat_alpha[chunk].astype(np.float32) * np.float32(1 / 255))[:, None]
+        sampled = lookup[row_offset[rows] + grid_col[cols]].astype(np.float32)
+        mean_fg, mean_bg = sampled[:, :3], sampled[:, 3:]
+        estimate = mean_fg + alpha * (colour - alpha * mean_fg - (1 - alpha) * mean_bg)
+        np.clip(estimate, 0.0, 1.0, out=estimate)
+        result = colour + np.float32(strength) * (estimate - colour)
+        flat_out[chunk, :3] = (result * 255.0 + 0.5).astype(np.uint8)
+    return out
+
+
+def _weighted_mean(colours, weight):
+    """blur(weight · colours) / blur(weight), widening the box where the weight is all zero."""
+    mean = np.zeros(colours.shape, np.float32)
+    found = np.zeros(weight.shape, bool)
+    weighted = colours * weight[..., None]
+    for multiple in (1, *_WIDER):
+        radius = DECONTAMINATION_RADIUS * multiple
+        total_weight = _box_sum(weight, radius)
+        here = (total_weight > 1e-3) & ~found
+        if here.any():
+            mean[here] = _box_sum(weighted, radius)[here] / total_weight[here][:, None]
+            found |= here
+        if found.all():
+            break
+    # Nothing at all on one side (e.g. no background anywhere): the photo's own colour.
+    mean[~found] = colours[~found]
+    return mean

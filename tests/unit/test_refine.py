@@ -1,0 +1,223 @@
+"""peel.refine: edge refinement of the upscaled mask, threshold clamping, the small colour copy."""
+
+import numpy as np
+import pytest
+
+from peel import refine
+from peel.errors import ArgumentTypeError, ImageTypeError, InvalidArgumentError, InvalidImageError
+from peel.mask import upscale_mask
+from peel.refine import REFINE_METHODS, downscale_rgb, lookup_grid, refine_alpha, threshold_alpha
+
+SIZES = [(1, 1), (1, 9), (9, 1), (5, 3), (17, 31), (320, 320), (401, 299)]
+REFINED = [method for method in REFINE_METHODS if method != "none"]
+
+
+def random_rgba(size, seed=0):
+    rgba = np.random.default_rng(seed).integers(0, 256, (*size, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    return rgba
+
+
+def blob_mask(seed=0, shape=(320, 320)):
+    """A soft disc, like a model output: 1 inside, 0 outside, a few pixels of ramp."""
+    y, x = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    radius = np.hypot(y - shape[0] / 2, x - shape[1] / 2)
+    rng = np.random.default_rng(seed)
+    return np.clip((shape[0] * 0.3 - radius) / 4 + 0.5 + rng.normal(0, 0.01, shape), 0, 1).astype(np.float32)
+
+
+def step_image(size, column):
+    """White right of `column`, black left of it."""
+    rgba = np.zeros((*size, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, column:, :3] = 255
+    return rgba
+
+
+# ---------------------------------------------------------------- refine_alpha
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("method", REFINE_METHODS)
+def test_refine_alpha_shape_dtype(size, method):
+    rgba = random_rgba(size, seed=1)
+    before = rgba.copy()
+    alpha8 = refine_alpha(rgba, blob_mask(), method)
+    assert alpha8.shape == size and alpha8.dtype == np.uint8
+    np.testing.assert_array_equal(rgba, before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_refine_none_is_upscale_mask(size):
+    mask = blob_mask(seed=2)
+    np.testing.assert_array_equal(refine_alpha(random_rgba(size), mask, "none"), upscale_mask(mask, size))
+
+
+@pytest.mark.parametrize("method", REFINE_METHODS)
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (240, 320)])
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_constant_mask_stays_constant(method, size, value):
+    alpha8 = refine_alpha(random_rgba(size, seed=3), np.full((320, 320), value, np.float32), method)
+    assert (alpha8 == round(value * 255)).all()
+
+
+@pytest.mark.parametrize("method", REFINED)
+@pytest.mark.parametrize("width", [320, 960, 1283])
+def test_perfect_step_edge_keeps_the_step(method, width):
+    # The photo's edge and the mask's edge at the same place: the result is the step itself.
+    column = width // 2
+    rgba = step_image((40, width), column)
+    mask = np.zeros((320, 320), np.float32)
+    mask[:, 160:] = 1.0
+    alpha8 = refine_alpha(rgba, mask, method)
+    expected = np.zeros((40, width), np.uint8)
+    expected[:, column:] = 255
+    if method == "matte":
+        np.testing.assert_array_equal(alpha8, expected)
+    else:  # a linear filter: within a few levels of the step, and no ramp
+        assert np.abs(alpha8.astype(int) - expected).max() <= 8
+
+
+@pytest.mark.parametrize("offset", [-2, -1, 1, 2])
+def test_matte_follows_the_photo_when_the_mask_is_off(offset):
+    # The model's edge 1-2 of its pixels beside the photo's edge (3 image pixels each).
+    rgba = step_image((30, 960), 480)
+    mask = np.zeros((320, 320), np.float32)
+    mask[:, 160 + offset:] = 1.0
+    alpha8 = refine_alpha(rgba, mask, "matte")
+    assert (alpha8[:, :480] == 0).all() and (alpha8[:, 480:] == 255).all()
+    bilinear = upscale_mask(mask, (30, 960))
+    assert np.abs(bilinear.astype(int) - alpha8).sum() > 0  # plain upscaling gets it wrong
+
+
+def test_matte_recovers_a_partial_alpha_from_the_colours():
+    # Red subject over blue with one column at exactly 40 % coverage.
+    rgba = np.zeros((20, 320, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[:, :, 2] = 255
+    rgba[:, 161:, :3] = (255, 0, 0)
+    rgba[:, 160, :3] = (102, 0, 153)  # 0.4 red + 0.6 blue
+    mask = np.zeros((320, 320), np.float32)
+    mask[:, 160:] = 1.0
+    alpha8 = refine_alpha(rgba, mask, "matte")
+    assert np.abs(alpha8[:, 160].astype(int) - 102).max() <= 1
+
+
+@pytest.mark.parametrize("method", REFINED)
+def test_refine_alpha_is_deterministic(method):
+    rgba = random_rgba((123, 77), seed=4)
+    mask = blob_mask(seed=5)
+    np.testing.assert_array_equal(refine_alpha(rgba, mask, method), refine_alpha(rgba.copy(), mask.copy(), method))
+
+
+@pytest.mark.parametrize("method", REFINED)
+def test_refine_alpha_accepts_small_and_other_mask_sizes(method):
+    rgba = random_rgba((90, 120), seed=6)
+    mask = blob_mask(seed=7, shape=(50, 70))
+    alpha8 = refine_alpha(rgba, mask, method)
+    np.testing.assert_array_equal(alpha8, refine_alpha(rgba, mask, method, small=downscale_rgb(rgba)))
+    assert alpha8[45, 60] == 255 and alpha8[0, 0] == 0
+
+
+def test_refine_alpha_outside_the_band_is_exactly_zero_or_one():
+    rgba = random_rgba((300, 400), seed=8)
+    alpha8 = refine_alpha(rgba, blob_mask(seed=9), "matte")
+    sure_fg = refine._resize_nearest(refine._erode(blob_mask(seed=9) >= 0.95, refine.BAND), (300, 400))
+    sure_bg = refine._resize_nearest(refine._erode(blob_mask(seed=9) <= 0.05, refine.BAND), (300, 400))
+    assert (alpha8[sure_fg.astype(bool)] == 255).all()
+    assert (alpha8[sure_bg.astype(bool)] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("rgba", "mask", "method", "error", "match"),
+    [
+        (np.zeros((4, 4, 3), np.uint8), np.ones((320, 320), np.float32), "matte", InvalidImageError, "rgba"),
+        (np.zeros((4, 4, 4), np.float32), np.ones((320, 320), np.float32), "matte", ImageTypeError, "rgba"),
+        (np.zeros((4, 4, 4), np.uint8), np.ones((320, 320), np.uint8), "matte", ArgumentTypeError, "mask"),
+        (np.zeros((4, 4, 4), np.uint8), np.ones((1, 320, 320), np.float32), "matte", InvalidArgumentError, "mask"),
+        (np.zeros((4, 4, 4), np.uint8), np.full((8, 8), np.nan, np.float32), "guided", InvalidArgumentError, "NaN"),
+        (np.zeros((4, 4, 4), np.uint8), [[0.5]], "matte", ArgumentTypeError, "mask"),
+        (np.zeros((4, 4, 4), np.uint8), np.ones((8, 8), np.float32), "fancy", InvalidArgumentError, "method"),
+    ],
+    ids=["rgb", "float-image", "uint8-mask", "3d-mask", "nan", "list", "method"],
+)
+def test_refine_alpha_errors(rgba, mask, method, error, match):
+    with pytest.raises(error, match=match):
+        refine_alpha(rgba, mask, method)
+
+
+# ---------------------------------------------------------------- threshold_alpha
+
+LEVELS = np.arange(256, dtype=np.uint8)[None, :]
+
+
+def test_threshold_identity_is_the_same_array():
+    alpha8 = random_rgba((5, 6))[..., 0]
+    assert threshold_alpha(alpha8, 0.0, 1.0) is alpha8
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.1, 0.9), (0.05, 0.9), (0.0, 0.5), (0.5, 1.0), (0.3, 0.3), (0.0, 0.0),
+                                           (1.0, 1.0), (0.2, 0.8)])
+def test_threshold_is_a_monotonic_clamp(low, high):
+    out = threshold_alpha(LEVELS, low, high)
+    assert out.shape == LEVELS.shape and out.dtype == np.uint8
+    assert (np.diff(out[0].astype(int)) >= 0).all()
+    levels = LEVELS[0] / 255
+    assert (out[0][levels < low] == 0).all()
+    assert (out[0][levels >= high] == 255).all() if high > low else (out[0][levels >= low] == 255).all()
+
+
+def test_threshold_ramp_values():
+    np.testing.assert_array_equal(threshold_alpha(np.array([[0, 25, 26, 128, 229, 230, 255]], np.uint8), 0.1, 0.9),
+                                  [[0, 0, 1, 128, 254, 255, 255]])
+
+
+@pytest.mark.parametrize("high", [0.6, 0.9, 1.0])
+def test_raising_low_never_raises_alpha(high):
+    outputs = [threshold_alpha(LEVELS, low, high).astype(int) for low in np.linspace(0, 0.6, 13)]
+    for lower, higher in zip(outputs, outputs[1:]):
+        assert (higher <= lower).all()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 9), (9, 1), (17, 31)])
+def test_threshold_shapes(size):
+    alpha8 = random_rgba(size, seed=10)[..., 1]
+    assert threshold_alpha(alpha8, 0.2, 0.7).shape == size
+
+
+@pytest.mark.parametrize(
+    ("alpha8", "low", "high", "error", "match"),
+    [
+        (np.zeros((2, 2), np.float32), 0.1, 0.9, ArgumentTypeError, "alpha8"),
+        (np.zeros((2, 2, 1), np.uint8), 0.1, 0.9, ArgumentTypeError, "alpha8"),
+        (np.zeros((2, 2), np.uint8), -0.1, 0.9, InvalidArgumentError, "low"),
+        (np.zeros((2, 2), np.uint8), 0.1, 1.5, InvalidArgumentError, "high"),
+        (np.zeros((2, 2), np.uint8), 0.8, 0.2, InvalidArgumentError, "low"),
+        (np.zeros((2, 2), np.uint8), "0.1", 0.9, ArgumentTypeError, "low"),
+        (np.zeros((2, 2), np.uint8), 0.1, True, ArgumentTypeError, "high"),
+    ],
+)
+def test_threshold_errors(alpha8, low, high, error, match):
+    with pytest.raises(error, match=match):
+        threshold_alpha(alpha8, low, high)
+
+
+# ---------------------------------------------------------------- helpers
+
+@pytest.mark.parametrize(("size", "expected"), [((1, 1), (1, 1)), ((3000, 4000), (240, 320)),
+                                                ((100, 50), (100, 50)), ((1, 5000), (1, 320))])
+def test_downscale_rgb(size, expected):
+    rgba = np.full((*size, 4), 200, np.uint8)
+    small = downscale_rgb(rgba)
+    assert small.shape == (*expected, 3) and small.dtype == np.float32
+    np.testing.assert_allclose(small, 200 / 255, atol=1e-6)
+
+
+def test_lookup_grid_reads_back_a_smooth_map():
+    y, x = np.mgrid[0:24, 0:32].astype(np.float32)
+    values = np.stack([x / 31, y / 23], axis=2)
+    grid, rows, cols = lookup_grid(values, (3000, 4000))
+    assert grid.shape == (384, 512, 2) and rows.shape == (3000,) and cols.shape == (4000,)
+    corner = grid[rows[-1], cols[-1]]
+    np.testing.assert_allclose(corner, [1, 1], atol=0.02)
+    small_grid, small_rows, small_cols = lookup_grid(values, (24, 32))  # no upscale: the map itself
+    np.testing.assert_array_equal(small_grid[small_rows][:, small_cols], values)
