@@ -1,6 +1,9 @@
 """From the original pixels and the model's mask to the output image, for given settings.
 
 This is what runs on every control change: the 320×320 mask is kept, the model is not run again.
+The steps, in order: edge refinement of the upscaled mask (peel.refine), threshold clamping,
+feather, colour decontamination at the soft edges (peel.foreground), then the original
+transparency, the background and the format.
 """
 
 from __future__ import annotations
@@ -10,14 +13,12 @@ from PIL import Image, ImageFilter
 
 from ._checks import check_rgba
 from .composite import apply_alpha
-from .mask import upscale_mask
+from .foreground import decontaminate
 from .product import render_product
+from .refine import downscale_rgb, refine_alpha, threshold_alpha
 from .settings import Settings
 
 __all__ = ["render", "feather_alpha", "composite_over", "cover"]
-
-# Rows per block when compositing: small uint16 temporaries instead of 12 MP-sized ones.
-_BLOCK_PIXELS = 1 << 18
 
 
 def render(rgba, mask, settings: Settings, background=None):
@@ -29,8 +30,11 @@ def render(rgba, mask, settings: Settings, background=None):
         (H, W, 4) uint8 original pixels. Overwritten (it is the worker's own copy; a 12 MP
         copy would cost 48 MB of WASM memory): pass a copy to keep it.
     mask : numpy.ndarray
-        (h, w) float32 in [0, 1], the normalised model output (see normalize_prediction).
+        (h, w) float32 in [0, 1], the normalised model output (see normalize_prediction):
+        (320, 320) for u2netp. This and ``rgba`` are all a re-render needs.
     settings : Settings
+        ``Settings()`` for the measured defaults, ``Settings.reference()`` for the reference
+        pipeline's cut-out (equal to :func:`peel.pipeline.cut_out`).
     background : numpy.ndarray, optional
         (h', w', 4) uint8 background image, used when ``settings.background == "image"``.
 
@@ -42,7 +46,14 @@ def render(rgba, mask, settings: Settings, background=None):
         canvas's size instead of (H, W).
     """
     check_rgba(rgba)
-    alpha8 = feather_alpha(upscale_mask(mask, rgba.shape[:2]), settings.feather)
+    colours_needed = settings.format != "mask" and settings.decontaminate > 0
+    # The small copy of the colours both the refinement and the decontamination read.
+    small = downscale_rgb(rgba) if settings.refine != "none" or colours_needed else None
+    alpha8 = refine_alpha(rgba, mask, settings.refine, small=small)
+    alpha8 = threshold_alpha(alpha8, *settings.threshold_range)
+    alpha8 = feather_alpha(alpha8, settings.feather)
+    if colours_needed:
+        decontaminate(rgba, alpha8, settings.decontaminate, small=small, out=rgba)
     cutout = apply_alpha(rgba, alpha8, out=rgba)
     if settings.format == "mask":
         return np.ascontiguousarray(cutout[..., 3])
@@ -54,7 +65,7 @@ def render(rgba, mask, settings: Settings, background=None):
             background=settings.background_rgb if opaque else None,
             shadow=settings.product_shadow, shadow_strength=settings.product_shadow_strength)
     if settings.background == "image" and background is not None:
-        return composite_over(cutout, cover(background, cutout.shape[:2]))
+        return composite_over(cutout, _cover_image(background, cutout.shape[:2]))
     if settings.background == "blur":
         return composite_over(cutout, _blurred(cutout, settings.background_blur))
     if opaque:
@@ -85,17 +96,21 @@ def feather_alpha(alpha8, radius):
 def composite_over(rgba, background):
     """``rgba`` over an opaque background, ``round(a*fg + (1-a)*bg)`` in integers.
 
+    Pillow's masked paste does it in one pass of C, with exact rounding:
+    ``(fg*a + bg*(255-a) + 127) // 255`` (tests/unit/test_render_refine.py checks it).
+
     Parameters
     ----------
     rgba : numpy.ndarray
         (H, W, 4) uint8, straight (not premultiplied) alpha.
-    background : numpy.ndarray
-        (H, W, 3) uint8 image, or (3,) uint8 colour.
+    background : numpy.ndarray or PIL.Image.Image
+        (H, W, 3) uint8 image, (3,) uint8 colour, or an RGB PIL image of size (W, H) (used as
+        the output buffer: it is modified).
 
     Returns
     -------
     numpy.ndarray
-        (H, W, 3) uint8.
+        (H, W, 3) uint8, read-only (it wraps Pillow's output without another copy).
 
     Examples
     --------
@@ -103,15 +118,16 @@ def composite_over(rgba, background):
     array([[[128,   0, 127]]], dtype=uint8)
     """
     height, width = rgba.shape[:2]
-    out = np.empty((height, width, 3), np.uint8)
-    rows = max(1, _BLOCK_PIXELS // width)
-    for top in range(0, height, rows):
-        block = rgba[top:top + rows]
-        alpha = block[..., 3:4].astype(np.uint16)
-        back = background if background.ndim == 1 else background[top:top + rows]
-        mixed = block[..., :3] * alpha + back * (255 - alpha) + 127
-        out[top:top + rows] = mixed // 255
-    return out
+    rgba = np.ascontiguousarray(rgba)
+    source = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+    if isinstance(background, Image.Image):
+        out = background
+    elif background.ndim == 1:
+        out = Image.new("RGB", (width, height), tuple(int(value) for value in background))
+    else:
+        out = Image.fromarray(np.ascontiguousarray(background[..., :3], dtype=np.uint8), "RGB")
+    out.paste(source, (0, 0), source.getchannel("A"))
+    return np.asarray(out)
 
 
 def cover(image, size):
@@ -122,20 +138,48 @@ def cover(image, size):
     numpy.ndarray
         (height, width, 3) uint8.
     """
+    return np.asarray(_cover_image(image, size))
+
+
+def _cover_image(image, size):
+    """:func:`cover` as an RGB PIL image (no conversion back to an array)."""
     height, width = size
     source = Image.fromarray(np.ascontiguousarray(image[..., :3]), "RGB")
     scale = max(width / source.width, height / source.height)
     scaled = (max(width, round(source.width * scale)), max(height, round(source.height * scale)))
     left, top = (scaled[0] - width) // 2, (scaled[1] - height) // 2
     resized = source.resize(scaled, Image.Resampling.BICUBIC, reducing_gap=2.0)
-    return np.asarray(resized.crop((left, top, left + width, top + height)))
+    return resized.crop((left, top, left + width, top + height))
 
 
 def _blurred(rgba, radius):
-    """The photo itself, blurred, as a background (colours only)."""
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]), "RGB")
+    """The photo's own background, blurred, without the subject's colours: an RGB PIL image.
+
+    A normalised blur, ``blur(I (1 - a)) / blur(1 - a)``, so the subject does not smear a halo
+    of its own colours into the background around it; under the subject, where no background
+    is near, the plain blur fills in (it is hidden there anyway).
+    """
+    height, width = rgba.shape[:2]
+    # Read in place (no 36 MB copy of the colours). RGBX, not RGBA: Pillow would premultiply.
+    rgba = np.ascontiguousarray(rgba)
+    colours = Image.frombuffer("RGBX", (width, height), rgba, "raw", "RGBX", 0, 1)
+    alpha = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).getchannel("A")
     # Blurring a 4×-reduced copy looks the same for large radii and costs 1/16 of the work.
-    factor = 4 if radius >= 8 and min(image.size) >= 64 else 1
-    small = image.reduce(factor) if factor > 1 else image
-    blurred = small.filter(ImageFilter.GaussianBlur(radius / factor))
-    return np.asarray(blurred.resize(image.size, Image.Resampling.BILINEAR))
+    factor = 4 if radius >= 8 and min(width, height) >= 64 else 1
+    if factor > 1:
+        colours, alpha = colours.reduce(factor), alpha.reduce(factor)
+    small = colours.convert("RGB")
+    uncovered = Image.eval(alpha, lambda value: 255 - value)
+    blur = ImageFilter.GaussianBlur(radius / factor)
+    colours = np.asarray(small, np.float32)
+    weight = np.asarray(uncovered, np.float32) * np.float32(1 / 255)
+    premultiplied = Image.fromarray((colours * weight[..., None] + 0.5).astype(np.uint8), "RGB")
+    total = np.asarray(premultiplied.filter(blur), np.float32)
+    share = np.asarray(Image.fromarray((weight * 255 + 0.5).astype(np.uint8), "L").filter(blur), np.float32)
+    plain = np.asarray(small.filter(blur), np.float32)
+    # Where less than ~10 % of the neighbourhood is background, blend towards the plain blur.
+    trust = np.clip(share * np.float32(1 / 25.5), 0.0, 1.0)[..., None]
+    background = total * (np.float32(255) / np.maximum(share, 1.0))[..., None]
+    mixed = plain + trust * (background - plain)
+    blurred = Image.fromarray(np.clip(mixed + 0.5, 0, 255).astype(np.uint8), "RGB")
+    return blurred.resize((width, height), Image.Resampling.BILINEAR)

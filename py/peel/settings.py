@@ -18,13 +18,24 @@ from .errors import ArgumentTypeError, InvalidArgumentError
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 BACKGROUNDS = ("transparent", "color", "image", "blur")
+#: Edge refinement of the upscaled mask (see peel.refine): none = plain bilinear upscale.
+REFINES = ("none", "guided", "matte")
+#: Threshold clamping: auto (AUTO_THRESHOLDS of the refinement), off (identity), manual.
+THRESHOLDS = ("auto", "off", "manual")
+#: (low, high) clamp of threshold="auto" per refinement, chosen with bench/quality.py.
+AUTO_THRESHOLDS = {"none": (0.1, 0.9), "guided": (0.1, 0.9), "matte": (0.05, 0.9)}
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ASPECT = re.compile(r"^(\d{1,3}):(\d{1,3})$")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What to make of a cut-out. The defaults reproduce the reference pipeline (rembg's)."""
+    """What to make of a cut-out.
+
+    The defaults are the best measured with bench/quality.py (README, "Edge quality");
+    :meth:`reference` gives the reference pipeline's (rembg's) cut-out, bit for bit.
+    :meth:`schema` lists every field with its default and range, for a UI or a command line.
+    """
 
     #: Output file: "png", "webp" (both with alpha), "jpeg" (over background_color), "mask"
     #: (the alpha alone, an 8-bit grayscale PNG).
@@ -33,6 +44,18 @@ class Settings:
     quality: float = 0.9
     #: Edge feather: Gaussian blur radius of the alpha, in pixels of the original image, 0–50.
     feather: float = 0.0
+    #: Edge refinement: "matte" (solve the uncertain band from the full-resolution colours),
+    #: "guided" (fast colour-guided filter) or "none" (plain bilinear upscale of the mask).
+    refine: str = "matte"
+    #: Threshold clamping of the alpha (below low → 0, above high → 1, linear in between):
+    #: "auto" (measured per refinement, AUTO_THRESHOLDS), "off", or "manual" (the two below).
+    threshold: str = "auto"
+    #: Bounds of threshold="manual", 0–1, low <= high.
+    threshold_low: float = 0.1
+    threshold_high: float = 0.9
+    #: Colour decontamination strength 0–1: the subject's own colour, not the old background's,
+    #: where the alpha is partial.
+    decontaminate: float = 1.0
     #: "transparent", "color" (background_color), "image" (an image the user gives, scaled to
     #: cover) or "blur" (the photo's own background, blurred by background_blur px).
     background: str = "transparent"
@@ -51,14 +74,13 @@ class Settings:
     product_shadow_strength: float = 0.5
 
     def __post_init__(self):
-        _choice(self, "format", FORMATS)
-        _choice(self, "background", BACKGROUNDS)
-        _number(self, "quality", 0.5, 1.0)
-        _number(self, "feather", 0.0, 50.0)
-        _number(self, "background_blur", 0.0, 200.0)
-        _number(self, "product_size", 64, 4096, integer=True)
-        _number(self, "product_margin", 0.0, 0.45)
-        _number(self, "product_shadow_strength", 0.0, 1.0)
+        for name, allowed in _CHOICES.items():
+            _choice(self, name, allowed)
+        for name, (low, high) in _RANGES.items():
+            _number(self, name, low, high, integer=name in _INTEGERS)
+        if self.threshold_low > self.threshold_high:
+            raise InvalidArgumentError(f"threshold_low must not exceed threshold_high, got "
+                                       f"{self.threshold_low} > {self.threshold_high}")
         for name in ("product", "product_shadow"):
             if not isinstance(getattr(self, name), bool):
                 raise ArgumentTypeError(f"{name} must be true or false, got {getattr(self, name)!r}")
@@ -82,6 +104,43 @@ class Settings:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def reference(cls, **changes) -> "Settings":
+        """The reference pipeline's cut-out: no refinement, threshold, feather or decontamination.
+
+        ``render(rgba, mask, Settings.reference())`` equals ``cut_out(rgba, prediction)`` bit
+        for bit (tests/unit/test_render_refine.py). ``changes`` set other fields (a format...).
+        """
+        values = {"refine": "none", "threshold": "off", "feather": 0.0, "decontaminate": 0.0, **changes}
+        return cls(**values)
+
+    @classmethod
+    def schema(cls) -> dict:
+        """Every field: ``{name: {"type", "default", "choices" | "min", "max", "help"}}``.
+
+        Plain JSON-able values, in field order, for building controls or flags from one source.
+        """
+        out = {}
+        for field in fields(cls):
+            kind = field.type if isinstance(field.type, str) else field.type.__name__
+            entry = {"type": kind, "default": field.default}
+            if field.name in _CHOICES:
+                entry["choices"] = list(_CHOICES[field.name])
+            if field.name in _RANGES:
+                entry["min"], entry["max"] = _RANGES[field.name]
+            entry["help"] = _FIELD_HELP.get(field.name, "")
+            out[field.name] = entry
+        return out
+
+    @property
+    def threshold_range(self) -> tuple[float, float]:
+        """The (low, high) clamp this threshold setting applies; (0.0, 1.0) is the identity."""
+        if self.threshold == "auto":
+            return AUTO_THRESHOLDS[self.refine]
+        if self.threshold == "manual":
+            return float(self.threshold_low), float(self.threshold_high)
+        return 0.0, 1.0
+
     @property
     def background_rgb(self) -> tuple[int, int, int]:
         """background_color as (r, g, b) ints."""
@@ -92,6 +151,40 @@ class Settings:
         """product_aspect as (width, height)."""
         width, height = self.product_aspect.split(":")
         return int(width), int(height)
+
+
+_CHOICES = {"format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
+_RANGES = {
+    "quality": (0.5, 1.0),
+    "feather": (0.0, 50.0),
+    "threshold_low": (0.0, 1.0),
+    "threshold_high": (0.0, 1.0),
+    "decontaminate": (0.0, 1.0),
+    "background_blur": (0.0, 200.0),
+    "product_size": (64, 4096),
+    "product_margin": (0.0, 0.45),
+    "product_shadow_strength": (0.0, 1.0),
+}
+_INTEGERS = {"product_size"}
+_FIELD_HELP = {
+    "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
+    "quality": "quality of webp/jpeg, 0.5-1",
+    "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
+    "refine": "edge refinement: matte (follow the photo's edges), guided (guided filter), none (plain upscale)",
+    "threshold": "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
+    "threshold_low": "manual threshold: alpha below this becomes 0, 0-1",
+    "threshold_high": "manual threshold: alpha above this becomes 1, 0-1",
+    "decontaminate": "colour decontamination strength at soft edges, 0-1",
+    "background": "what is behind the subject",
+    "background_color": "#rrggbb colour of background color (and of jpeg)",
+    "background_blur": "blur radius of background blur, in pixels",
+    "product": "product photo: crop to the subject, centred on a canvas",
+    "product_size": "long side of the product canvas in pixels, 64-4096",
+    "product_aspect": "product canvas aspect, width:height (1:1, 4:5, 3:4, 4:3, 16:9...)",
+    "product_margin": "margin around the product, fraction of the canvas's short side, 0-0.45",
+    "product_shadow": "a soft contact shadow under the product",
+    "product_shadow_strength": "strength of the contact shadow, 0-1",
+}
 
 
 def _choice(settings, name, allowed):
