@@ -17,16 +17,12 @@ FIXTURES = ("astronaut.png", "coffee.png")
 
 @pytest.fixture(scope="module")
 def cpython_alpha():
-    """Alpha of Peel's CPython pipeline (native onnxruntime, the served model) per fixture."""
-    import peel
-    from peel.native import OnnxInference
+    """Alpha of Peel's CPython pipeline (native onnxruntime, the served model, the same default
+    settings as the page) per fixture."""
+    from peel.api import Remover
 
-    infer = OnnxInference(SERVED_MODEL)
-    alphas = {}
-    for name in FIXTURES:
-        with Image.open(f"tests/fixtures/{name}") as image:
-            alphas[name] = peel.remove_background(np.asarray(image.convert("RGB")), infer)[..., 3]
-    return alphas
+    remover = Remover(model=SERVED_MODEL)
+    return {name: np.asarray(remover.remove(f"tests/fixtures/{name}"))[..., 3] for name in FIXTURES}
 
 
 def test_page_is_isolated_and_says_which_backend(app):

@@ -5,7 +5,6 @@ Software WebGPU is slow (minutes for one u2netp run on 2 cores), so this runs on
 
 import numpy as np
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from buildtools.paths import SERVED_MODEL
@@ -52,11 +51,9 @@ def test_prepared_model_runs_on_webgpu_and_matches_wasm(webgpu_browser, base_url
     context.close()
     assert not errors, "\n".join(errors)
 
-    import peel
-    from peel.native import OnnxInference
+    from peel.api import Remover
 
-    with Image.open("tests/fixtures/astronaut.png") as image:
-        reference = peel.remove_background(np.asarray(image.convert("RGB")), OnnxInference(SERVED_MODEL))
+    reference = np.asarray(Remover(model=SERVED_MODEL).remove("tests/fixtures/astronaut.png"))
     mae = alpha_mae(webgpu_alpha, reference[..., 3])
     print(f"astronaut: WebGPU vs CPU alpha MAE {mae:.3f}/255")
     assert mae <= 2
