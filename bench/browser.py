@@ -507,6 +507,11 @@ def print_report(report: dict) -> None:
               "those rows are slower than this machine can do.")
 
 
+def save(report: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -558,29 +563,32 @@ def main() -> None:
                 playwright, {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True},
                 app, restarts=1 if args.quick else 2)
         report["start"]["load_cores"] = {"cold": load.cores, "persistent": warm_load.cores}
+        save(report, args.out)  # partial results survive an interrupted run
 
         report["browser"] = {}
         for count in threads:
             log(f"per image, WASM ×{count}")
             report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images, runs, log)
+            save(report, args.out)  # partial results survive an interrupted run
         log("memory, one fresh worker per image")
         memory_images = images if not args.quick else dict(list(images.items())[-1:])
         report["memory"] = measure_memory(browser, base, memory_images, cores, log)
+        save(report, args.out)  # partial results survive an interrupted run
         browser.close()
         server.shutdown()
 
         log("native: onnxruntime inference alone")
         report["native_inference"] = time_native_inference(10 if not args.quick else 5, log)
+        save(report, args.out)  # partial results survive an interrupted run
         log("native: Peel's CPython pipeline")
         report["cpython"] = time_cpython(images, runs, cores, log)
+        save(report, args.out)  # partial results survive an interrupted run
         if not args.skip_rembg:
             log("native: rembg")
             report["rembg"] = time_rembg(images, runs, log)
     report["ratios"] = ratios(report)
     report["bench_seconds"] = round(time.monotonic() - started)
-
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    save(report, args.out)
     print_report(report)
     print(f"\nsaved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
           f"({report['bench_seconds']} s)")
