@@ -25,27 +25,13 @@ from pathlib import Path
 
 from .errors import PeelError
 from .header import DEFAULT_MAX_PIXELS
-from .settings import BACKGROUNDS, FORMATS, Settings
+from .settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
 #: Files a folder scan picks up (named files are always tried, whatever their extension).
 IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".webp", ".gif", ".bmp", ".avif",
                               ".ico", ".heic", ".heif", ".tif", ".tiff"))
-_HELP = {
-    "format": "output file: png, webp (both transparent), jpeg (over --background-color), mask (grey PNG)",
-    "quality": "quality of webp/jpeg, 0.5-1",
-    "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
-    "background": "what is behind the subject",
-    "background_color": "#rrggbb colour of --background color (and of jpeg)",
-    "background_blur": "blur radius of --background blur, in pixels",
-    "product": "product photo: crop to the subject, centred on a canvas",
-    "product_size": "long side of the product canvas in pixels, 64-4096",
-    "product_aspect": "product canvas aspect, width:height (1:1, 4:5, 3:4, 4:3, 16:9...)",
-    "product_margin": "margin around the product, fraction of the canvas's short side, 0-0.45",
-    "product_shadow": "a soft contact shadow under the product",
-    "product_shadow_strength": "strength of the contact shadow, 0-1",
-}
 _TYPES = {"str": str, "float": float, "int": int, "bool": bool}
 
 
@@ -72,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     for field in fields(Settings):
         flag = "--" + field.name.replace("_", "-")
         kind = _TYPES[field.type if isinstance(field.type, str) else field.type.__name__]
-        help_text = f"{_HELP.get(field.name, '')} (default: {field.default})"
+        help_text = f"{FIELD_HELP.get(field.name, '')} (default: {field.default})"
         if kind is bool:
             group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)

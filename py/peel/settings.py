@@ -128,7 +128,7 @@ class Settings:
                 entry["choices"] = list(_CHOICES[field.name])
             if field.name in _RANGES:
                 entry["min"], entry["max"] = _RANGES[field.name]
-            entry["help"] = _FIELD_HELP.get(field.name, "")
+            entry["help"] = FIELD_HELP.get(field.name, "")
             out[field.name] = entry
         return out
 
@@ -166,7 +166,7 @@ _RANGES = {
     "product_shadow_strength": (0.0, 1.0),
 }
 _INTEGERS = {"product_size"}
-_FIELD_HELP = {
+FIELD_HELP = {
     "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
     "quality": "quality of webp/jpeg, 0.5-1",
     "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",

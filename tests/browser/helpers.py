@@ -79,3 +79,18 @@ def clear_results(page):
     if button.is_visible():
         button.click()
     expect(page.locator("[data-testid=result]")).to_have_count(0)
+
+
+def set_form(app, **values):
+    """Change settings as a user does (one input event each)."""
+    for name, value in values.items():
+        field = app.locator(f"#settings [name={name}]")
+        kind = field.first.get_attribute("type")
+        if kind == "radio":
+            app.locator(f"#settings [name={name}][value={value}]").check()
+        elif kind == "checkbox":
+            field.set_checked(value)
+        elif field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(str(value))

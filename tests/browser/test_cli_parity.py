@@ -8,23 +8,8 @@ import numpy as np
 from PIL import Image
 
 from peel import cli
-from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, wait_settled
+from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, set_form, wait_settled
 from tests.conftest import FIXTURES
-
-
-def set_form(app, **values):
-    """Change settings as a user does (one input event each)."""
-    for name, value in values.items():
-        field = app.locator(f"#settings [name={name}]")
-        kind = field.first.get_attribute("type")
-        if kind == "radio":
-            app.locator(f"#settings [name={name}][value={value}]").check()
-        elif kind == "checkbox":
-            field.set_checked(value)
-        elif field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(str(value))
 
 
 def copied_command(app):

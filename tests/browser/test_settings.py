@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.helpers import add_files, card, clear_results, download, wait_settled
+from tests.browser.helpers import add_files, card, clear_results, download, set_form, wait_settled
 
 
 def rendered_again(app, result, renders):
@@ -24,21 +24,6 @@ def change(app, result, **values):
     renders = int(result.get_attribute("data-renders"))
     set_form(app, **values)
     rendered_again(app, result, renders)
-
-
-def set_form(app, **values):
-    """Change settings as a user does (one input event each)."""
-    for name, value in values.items():
-        field = app.locator(f"#settings [name={name}]")
-        kind = field.first.get_attribute("type")
-        if kind == "radio":
-            app.locator(f"#settings [name={name}][value={value}]").check()
-        elif kind == "checkbox":
-            field.set_checked(value)
-        elif field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(str(value))
 
 
 def test_settings_apply_to_a_finished_image_without_the_model(app):
