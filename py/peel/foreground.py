@@ -22,14 +22,13 @@ from PIL import Image
 
 from ._checks import check_array, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .refine import _box_sum, _flat_pixels, downscale_rgb, lookup_grid
+from .refine import _integral, _pixels32, _window_sum, _take_columns, downscale_rgb, lookup_grid
 
 __all__ = ["DECONTAMINATION_RADIUS", "decontaminate", "partial_pixels"]
 
 #: Radius of the blur-fusion box means, in pixels of the small copy (chosen with bench/quality.py).
 DECONTAMINATION_RADIUS = 2
 _WIDER = (3, 9)
-_CHUNK = 1 << 18
 _PARTIAL = np.ones(256, bool)
 _PARTIAL[[0, 255]] = False
 
@@ -101,8 +100,9 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
     if not out.flags.c_contiguous:
         raise InvalidArgumentError("out must be C-contiguous")
 
-    index = partial_pixels(alpha8)
-    if strength == 0 or index.size == 0:
+    partial = _PARTIAL[alpha8]
+    partial_rows = partial.any(axis=1)
+    if strength == 0 or not partial_rows.any():
         return out
     if small is None:
         small = downscale_rgb(rgba)
@@ -112,25 +112,43 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
                         np.float32) * np.float32(1 / 255)
     foreground = _weighted_mean(small, weight)
     background = _weighted_mean(small, 1.0 - weight)
-    means = np.concatenate([foreground, background], axis=2)
+    # In 0..255: F, B and F - B (the estimate below is F + alpha (I - B - alpha (F - B))).
+    means = np.concatenate([foreground, background, foreground - background], axis=2) * np.float32(255)
 
     grid, grid_row, grid_col = lookup_grid(means, (height, width))
-    lookup = grid.reshape(-1, grid.shape[2])
-    row_offset = grid_row * grid.shape[1]
-    flat_rgba = _flat_pixels(rgba)
-    flat_out = out.reshape(-1, 4)  # out is C-contiguous: a copy of rgba, or checked below
-    flat_alpha = alpha8.reshape(-1)
-    for start in range(0, index.size, _CHUNK):
-        chunk = index[start:start + _CHUNK]
-        rows, cols = np.divmod(chunk, width)
-        colour = flat_rgba[chunk, :3].astype(np.float32) * np.float32(1 / 255)
-        alpha = (flat_alpha[chunk].astype(np.float32) * np.float32(1 / 255))[:, None]
-        sampled = lookup[row_offset[rows] + grid_col[cols]].astype(np.float32)
-        mean_fg, mean_bg = sampled[:, :3], sampled[:, 3:]
-        estimate = mean_fg + alpha * (colour - alpha * mean_fg - (1 - alpha) * mean_bg)
-        np.clip(estimate, 0.0, 1.0, out=estimate)
-        result = colour + np.float32(strength) * (estimate - colour)
-        flat_out[chunk, :3] = (result * 255.0 + 0.5).astype(np.uint8)
+    strips = np.searchsorted(grid_row, np.arange(grid.shape[0] + 1))
+    pixels = _pixels32(rgba)
+    out_pixels = _pixels32(out)  # a view: out is C-contiguous
+    # One strip of image rows per grid row: the partial pixels of a strip form a dense block
+    # (rows × the columns that have any), which reads one row of the grid. Each colour channel
+    # is computed as one contiguous (rows, columns) plane.
+    for g in range(grid.shape[0]):
+        top, bottom = strips[g], strips[g + 1]
+        if not partial_rows[top:bottom].any():
+            continue
+        block = partial[top:bottom]
+        cols = np.flatnonzero(block.any(axis=0))
+        where = np.take(block, cols, axis=1)
+        colours = _take_columns(pixels[top:bottom], cols)
+        alpha = np.take(alpha8[top:bottom], cols, axis=1).astype(np.float32)
+        alpha *= np.float32(1 / 255)
+        means = grid[g, grid_col[cols]]
+        target = np.take(out_pixels[top:bottom], cols, axis=1)
+        target_bytes = target.view(np.uint8).reshape(target.shape + (4,))
+        for channel in range(3):
+            colour = colours[..., channel]
+            estimate = colour - means[:, 3 + channel]
+            estimate -= alpha * means[:, 6 + channel]
+            estimate *= alpha
+            estimate += means[:, channel]
+            np.clip(estimate, 0.0, 255.0, out=estimate)
+            if strength < 1:
+                estimate -= colour
+                estimate *= np.float32(strength)
+                estimate += colour
+            estimate += np.float32(0.5)
+            np.copyto(target_bytes[..., channel], estimate, casting="unsafe", where=where)
+        out_pixels[top:bottom, cols] = target
     return out
 
 
@@ -138,13 +156,14 @@ def _weighted_mean(colours, weight):
     """blur(weight · colours) / blur(weight), widening the box where the weight is all zero."""
     mean = np.zeros(colours.shape, np.float32)
     found = np.zeros(weight.shape, bool)
-    weighted = colours * weight[..., None]
+    weights = _integral(weight)
+    weighted = _integral(colours * weight[..., None])
     for multiple in (1, *_WIDER):
         radius = DECONTAMINATION_RADIUS * multiple
-        total_weight = _box_sum(weight, radius)
+        total_weight = _window_sum(weights, radius)
         here = (total_weight > 1e-3) & ~found
         if here.any():
-            mean[here] = _box_sum(weighted, radius)[here] / total_weight[here][:, None]
+            mean[here] = _window_sum(weighted, radius)[here] / total_weight[here][:, None]
             found |= here
         if found.all():
             break

@@ -57,8 +57,6 @@ _GUIDED_EPS = 1e-3
 # Long side of the grid the smooth low-resolution maps are looked up on (see lookup_grid): the
 # maps are box means over >= 4 small-copy pixels, so 512 (8 px cells at 12 MP) loses nothing.
 _GRID_SIDE = 512
-# Band pixels solved per chunk: bounds the temporaries (~40 bytes a pixel) in WASM memory.
-_CHUNK = 1 << 18
 
 
 def refine_alpha(rgba, mask, method="matte", *, small=None):
@@ -144,9 +142,11 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
         model[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
         solve = _solve_guided
 
-    lookup, grid_row, grid_col = lookup_grid(model, (height, width))
+    # One grid row per mask row, so that a strip of image rows reads one row of the model.
+    lookup, _, grid_col = lookup_grid(model, (height, width), rows=mask_height)
     fallback_rows = _bilinear_table(height, mask_height)
     fallback_cols = _bilinear_table(width, mask_width)
+    pixels = _pixels32(rgba)
     # One strip of image rows per mask row: the band is a dense block (rows × band columns).
     for r in range(mask_height):
         top, bottom = strip_start[r], strip_end[r]
@@ -156,15 +156,13 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
         cols = np.flatnonzero(uncertain_rows[r])
         if cols.size == 0:
             continue
-        colour = np.take(rgba[top:bottom], cols, axis=1).reshape(-1, 4)
-        sampled = np.take(np.take(lookup, grid_row[top:bottom], axis=0), grid_col[cols], axis=1)
-        sampled = sampled.reshape(-1, lookup.shape[2])
-        fallback = _interpolate(mask, fallback_rows, fallback_cols, slice(top, bottom), cols).reshape(-1)
-        alpha = solve(colour, sampled, fallback)
+        colour = _take_columns(pixels[top:bottom], cols)
+        fallback = _interpolate(mask, fallback_rows, fallback_cols, slice(top, bottom), cols)
+        alpha = solve(colour, lookup[r, grid_col[cols]], fallback)
         np.clip(alpha, 0.0, 1.0, out=alpha)
         alpha *= np.float32(255)
         alpha += np.float32(0.5)
-        alpha8[top:bottom, cols] = alpha.astype(np.uint8).reshape(bottom - top, cols.size)
+        alpha8[top:bottom, cols] = alpha.astype(np.uint8)
     return alpha8
 
 
@@ -186,14 +184,15 @@ def _matte_model(foreground, background, found):
 
 
 def _solve_matte(colour, model, fallback):
-    """alpha of band pixels: colour (n, 4) uint8, model (n, 9) (see _matte_model), fallback (n,).
+    """alpha (n, k) of a block of band pixels: colour (n, k, 4) uint8, model (k, 9) (see
+    _matte_model: one row of it serves every row of the block), fallback (n, k).
 
     alpha = clip((I - B)·d / |d|²), the least-squares solution of I = B + alpha d; blended with
     the fallback by the confidence min(|d|²/s, 1) · exp(-|I - B - alpha d|² / f).
     """
-    x0 = colour[:, 0] - model[:, 0]
-    x1 = colour[:, 1] - model[:, 1]
-    x2 = colour[:, 2] - model[:, 2]
+    x0 = colour[..., 0] - model[:, 0]
+    x1 = colour[..., 1] - model[:, 1]
+    x2 = colour[..., 2] - model[:, 2]
     projection = x0 * model[:, 3]
     projection += x1 * model[:, 4]
     projection += x2 * model[:, 5]
@@ -218,10 +217,10 @@ def _solve_matte(colour, model, fallback):
 
 
 def _solve_guided(colour, model, fallback):
-    """alpha = A·I + b with the sampled guided-filter coefficients (n, 4), colour (n, 4) uint8."""
-    alpha = colour[:, 0] * model[:, 0]
-    alpha += colour[:, 1] * model[:, 1]
-    alpha += colour[:, 2] * model[:, 2]
+    """alpha = A·I + b: colour (n, k, 4) uint8, guided-filter coefficients (k, 4), as _solve_matte."""
+    alpha = colour[..., 0] * model[:, 0]
+    alpha += colour[..., 1] * model[:, 1]
+    alpha += colour[..., 2] * model[:, 2]
     alpha += model[:, 3]
     return alpha
 
@@ -323,18 +322,30 @@ def _resize_nearest(binary, size):
     return np.take(np.take(binary.astype(np.uint8), rows, axis=0), cols, axis=1)
 
 
+def _integral(values):
+    """Summed-area table of (h, w) or (h, w, c) values, float64, with a leading row and column of 0."""
+    table = np.zeros((values.shape[0] + 1, values.shape[1] + 1) + values.shape[2:])
+    np.cumsum(values, axis=0, dtype=np.float64, out=table[1:, 1:])
+    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
+    return table
+
+
+def _window_sum(table, radius):
+    """Sums over the (2r+1)² windows clipped to the array, from its :func:`_integral` table."""
+    height, width = table.shape[0] - 1, table.shape[1] - 1
+    # Repeating the first and last rows (columns) of the table clips the windows at the borders:
+    # the window of row i then spans padded rows i .. i + 2r + 1.
+    padded = np.pad(table, [(radius, radius), (radius, radius)] + [(0, 0)] * (table.ndim - 2), mode="edge")
+    span = 2 * radius + 1
+    out = padded[span:span + height, span:span + width] - padded[:height, span:span + width]
+    out -= padded[span:span + height, :width]
+    out += padded[:height, :width]
+    return out
+
+
 def _box_sum(values, radius):
     """Sum over the (2r+1)² window clipped to the array, for (h, w) or (h, w, c), float64."""
-    out = values.astype(np.float64)
-    for axis in (0, 1):
-        size = out.shape[axis]
-        cumulative = np.cumsum(out, axis=axis)
-        padded = np.concatenate([np.zeros_like(np.take(cumulative, [0], axis=axis)), cumulative], axis=axis)
-        index = np.arange(size)
-        upper = np.minimum(index + radius + 1, size)
-        lower = np.maximum(index - radius, 0)
-        out = np.take(padded, upper, axis=axis) - np.take(padded, lower, axis=axis)
-    return out
+    return _window_sum(_integral(values), radius)
 
 
 def _erode(binary, radius):
@@ -355,13 +366,13 @@ def _local_mean(colours, known, radius):
     found = np.zeros(known.shape, bool)
     if not known.any():
         return mean, found
-    weights = known.astype(np.float64)
-    weighted = colours * known[..., None]
+    weights = _integral(known)
+    weighted = _integral(colours * known[..., None])
     for multiple in (1, *_WIDER):
-        count = _box_sum(weights, radius * multiple)
+        count = _window_sum(weights, radius * multiple)
         here = (count > 1e-6) & ~found
         if here.any():
-            total = _box_sum(weighted, radius * multiple)
+            total = _window_sum(weighted, radius * multiple)
             mean[here] = total[here] / count[here][:, None]
             found |= here
         if found.all():
@@ -390,7 +401,7 @@ def _guided_coefficients(guide, source, radius, eps):
     return np.concatenate([mean(a), mean(b)[..., None]], axis=2).astype(np.float32)
 
 
-def lookup_grid(values, size):
+def lookup_grid(values, size, rows=None):
     """Smooth low-resolution maps, made ready for one lookup per full-resolution pixel.
 
     The maps (colour means, filter coefficients) vary over tens of pixels, so they are
@@ -404,6 +415,8 @@ def lookup_grid(values, size):
         (h, w, c) float32 maps.
     size : tuple of int
         (H, W) of the full-resolution image.
+    rows : int, optional
+        Rows of the grid, instead of the long-side rule (refine_alpha uses the mask's rows).
 
     Returns
     -------
@@ -415,6 +428,8 @@ def lookup_grid(values, size):
     height, width = size
     scale = min(1.0, _GRID_SIDE / max(height, width))
     grid_height, grid_width = max(1, round(height * scale)), max(1, round(width * scale))
+    if rows is not None:
+        grid_height = rows
     channels = values.shape[2]
     grid = np.empty((grid_height, grid_width, channels), np.float32)
     for channel in range(channels):
@@ -442,6 +457,12 @@ def _interpolate(values, rows_table, cols_table, rows, cols):
     return lines[:, first] + (lines[:, second] - lines[:, first]) * weight
 
 
-def _flat_pixels(rgba):
-    """(H * W, 4) view of the pixels (a copy only if they are not C-contiguous)."""
-    return np.ascontiguousarray(rgba).reshape(-1, 4)
+def _pixels32(rgba):
+    """(H, W) uint32 view of RGBA pixels, one element per pixel (a copy only if not C-contiguous):
+    numpy gathers whole elements much faster than (n, 4) rows."""
+    return np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
+
+
+def _take_columns(pixels, cols):
+    """(n, k, 4) uint8: the columns ``cols`` of an (n, W) uint32 block of _pixels32."""
+    return np.take(pixels, cols, axis=1).view(np.uint8).reshape(pixels.shape[0], cols.size, 4)

@@ -1,0 +1,159 @@
+"""Time each render step, and render() for each setting, at 12 MP: in CPython and in Pyodide.
+
+    .venv/bin/python bench/render_timing.py [--runs 5] [--no-pyodide] [--out bench/results/render-timing.json]
+
+The input is the portrait composite of bench/composites.py over the busy background, scaled to
+4000×3000, and its mask from the model (native onnxruntime). The same function,
+:func:`step_timings`, then runs twice on the same arrays: here, and inside Pyodide 0.27.7 (the
+wheels the browser gets, from ``dist/vendor/pyodide``) run by Node (bench/pyodide_timing.mjs),
+whose WebAssembly engine is Chromium's. Needs ``python3 build.py build`` first.
+
+Times are wall-clock ms, median of ``--runs``; run it on a quiet machine (single-threaded code:
+one busy core elsewhere barely matters, two do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "py") not in sys.path:
+    sys.path[:0] = [str(ROOT), str(ROOT / "py")]
+
+from peel import foreground, refine  # noqa: E402
+from peel.render import feather_alpha, render  # noqa: E402
+from peel.settings import Settings  # noqa: E402
+
+SIZE = (3000, 4000)  # height, width
+SETTINGS = {
+    "default": Settings(),
+    "reference": Settings.reference(),
+    "refine none": Settings(refine="none"),
+    "refine guided": Settings(refine="guided"),
+    "threshold manual 0.2-0.8": Settings(threshold="manual", threshold_low=0.2, threshold_high=0.8),
+    "feather 3": Settings(feather=3.0),
+    "decontaminate 0": Settings(decontaminate=0.0),
+    "background color": Settings(background="color", background_color="#ff0000"),
+    "background image": Settings(background="image"),
+    "background blur": Settings(background="blur"),
+    "format jpeg": Settings(format="jpeg"),
+    "format mask": Settings(format="mask"),
+}
+
+
+def make_inputs(model_path):
+    """The 12 MP photo, its normalised mask and a background image: a dict of arrays (CPython only)."""
+    from bench.composites import make_composites
+    from peel.mask import normalize_prediction
+    from peel.native import OnnxInference
+    from peel.preprocess import as_rgba, prepare_input
+
+    comp = next(make_composites(layers=[("portrait", (1200, 900))], backgrounds=("busy",)))
+    height, width = SIZE
+    rgba = as_rgba(np.asarray(Image.fromarray(comp.image).resize((width, height), Image.Resampling.BICUBIC)))
+    mask = normalize_prediction(OnnxInference(model_path)(prepare_input(rgba)))
+    backdrop = as_rgba(np.asarray(Image.fromarray(comp.image).resize((1600, 1200))))
+    return {"rgba": rgba, "mask": mask, "backdrop": backdrop}
+
+
+def time_ms(function, runs):
+    """Median wall time of `runs` calls, ms."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(samples), 1)
+
+
+def step_timings(rgba, mask, backdrop, runs=5):
+    """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, ...}; runs in CPython and Pyodide."""
+    alpha8 = refine.threshold_alpha(refine.refine_alpha(rgba, mask), *Settings().threshold_range)
+    small = refine.downscale_rgb(rgba)
+    steps = {
+        "downscale_rgb (small copy)": lambda: refine.downscale_rgb(rgba),
+        "refine none (bilinear upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
+        "refine guided": lambda: refine.refine_alpha(rgba, mask, "guided", small=small),
+        "refine matte": lambda: refine.refine_alpha(rgba, mask, "matte", small=small),
+        "threshold 0.05-0.9": lambda: refine.threshold_alpha(alpha8, 0.05, 0.9),
+        "feather 3 px": lambda: feather_alpha(alpha8, 3.0),
+        "decontaminate 1.0": lambda: foreground.decontaminate(rgba, alpha8, 1.0, small=small),
+        "copy of the photo": rgba.copy,
+    }
+    copy_ms = time_ms(rgba.copy, runs)
+    # render() writes into its rgba (the worker's own copy): give it a fresh one each run.
+    renders = {name: (lambda s=s: render(rgba.copy(), mask, s, background=backdrop)) for name, s in SETTINGS.items()}
+    band = ~(refine._erode(mask >= refine.SURE_FOREGROUND, refine.BAND)
+             | refine._erode(mask <= refine.SURE_BACKGROUND, refine.BAND))
+    return {
+        "python": ("Pyodide" if sys.platform == "emscripten" else "CPython") + " " + platform.python_version(),
+        "platform": sys.platform,
+        "steps_ms": {name: time_ms(step, runs) for name, step in steps.items()},
+        "render_ms": {name: round(time_ms(call, runs) - copy_ms, 1) for name, call in renders.items()},
+        "size": [rgba.shape[1], rgba.shape[0]],
+        "band_share": round(float(band.mean()), 4),
+        "runs": runs,
+    }
+
+
+def run_in_pyodide(inputs_path, runs):
+    """step_timings inside Pyodide under Node, on the saved inputs."""
+    pyodide = ROOT / "dist" / "vendor" / "pyodide"
+    if not (pyodide / "pyodide.mjs").is_file():
+        sys.exit("no dist/vendor/pyodide: run `python3 build.py build` first")
+    script = ROOT / "bench" / "pyodide_timing.mjs"
+    completed = subprocess.run(["node", str(script), str(pyodide), str(ROOT), str(inputs_path), str(runs)],
+                               check=True, capture_output=True, text=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def print_table(results):
+    names = list(results)
+    print(f"\n12 MP ({SIZE[1]}×{SIZE[0]}), wall ms, median of {results[names[0]]['runs']}; "
+          f"uncertain band {results[names[0]]['band_share']:.1%} of the pixels")
+    header = "".join(f"{results[name]['python'][:16]:>18}" for name in names)
+    for kind in ("steps_ms", "render_ms"):
+        print(f"\n{'step' if kind == 'steps_ms' else 'render() with':<34}{header}")
+        for row in results[names[0]][kind]:
+            print(f"{row:<34}" + "".join(f"{results[name][kind][row]:>18.1f}" for name in names))
+    print("\n(render times exclude the copy of the input the benchmark makes)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "render-timing.json")
+    args = parser.parse_args(argv)
+
+    from buildtools import paths
+    model = paths.SERVED_MODEL if paths.SERVED_MODEL.is_file() else paths.upstream_model()
+    if not model.is_file():
+        sys.exit("no model: run `python3 build.py build` first")
+    inputs = make_inputs(model)
+    results = {"cpython": step_timings(**inputs, runs=args.runs)}
+    if not args.no_pyodide:
+        with tempfile.TemporaryDirectory() as scratch:
+            inputs_path = Path(scratch) / "inputs.npz"
+            np.savez(inputs_path, **inputs)
+            results["pyodide"] = run_in_pyodide(inputs_path, args.runs)
+    print_table(results)
+    report = {"date": time.strftime("%Y-%m-%d %H:%M"), **results}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()
