@@ -50,7 +50,8 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
       inferenceMs = performance.now() - t;
     }
   };
-  const outcome = await bridge.remove(imageData.data, imageData.width, imageData.height, infer, settings,
+  const imageId = newImageId();
+  const outcome = await bridge.remove(imageId, imageData.data, imageData.width, imageData.height, infer, settings,
     backdrop?.data, backdrop?.width, backdrop?.height);
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
@@ -60,6 +61,7 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
   const result = {
     ...encoded,
     mask: outcome.mask,
+    imageId,
     notes: header.notes,
     backend: inference.label,
     timings: clock.timings,
@@ -70,25 +72,36 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
 
 /**
  * @param {import('./runtime.js').Runtime} runtime
- * @param {{blob: Blob, mask: Float32Array, settings: object, background?: Blob}} payload
+ * @param {{blob: Blob, mask: Float32Array, imageId?: string, settings: object, background?: Blob}} payload
+ *   imageId: from the image's last result; when Python still keeps that image, the file is not
+ *   decoded again (see py/peel/bridge.py)
  * @param {() => void} checkpoint
  * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
  */
-export async function renderAgain({ bridge, memory }, { blob, mask, settings, background }, checkpoint) {
+export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background }, checkpoint) {
   const clock = stopwatch();
   checkpoint();
-  const { imageData } = await decodeImage(blob);
+  const kept = Boolean(imageId) && bridge.is_kept(imageId);
+  if (!kept) {
+    imageId ??= newImageId();
+    const { imageData } = await decodeImage(blob);
+    bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask);
+  }
   const backdrop = await decodeBackdrop(settings, background);
-  clock.lap('decode');
+  if (!kept || backdrop) clock.lap('decode'); // no 'decode' in the timings: nothing was decoded
   checkpoint();
-  const outcome = bridge.render(imageData.data, imageData.width, imageData.height, mask, settings,
-    backdrop?.data, backdrop?.width, backdrop?.height);
+  const outcome = bridge.render(imageId, settings, backdrop?.data, backdrop?.width, backdrop?.height);
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings);
   clock.restart();
   const encoded = await encodeOutput(outcome.output, settings, clock);
   clock.total();
-  return { result: { ...encoded, timings: clock.timings, memory: memory() } };
+  return { result: { ...encoded, imageId, timings: clock.timings, memory: memory() } };
+}
+
+/** A name for an image the worker keeps; random, so that a restarted worker never mistakes one. */
+function newImageId() {
+  return Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('-');
 }
 
 /** The background image's pixels, when the settings put the subject on one. */

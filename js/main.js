@@ -159,7 +159,9 @@ async function renderAgain(item) {
   const { settings, background } = currentSettings();
   card.setState('working', 'Applying the settings…');
   try {
-    item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, { settings, background })) };
+    item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, {
+      settings, background, imageId: item.result.imageId,
+    })) };
     item.format = settings.format;
     card.setState('done');
     card.showResult(item.result, outputName(item.file.name, item.format));

@@ -40,11 +40,13 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        * Render a finished image again with other settings, from its kept mask: no model run.
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
-       * @param {{settings?: object, background?: Blob}} [options]
+       * @param {{settings?: object, background?: Blob, imageId?: string}} [options]
+       *   imageId: of its last result; while the engine still keeps that image, it skips decoding
+       *   the file and reuses the steps the new settings do not change
        * @returns {Promise<import('./protocol.js').RemoveResult>}
        */
-      render(blob, mask, { settings = {}, background } = {}) {
-        return client.request(Request.RENDER, { blob, mask, settings, background }).promise;
+      render(blob, mask, { settings = {}, background, imageId } = {}) {
+        return client.request(Request.RENDER, { blob, mask, imageId, settings, background }).promise;
       },
       close: () => client.terminate(),
     };

@@ -14,9 +14,10 @@ export const Request = Object.freeze({
   /** payload: {blob: Blob, settings: Settings, background?: Blob}; result: {@link RemoveResult}. */
   REMOVE: 'remove',
   /**
-   * payload: {blob: Blob, mask: Float32Array, settings: Settings, background?: Blob};
+   * payload: {blob: Blob, mask: Float32Array, imageId?: string, settings: Settings, background?: Blob};
    * result: {@link RemoveResult} without `mask` and `backend`. No model run: the page keeps the
-   * mask of each image, so changing a setting costs only the pixel work.
+   * mask of each image, so changing a setting costs only the pixel work. The worker keeps the
+   * image it last worked on (by imageId): for that one, the file is not even decoded again.
    */
   RENDER: 'render',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
@@ -46,6 +47,7 @@ export const Event = Object.freeze({
  * @typedef {object} RemoveResult
  * @property {Blob} blob        the output file in the chosen format, full resolution
  * @property {Float32Array} mask  (320*320) the model's normalised mask, for RENDER later
+ * @property {string} imageId   the worker's name for this image, for RENDER later
  * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
  * @property {number} width

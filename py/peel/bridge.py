@@ -1,7 +1,10 @@
 """The only Python <-> JavaScript glue (runs in Pyodide, inside the worker).
 
 js/jobs.js imports this module and calls `remove` (new image: model + pixels) and `render` (the
-same image again with other settings: pixels only). Pixels cross the boundary as buffers
+same image again with other settings: pixels only). The image last worked on stays here as a
+:class:`peel.kept.KeptImage` under the id the page gave it, so that a control change neither
+decodes the file nor copies its pixels again, and redoes only the steps after that control; the
+page re-sends the pixels (`keep`) when another image took its place. Pixels cross the boundary as buffers
 (`JsBuffer.assign_to` / `assign`: one memcpy each way, no per-element conversion), results as
 plain JS objects, and expected failures (PeelError) as {error: {name, code, message}}, so the
 page never has to parse a Python traceback.
@@ -17,12 +20,16 @@ from js import Float32Array, Object, Uint8Array, Uint8ClampedArray  # type: igno
 from PIL import Image
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from peel.errors import PeelError
+from peel.errors import InvalidArgumentError, PeelError
 from peel.header import describe_animation, inspect_image
+from peel.kept import KeptImage
 from peel.mask import normalize_prediction
 from peel.preprocess import MODEL_SIZE, prepare_input
-from peel.render import render as render_pixels
 from peel.settings import Settings
+
+# (image id, KeptImage) of the image last worked on, or None. One image only: the page edits one
+# at a time, and a 24 MP photo with its kept steps takes about 240 MB of WASM memory.
+_kept = None
 
 
 def _to_js_object(value: dict):
@@ -79,12 +86,38 @@ def _output_to_js(image: np.ndarray, settings: Settings):
     return _to_js_object({"width": image.shape[1], "height": image.shape[0], "pixels": pixels})
 
 
-async def remove(pixels, width: int, height: int, infer, settings_js,
-                 background=None, background_width=None, background_height=None):
-    """Cut the subject out of an image and render it with `settings_js`.
+def is_kept(image_id: str) -> bool:
+    """Whether `render` can run for this image without its pixels (see `keep`)."""
+    return _kept is not None and _kept[0] == image_id
+
+
+def keep(image_id: str, pixels, width: int, height: int, mask_js):
+    """Keep an image (in place of the one kept before) for `render`.
 
     Parameters
     ----------
+    image_id : str
+        The page's name for it, from `remove`'s result.
+    pixels : Uint8ClampedArray
+        RGBA bytes of the original image, ``height * width * 4``.
+    mask_js : Float32Array
+        (320*320) normalised mask that `remove` returned for this image.
+    """
+    global _kept
+    _kept = None  # let go of the old image before the new one is read (WASM memory)
+    mask = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
+    mask_js.assign_to(mask)
+    _kept = (image_id, KeptImage(_read_rgba(pixels, width, height), mask))
+
+
+async def remove(image_id: str, pixels, width: int, height: int, infer, settings_js,
+                 background=None, background_width=None, background_height=None):
+    """Cut the subject out of an image, render it with `settings_js`, and keep it for `render`.
+
+    Parameters
+    ----------
+    image_id : str
+        A new id for this image, for `render` later.
     pixels : Uint8ClampedArray
         RGBA bytes of an ImageData, row-major, length ``height * width * 4``.
     width, height : int
@@ -101,8 +134,10 @@ async def remove(pixels, width: int, height: int, infer, settings_js,
         ``{timings: {prepare, postprocess}, mask: Float32Array (320*320), output}`` with output
         ``{width, height, pixels}`` (RGBA) or ``{png}``; or ``{error: {name, code, message}}``.
     """
+    global _kept
     try:
         settings = Settings.from_dict(settings_js.to_py())
+        _kept = None  # let go of the old image before the new one is read (WASM memory)
         t0 = time.perf_counter()
         rgba = _read_rgba(pixels, width, height)
         tensor = prepare_input(rgba)
@@ -115,8 +150,8 @@ async def remove(pixels, width: int, height: int, infer, settings_js,
         prediction = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
         prediction_js.assign_to(prediction)
         mask = normalize_prediction(prediction)
-        backdrop = None if background is None else _read_rgba(background, background_width, background_height)
-        output = _output_to_js(render_pixels(rgba, mask, settings, background=backdrop), settings)
+        _kept = (image_id, KeptImage(rgba, mask))
+        output = _render_kept(settings, background, background_width, background_height)
         mask_js = Float32Array.new(mask.size)
         mask_js.assign(mask)
         timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
@@ -125,16 +160,13 @@ async def remove(pixels, width: int, height: int, infer, settings_js,
         return _error(error)
 
 
-def render(pixels, width: int, height: int, mask_js, settings_js,
-           background=None, background_width=None, background_height=None):
-    """Render an image again from its kept mask: no model run.
+def render(image_id: str, settings_js, background=None, background_width=None, background_height=None):
+    """Render the kept image again with other settings: no model run, no pixels to read.
 
     Parameters
     ----------
-    pixels : Uint8ClampedArray
-        RGBA bytes of the original image, ``height * width * 4``.
-    mask_js : Float32Array
-        (320*320) normalised mask that `remove` returned for this image.
+    image_id : str
+        The kept image's id (`is_kept` must be true: else `keep` it first).
     settings_js : JS object
         Fields of :class:`peel.settings.Settings`.
     background, background_width, background_height : Uint8ClampedArray, int, int, optional
@@ -146,16 +178,19 @@ def render(pixels, width: int, height: int, mask_js, settings_js,
         ``{timings: {postprocess}, output}`` or ``{error: {name, code, message}}``.
     """
     try:
+        if not is_kept(image_id):
+            raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
         settings = Settings.from_dict(settings_js.to_py())
         t0 = time.perf_counter()
-        rgba = _read_rgba(pixels, width, height)
-        mask = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
-        mask_js.assign_to(mask)
-        backdrop = None if background is None else _read_rgba(background, background_width, background_height)
-        output = _output_to_js(render_pixels(rgba, mask, settings, background=backdrop), settings)
+        output = _render_kept(settings, background, background_width, background_height)
         return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
     except PeelError as error:
         return _error(error)
+
+
+def _render_kept(settings, background, background_width, background_height):
+    backdrop = None if background is None else _read_rgba(background, background_width, background_height)
+    return _output_to_js(_kept[1].render(settings, background=backdrop), settings)
 
 
 def _ms_since(t0: float) -> int:

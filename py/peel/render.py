@@ -3,7 +3,8 @@
 This is what runs on every control change: the 320×320 mask is kept, the model is not run again.
 The steps, in order: edge refinement of the upscaled mask (peel.refine), threshold clamping,
 feather, colour decontamination at the soft edges (peel.foreground), then the original
-transparency, the background and the format.
+transparency, the background and the format. :func:`render` runs them all; peel.kept runs the
+same step functions (shape_alpha, make_cutout, finish) and keeps their results between renders.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .product import render_product
 from .refine import downscale_rgb, refine_alpha, threshold_alpha
 from .settings import Settings
 
-__all__ = ["render", "feather_alpha", "composite_over", "cover"]
+__all__ = ["render", "feather_alpha", "composite_over", "cover", "shape_alpha", "make_cutout", "finish"]
 
 
 def render(rgba, mask, settings: Settings, background=None):
@@ -46,19 +47,62 @@ def render(rgba, mask, settings: Settings, background=None):
         canvas's size instead of (H, W).
     """
     check_rgba(rgba)
-    colours_needed = settings.format != "mask" and settings.decontaminate > 0
-    # The small copy of the colours both the refinement and the decontamination read.
-    small = downscale_rgb(rgba) if settings.refine != "none" or colours_needed else None
-    alpha8 = refine_alpha(rgba, mask, settings.refine, small=small)
-    alpha8 = threshold_alpha(alpha8, *settings.threshold_range)
-    alpha8 = feather_alpha(alpha8, settings.feather)
-    if colours_needed:
-        decontaminate(rgba, alpha8, settings.decontaminate, small=small, out=rgba)
-    cutout = apply_alpha(rgba, alpha8, out=rgba)
+    small = downscale_rgb(rgba) if needs_small_copy(settings) else None
+    alpha8 = shape_alpha(refine_alpha(rgba, mask, settings.refine, small=small), settings)
+    return finish(make_cutout(rgba, alpha8, settings, small=small, out=rgba), settings, background)
+
+
+# The steps of render(), for peel.kept.KeptImage, which keeps each one's result between renders.
+
+def needs_small_copy(settings: Settings):
+    """Whether the steps read :func:`peel.refine.downscale_rgb` of the photo."""
+    return settings.refine != "none" or decontamination(settings) > 0
+
+
+def decontamination(settings: Settings):
+    """Strength of the colour clean-up these settings ask for (0 for a mask: no colours)."""
+    return 0.0 if settings.format == "mask" else settings.decontaminate
+
+
+def shape_alpha(alpha8, settings: Settings):
+    """The refined alpha, (H, W) uint8, after the threshold and the feather (maybe itself)."""
+    return feather_alpha(threshold_alpha(alpha8, *settings.threshold_range), settings.feather)
+
+
+def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
+    """The cut-out: the photo's colours (decontaminated at the soft edge) with ``alpha8``.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        (H, W, 4) uint8 photo; only modified when ``out is rgba``.
+    alpha8 : numpy.ndarray
+        (H, W) uint8, from :func:`shape_alpha`.
+    small : numpy.ndarray, optional
+        ``downscale_rgb(rgba)``, when the caller has it.
+    out : numpy.ndarray, optional
+        (H, W, 4) uint8 writable, C-contiguous buffer for the result (``rgba`` itself works).
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W, 4) uint8, ``out`` when given.
+    """
+    if out is None:
+        out = rgba.copy()
+    elif out is not rgba:
+        np.copyto(out, rgba)
+    strength = decontamination(settings)
+    if strength > 0:
+        decontaminate(out, alpha8, strength, small=small, out=out)
+    return apply_alpha(out, alpha8, out=out)
+
+
+def finish(cutout, settings: Settings, background=None):
+    """The output for these settings from the cut-out (which is not modified): see render()."""
     if settings.format == "mask":
         return np.ascontiguousarray(cutout[..., 3])
     opaque = settings.background != "transparent" or settings.format == "jpeg"
-
     if settings.product:
         return render_product(
             cutout, size=settings.product_size, aspect=settings.aspect, margin=settings.product_margin,

@@ -2,6 +2,7 @@
 reflects them."""
 
 import io
+import json
 
 import numpy as np
 from PIL import Image
@@ -11,19 +12,21 @@ from tests.browser.helpers import add_files, card, clear_results, download, set_
 
 
 def rendered_again(app, result, renders):
-    """Wait for the output after `renders`; its timings show no model run."""
+    """Wait for the output after `renders`; its timings (returned) show no model run."""
     expect(result).to_have_attribute("data-renders", str(renders + 1))
     wait_settled(app)
     expect(result.locator(".result-time")).to_contain_text("no model run")
-    timings = result.get_attribute("data-timings")
-    assert '"inference"' not in timings, timings
+    timings = json.loads(result.get_attribute("data-timings"))
+    assert "inference" not in timings, timings
+    return timings
 
 
 def change(app, result, **values):
-    """Change settings as a user does, and wait for the selected result to be rendered again."""
+    """Change settings as a user does, wait for the selected result to be rendered again, and
+    return its timings."""
     renders = int(result.get_attribute("data-renders"))
     set_form(app, **values)
-    rendered_again(app, result, renders)
+    return rendered_again(app, result, renders)
 
 
 def test_settings_apply_to_a_finished_image_without_the_model(app):
@@ -32,7 +35,8 @@ def test_settings_apply_to_a_finished_image_without_the_model(app):
     wait_settled(app)
     result = card(app, "coffee.png")
 
-    change(app, result, background="color", background_color="#ff0000", format="jpeg")
+    timings = change(app, result, background="color", background_color="#ff0000", format="jpeg")
+    assert "decode" not in timings, timings  # the worker kept the image it had just cut out
     name, data = download(app, result)
     assert name == "coffee-nobg.jpg"
     with Image.open(io.BytesIO(data)) as image:
@@ -76,6 +80,8 @@ def test_new_images_use_the_current_settings_and_apply_to_all_updates_the_rest(a
     wait_settled(app)
     names = app.locator("[data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
     assert all(name.endswith(".webp") for name in names), names
+    # Not the image the worker kept (the last one cut out): its file was decoded again.
+    assert "decode" in json.loads(card(app, "astronaut.png").get_attribute("data-timings"))
     set_form(app, format="png")
 
 
