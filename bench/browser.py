@@ -15,7 +15,10 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
 3. memory: one fresh worker per image through the public JS API (js/peel.js), reporting the
    WASM heaps after the job (Pyodide, onnxruntime; they only grow, so these are peaks) and the
    renderer process's peak resident memory (page + worker, from /proc);
-4. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
+4. re-render (the 12 MP image, else the largest; see RERENDER_CHANGES): one control changed on a
+   finished image, through the public API, page-side wall time and the worker's stages, for
+   the image the worker keeps and for one it has to decode again;
+5. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
    the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here).
 
 Numbers, not assertions. Every block records the CPU that other processes used meanwhile
@@ -54,6 +57,8 @@ import load as bench_load  # noqa: E402
 from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.py)
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
+#: The blocks of a run, in order (--only picks some).
+BLOCKS = ("start", "images", "memory", "rerender", "native")
 #: Stages in the order the app runs them; a stage the app does not report is left out.
 STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "preview", "total")
 #: Camera-like sizes: name -> (width, height).
@@ -307,6 +312,61 @@ def measure_memory(browser, base: str, images: dict[str, Path], threads: int, lo
     return results
 
 
+# --- re-render: a control changed on a finished image ------------------------------------------
+
+#: name -> two settings to alternate between (each run changes the control), from the defaults.
+RERENDER_CHANGES = {
+    "background colour": ({"background": "color", "background_color": "#ff0000"},
+                          {"background": "color", "background_color": "#0000ff"}),
+    "format JPEG quality": ({"format": "jpeg", "quality": 0.8}, {"format": "jpeg", "quality": 0.9}),
+    "colour clean-up": ({"decontaminate": 0.5}, {"decontaminate": 1.0}),
+    "threshold": ({"threshold": "manual", "threshold_low": 0.2, "threshold_high": 0.8},
+                  {"threshold": "manual", "threshold_low": 0.1, "threshold_high": 0.9}),
+    "feather": ({"feather": 2}, {"feather": 4}),
+    "refinement": ({"refine": "guided"}, {"refine": "matte"}),
+    "not kept (decoded again)": ({"forget": True}, {"forget": True}),
+}
+
+RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
+  const { createRemover } = await import('./js/peel.js');
+  const remover = await createRemover({ backend: 'wasm', threads });
+  const blob = await (await fetch(image)).blob();
+  const { mask, imageId } = await remover.remove(blob);
+  const results = {};
+  for (const [name, [first, second]] of Object.entries(changes)) {
+    const samples = [];
+    for (let run = 0; run <= runs; run++) {  // run 0: untimed, it changes from the previous block
+      const { forget, ...settings } = run % 2 ? first : second;
+      const t0 = performance.now();
+      const result = await remover.render(blob, mask, { settings, imageId: forget ? undefined : imageId });
+      if (run > 0) samples.push({ wall: Math.round(performance.now() - t0), ...result.timings });
+    }
+    results[name] = samples;
+  }
+  remover.close();
+  return results;
+}"""
+
+
+def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
+    """Median times of a control change on a finished image (see RERENDER_CHANGES)."""
+    name = "12 MP" if "12 MP" in images else list(images)[-1]
+    wait_quiet(limit_cores=BUSY_CORES, log=log)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
+    with ForeignLoad() as load:
+        outcome = page.evaluate(RERENDER_SCRIPT, {"threads": threads, "image": f"{IMAGES_PATH}{images[name].name}",
+                                                  "changes": RERENDER_CHANGES, "runs": runs})
+    context.close()
+    results = {change: {stage: statistics.median(s.get(stage, 0) for s in samples)
+                        for stage in ("wall", "decode", "postprocess", "encode", "preview", "total")}
+               for change, samples in outcome.items()}
+    for change, row in results.items():
+        log(f"  {change}: {row['wall']:.0f} ms")
+    return {"image": name, "changes": results, "load_cores": load.cores}
+
+
 # --- native ----------------------------------------------------------------------------------
 
 def time_cpython(images: dict[str, Path], runs: int, threads: int, log) -> dict:
@@ -426,6 +486,8 @@ def _mb(value) -> str:
 
 def ratios(report: dict) -> dict:
     """Peel-in-browser (all threads) divided by each native figure: < 1 means Peel is faster."""
+    if not report.get("browser"):
+        return {}
     threads_all = max(report["browser"], key=lambda key: int(key.split("-")[1]))
     browser = report["browser"][threads_all]["images"]
     out = {}
@@ -451,43 +513,45 @@ def print_report(report: dict) -> None:
     machine = report["machine"]
     print(f"\nPeel bench, {report['date']}: Chromium {report['chromium']}, {machine['cpus']} CPUs "
           f"({machine['cpu']}), {machine['memory_gb']} GB, {machine['platform']}")
-    start = report["start"]
-    print(f"\nstart to ready: first visit (empty cache) median {statistics.median(start['cold_ms']):.0f} ms "
-          f"(runs {start['cold_ms']})")
-    warm = start.get("persistent")
-    if warm:
-        print(f"  persistent profile: first visit {warm['first_visit_ms']} ms, new tab {warm['new_tab_ms']} ms, "
-              f"after browser restart {warm['after_restart_ms']} ms "
-              f"(service worker in control: {warm.get('sw_controlled_after_restart')})")
+    if report.get("start"):
+        start = report["start"]
+        print(f"\nstart to ready: first visit (empty cache) median {statistics.median(start['cold_ms']):.0f} ms "
+              f"(runs {start['cold_ms']})")
+        warm = start.get("persistent")
+        if warm:
+            print(f"  persistent profile: first visit {warm['first_visit_ms']} ms, new tab {warm['new_tab_ms']} ms, "
+                  f"after browser restart {warm['after_restart_ms']} ms "
+                  f"(service worker in control: {warm.get('sw_controlled_after_restart')})")
 
-    print("\nper image, WASM, median of runs (ms):")
-    shown = [s for s in STAGES if any(s in i for run in report["browser"].values() for i in run["images"].values())]
-    print(f"{'image':<8}{'threads':>8}" + "".join(f"{s:>12}" for s in shown) + f"{'load':>7}")
-    for key, run in report["browser"].items():
-        for name, stages in run["images"].items():
-            print(f"{name:<8}{key.split('-')[1]:>8}" + "".join(f"{stages.get(s, float('nan')):>12.0f}" for s in shown)
-                  + f"{stages['load_cores']:>7.2f}")
+    if report.get("browser"):
+        print("\nper image, WASM, median of runs (ms):")
+        shown = [s for s in STAGES if any(s in i for run in report["browser"].values() for i in run["images"].values())]
+        print(f"{'image':<8}{'threads':>8}" + "".join(f"{s:>12}" for s in shown) + f"{'load':>7}")
+        for key, run in report["browser"].items():
+            for name, stages in run["images"].items():
+                print(f"{name:<8}{key.split('-')[1]:>8}" + "".join(f"{stages.get(s, float('nan')):>12.0f}" for s in shown)
+                      + f"{stages['load_cores']:>7.2f}")
 
-    print("first image right after ready (coffee 600×400, untimed warm-up of the rows above): " + ", ".join(
-        f"{key.split('-')[1]} thr total {run['first_image']['total']} ms, inference {run['first_image']['inference']} ms"
-        for key, run in report["browser"].items()))
+        print("first image right after ready (coffee 600×400, untimed warm-up of the rows above): " + ", ".join(
+            f"{key.split('-')[1]} thr total {run['first_image']['total']} ms, inference {run['first_image']['inference']} ms"
+            for key, run in report["browser"].items()))
 
-    print("\nnative, same images (ms):")
-    native = report.get("rembg", {}).get("images", {})
-    cpython = report.get("cpython", {})
-    r = report["ratios"]
-    print(f"{'image':<8}{'rembg':>10}{'Peel CPython':>14}{'Peel browser':>14}{'Peel/rembg':>12}{'Peel/CPython':>14}")
-    threads_all = max(report["browser"], key=lambda key: int(key.split("-")[1]))
-    for name, stages in report["browser"][threads_all]["images"].items():
-        print(f"{name:<8}{native.get(name, {}).get('total_ms', float('nan')):>10.0f}"
-              f"{cpython.get(name, {}).get('total_ms', float('nan')):>14.0f}{stages['total']:>14.0f}"
-              f"{r[name].get('peel/rembg', float('nan')):>12.2f}{r[name].get('peel/cpython', float('nan')):>14.2f}")
-    if report.get("native_inference"):
-        ni = report["native_inference"]
-        print("\nnative onnxruntime inference alone (ms): "
-              + ", ".join(f"{k} thr {v['ms']}" for k, v in ni.items() if isinstance(v, dict)))
-        print("browser inference / native single-thread: "
-              + ", ".join(f"{k.split()[1]} {v}" for k, v in r["inference"].items()))
+        print("\nnative, same images (ms):")
+        native = report.get("rembg", {}).get("images", {})
+        cpython = report.get("cpython", {})
+        r = report["ratios"]
+        print(f"{'image':<8}{'rembg':>10}{'Peel CPython':>14}{'Peel browser':>14}{'Peel/rembg':>12}{'Peel/CPython':>14}")
+        threads_all = max(report["browser"], key=lambda key: int(key.split("-")[1]))
+        for name, stages in report["browser"][threads_all]["images"].items():
+            print(f"{name:<8}{native.get(name, {}).get('total_ms', float('nan')):>10.0f}"
+                  f"{cpython.get(name, {}).get('total_ms', float('nan')):>14.0f}{stages['total']:>14.0f}"
+                  f"{r[name].get('peel/rembg', float('nan')):>12.2f}{r[name].get('peel/cpython', float('nan')):>14.2f}")
+        if report.get("native_inference"):
+            ni = report["native_inference"]
+            print("\nnative onnxruntime inference alone (ms): "
+                  + ", ".join(f"{k} thr {v['ms']}" for k, v in ni.items() if isinstance(v, dict)))
+            print("browser inference / native single-thread: "
+                  + ", ".join(f"{k.split()[1]} {v}" for k, v in r["inference"].items()))
 
     if report.get("memory"):
         print("\nmemory, one fresh worker per image (all threads):")
@@ -497,10 +561,19 @@ def print_report(report: dict) -> None:
             print(f"{name:<8}{_mb(m['python_heap']):>14}{_mb(m['onnxruntime_heap']):>10}{_mb(wasm):>13}"
                   f"{_mb(m['renderer_peak_rss']):>19}")
         heaps = {key: max(i["page_js_heap_peak"] for i in run["images"].values())
-                 for key, run in report["browser"].items()}
+                 for key, run in report.get("browser", {}).items()}
         print("page JS heap (UI page, largest sample): " + ", ".join(f"{k} {_mb(v)}" for k, v in heaps.items()))
 
-    busy = [f"{k}/{n}" for k, run in report["browser"].items() for n, s in run["images"].items()
+    if report.get("rerender"):
+        rerender = report["rerender"]
+        print(f"\nre-render of a finished {rerender['image']} image, one control changed (ms, median; "
+              f"load {rerender['load_cores']:.2f}):")
+        print(f"{'change':<28}{'wall':>8}{'decode':>8}{'postproc':>10}{'encode':>8}{'preview':>9}")
+        for change, row in rerender["changes"].items():
+            print(f"{change:<28}" + "".join(f"{row[k]:>{w}.0f}" for k, w in
+                                            (("wall", 8), ("decode", 8), ("postprocess", 10), ("encode", 8), ("preview", 9))))
+
+    busy = [f"{k}/{n}" for k, run in report.get("browser", {}).items() for n, s in run["images"].items()
             if s["load_cores"] >= BUSY_CORES]
     if busy:
         print(f"\nWARNING: other processes used ≥ {BUSY_CORES} cores while measuring {', '.join(busy)}: "
@@ -521,6 +594,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", help="WASM thread counts (default: 1 and all cores)")
     parser.add_argument("--cold-starts", type=int, help="first visits (default 3; 1 with --quick)")
     parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
+    parser.add_argument("--only", nargs="+", choices=BLOCKS, help="run only these blocks (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
     parser.add_argument("--boost", type=int, metavar="NICE", nargs="?", const=-10,
                         help="run the bench's processes (Chromium's threads included) at this niceness "
@@ -552,40 +626,48 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         report["chromium"] = browser.version
 
-        log("start-up: first visits")
-        wait_quiet(limit_cores=BUSY_CORES, log=log)
-        with ForeignLoad() as load:
-            report["start"] = {"cold_ms": cold_starts(browser, app, colds)}
-        log("start-up: persistent profile (warm start)")
-        wait_quiet(limit_cores=BUSY_CORES, log=log)
-        with ForeignLoad() as warm_load:
-            report["start"]["persistent"] = persistent_starts(
-                playwright, {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True},
-                app, restarts=1 if args.quick else 2)
-        report["start"]["load_cores"] = {"cold": load.cores, "persistent": warm_load.cores}
-        save(report, args.out)  # partial results survive an interrupted run
-
-        report["browser"] = {}
-        for count in threads:
-            log(f"per image, WASM ×{count}")
-            report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images, runs, log)
+        blocks = set(args.only or BLOCKS)
+        if "start" in blocks:
+            log("start-up: first visits")
+            wait_quiet(limit_cores=BUSY_CORES, log=log)
+            with ForeignLoad() as load:
+                report["start"] = {"cold_ms": cold_starts(browser, app, colds)}
+            log("start-up: persistent profile (warm start)")
+            wait_quiet(limit_cores=BUSY_CORES, log=log)
+            with ForeignLoad() as warm_load:
+                report["start"]["persistent"] = persistent_starts(
+                    playwright, {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True},
+                    app, restarts=1 if args.quick else 2)
+            report["start"]["load_cores"] = {"cold": load.cores, "persistent": warm_load.cores}
             save(report, args.out)  # partial results survive an interrupted run
-        log("memory, one fresh worker per image")
-        memory_images = images if not args.quick else dict(list(images.items())[-1:])
-        report["memory"] = measure_memory(browser, base, memory_images, cores, log)
-        save(report, args.out)  # partial results survive an interrupted run
+        if "images" in blocks:
+            report["browser"] = {}
+            for count in threads:
+                log(f"per image, WASM ×{count}")
+                report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images, runs, log)
+                save(report, args.out)
+        if "memory" in blocks:
+            log("memory, one fresh worker per image")
+            memory_images = images if not args.quick else dict(list(images.items())[-1:])
+            report["memory"] = measure_memory(browser, base, memory_images, cores, log)
+            save(report, args.out)
+        if "rerender" in blocks:
+            log("re-render: one control changed on a finished image")
+            report["rerender"] = measure_rerender(browser, base, images, cores, runs, log)
+            save(report, args.out)
         browser.close()
         server.shutdown()
 
-        log("native: onnxruntime inference alone")
-        report["native_inference"] = time_native_inference(10 if not args.quick else 5, log)
-        save(report, args.out)  # partial results survive an interrupted run
-        log("native: Peel's CPython pipeline")
-        report["cpython"] = time_cpython(images, runs, cores, log)
-        save(report, args.out)  # partial results survive an interrupted run
-        if not args.skip_rembg:
-            log("native: rembg")
-            report["rembg"] = time_rembg(images, runs, log)
+        if "native" in blocks:
+            log("native: onnxruntime inference alone")
+            report["native_inference"] = time_native_inference(10 if not args.quick else 5, log)
+            save(report, args.out)
+            log("native: Peel's CPython pipeline")
+            report["cpython"] = time_cpython(images, runs, cores, log)
+            save(report, args.out)
+            if not args.skip_rembg:
+                log("native: rembg")
+                report["rembg"] = time_rembg(images, runs, log)
     report["ratios"] = ratios(report)
     report["bench_seconds"] = round(time.monotonic() - started)
     save(report, args.out)

@@ -77,10 +77,8 @@ def _output_to_js(image: np.ndarray, settings: Settings):
         png.assign(buffer.getbuffer())
         return _to_js_object({"png": png})
     if image.shape[2] == 3:  # opaque background: the canvas wants RGBA
-        rgba = np.empty(image.shape[:2] + (4,), np.uint8)
-        rgba[..., :3] = image
-        rgba[..., 3] = 255
-        image = rgba
+        # Pillow's conversion, not numpy's strided copy: 26 vs 216 ms at 12 MP in Pyodide.
+        image = np.asarray(Image.fromarray(image, "RGB").convert("RGBA"))
     pixels = Uint8ClampedArray.new(image.size)
     pixels.assign(np.ascontiguousarray(image))
     return _to_js_object({"width": image.shape[1], "height": image.shape[0], "pixels": pixels})
