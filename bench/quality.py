@@ -1,6 +1,6 @@
 """Edge quality of the cut-out on composites with exact ground truth, and the time of each step.
 
-    .venv/bin/python bench/quality.py [--sweep] [--no-timing] [--out bench/results/quality.json]
+    .venv/bin/python bench/quality.py [--sweep] [--out bench/results/quality.json]
 
 Ground truth (see bench/composites.py for the details): 12 foreground layers are *drawn* —
 smooth blobs, shapes with holes, defocused outlines, bodies textured with the fixture photos,
@@ -31,7 +31,7 @@ over the pixels with 0 < α* < 1, where C is the cut-out's colour (decontaminati
 photo's; on: the estimate); and the error of the cut-out composited over a new background
 (0, 160, 255) against the truth composited over it (mean |·| over all pixels, 0–255).
 
-Timing: each step and ``render`` for each setting at 12 MP (4000×3000), CPython, median of 3.
+The time of each step is bench/render_timing.py's (CPython and Pyodide).
 ``--sweep`` also tries other parameters (band width, thresholds, decontamination radius).
 Numbers, not assertions; tests/unit/test_quality.py asserts the margin on a few composites.
 """
@@ -48,7 +48,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
@@ -59,7 +58,6 @@ from peel import foreground, refine  # noqa: E402
 from peel.mask import normalize_prediction, upscale_mask  # noqa: E402
 from peel.native import OnnxInference  # noqa: E402
 from peel.preprocess import as_rgba, prepare_input  # noqa: E402
-from peel.render import feather_alpha, render  # noqa: E402
 from peel.settings import Settings  # noqa: E402
 
 NEW_BACKGROUND = np.array([0, 160, 255], np.float32)
@@ -289,76 +287,9 @@ def sweep(cases, baseline):
     return {"alpha": rows, "decontamination_radius": colour_rows}
 
 
-# ---------------------------------------------------------------------------- timing
-
-def time_it(function, runs=3):
-    """Median CPU time in ms (process time: single-threaded code, so on an idle machine it is
-    the wall time, and it is not inflated when other processes share the CPU)."""
-    samples = []
-    for _ in range(runs):
-        started = time.process_time()
-        function()
-        samples.append((time.process_time() - started) * 1000)
-    return round(statistics.median(samples), 1)
-
-
-def timings(infer, runs=3):
-    """Each step and render() for each setting at 12 MP, ms (median of `runs`)."""
-    comp = next(make_composites(layers=[("portrait", (1200, 900))], backgrounds=("busy",)))
-    rgb = np.asarray(Image.fromarray(comp.image).resize((4000, 3000), Image.Resampling.BICUBIC))
-    rgba = as_rgba(rgb)
-    mask = normalize_prediction(infer(prepare_input(rgba)))
-    backdrop = as_rgba(np.asarray(Image.fromarray(comp.image).resize((1600, 1200))))
-    defaults = Settings()
-    alpha8 = default_alpha(rgba, mask)
-    small = refine.downscale_rgb(rgba)
-    steps = {
-        "downscale_rgb (small copy)": lambda: refine.downscale_rgb(rgba),
-        "refine none (bilinear upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
-        "refine guided": lambda: refine.refine_alpha(rgba, mask, "guided", small=small),
-        "refine matte": lambda: refine.refine_alpha(rgba, mask, "matte", small=small),
-        "threshold 0.1-0.9": lambda: refine.threshold_alpha(alpha8, 0.1, 0.9),
-        "feather 3 px": lambda: feather_alpha(alpha8, 3.0),
-        "decontaminate 1.0": lambda: foreground.decontaminate(rgba, alpha8, 1.0, small=small),
-    }
-    settings = {
-        "default": defaults,
-        "reference": Settings.reference(),
-        "refine none": Settings(refine="none"),
-        "refine guided": Settings(refine="guided"),
-        "threshold manual 0.2-0.8": Settings(threshold="manual", threshold_low=0.2, threshold_high=0.8),
-        "feather 3": Settings(feather=3.0),
-        "decontaminate 0": Settings(decontaminate=0.0),
-        "background color": Settings(background="color", background_color="#ff0000"),
-        "background image": Settings(background="image"),
-        "background blur": Settings(background="blur"),
-        "format jpeg": Settings(format="jpeg"),
-        "format mask": Settings(format="mask"),
-    }
-    # render() writes into its rgba (the worker's own copy): give it a fresh one each run.
-    renders = {name: (lambda s=s: render(rgba.copy(), mask, s, background=backdrop)) for name, s in settings.items()}
-    copy_ms = time_it(rgba.copy, runs)
-    return {"steps_ms": {name: time_it(f, runs) for name, f in steps.items()},
-            "render_ms": {name: round(time_it(f, runs) - copy_ms, 1) for name, f in renders.items()},
-            "copy_ms": copy_ms, "size": [4000, 3000], "band_pixels": int(
-                np.count_nonzero(refine._resize_nearest(~(refine._erode(mask >= 0.95, refine.BAND)
-                                                          | refine._erode(mask <= 0.05, refine.BAND)), (3000, 4000))))}
-
-
-def print_timings(result):
-    print(f"\n12 MP ({result['size'][0]}×{result['size'][1]}) in CPython {platform.python_version()}, "
-          f"CPU ms, median of 3; uncertain band {result['band_pixels'] / 12e6:.1%} of the pixels")
-    for name, ms in result["steps_ms"].items():
-        print(f"  step    {name:<32}{ms:>8.1f}")
-    for name, ms in result["render_ms"].items():
-        print(f"  render  {name:<32}{ms:>8.1f}")
-    print(f"  (render times exclude the {result['copy_ms']:.0f} ms copy of the input the benchmark makes)")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="also try other parameters (slower)")
-    parser.add_argument("--no-timing", action="store_true", help="skip the 12 MP timings")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "quality.json")
     args = parser.parse_args()
 
@@ -394,9 +325,6 @@ def main():
     }
     if args.sweep:
         report["sweep"] = sweep(cases, per_method["bilinear"])
-    if not args.no_timing:
-        report["timing_12mp"] = timings(infer)
-        print_timings(report["timing_12mp"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"\n{time.perf_counter() - started:.0f} s; saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

@@ -84,7 +84,9 @@ function start() {
     ({ info }) => {
       runtimeInfo = info;
       status.dataset.ready = 'true';
+      status.dataset.readyAt = String(Math.round(performance.now())); // ms since navigation, for the bench
       status.dataset.version = info.version;
+      status.dataset.timings = JSON.stringify(info.timings); // the worker's start-up stages
       delete status.dataset.failed;
       const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
       statusText.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;

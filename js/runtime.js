@@ -93,6 +93,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
       const t0 = performance.now();
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
       const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ['numpy', 'pillow'] });
+      timings.pyodide = since(t0);
       const archive = await (await fetch(PACKAGE_URL)).arrayBuffer();
       pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
       const bridge = pyodide.pyimport('peel.bridge');
@@ -112,8 +113,9 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     stopTracking();
     timings.total = since(started);
     // A session's first run is 0.1-1 s slower (bench/ort_study.py): pay it while the user picks a
-    // file, not on their first image. Not on a software GPU, where one run takes minutes.
-    if (chosen === 'wasm' || realGpu) inference.warmUp();
+    // file, not on their first image. After the reply that says "ready" (a WASM run blocks this
+    // thread), and not on a software GPU, where one run takes minutes.
+    if (chosen === 'wasm' || realGpu) setTimeout(() => inference.warmUp(), 0);
     onProgress({ message: 'Ready', loaded: 1, total: 1 });
     return {
       bridge,
