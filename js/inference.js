@@ -35,7 +35,7 @@ export function defaultThreads() {
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
- *                    memoryBytes: () => number, warmUp: () => Promise<void>,
+ *                    memoryBytes: () => number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model }) {
@@ -56,18 +56,6 @@ export async function createInference({ backend, threads, model }) {
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
   const shape = [1, 3, MODEL_SIZE, MODEL_SIZE];
-  const infer = async (tensor) => {
-    const input = new ort.Tensor('float32', tensor, shape);
-    const outputs = await session.run({ [inputName]: input }, [outputName]);
-    const output = outputs[outputName];
-    try {
-      return /** @type {Float32Array} */ (await output.getData());
-    } finally {
-      output.dispose();
-    }
-  };
-  /** @type {Promise<void>|null} */
-  let warming = null;
 
   return {
     backend,
@@ -75,20 +63,16 @@ export async function createInference({ backend, threads, model }) {
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
     /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
-    /**
-     * Run the model once on a blank input, so that the user's first image does not pay for a
-     * session's slow first run (bench/ort_study.py: 0.9–1.9 s against 0.8 s steady, WASM ×2).
-     * Not started here: on 2 cores it would compete with Pyodide's start-up; call it once the
-     * runtime is ready, without awaiting it. run() waits for it.
-     */
-    warmUp() {
-      warming ??= infer(new Float32Array(3 * MODEL_SIZE * MODEL_SIZE)).then(() => {}, () => {});
-      return warming;
-    },
     /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
     async run(tensor) {
-      await warming;
-      return infer(tensor);
+      const input = new ort.Tensor('float32', tensor, shape);
+      const outputs = await session.run({ [inputName]: input }, [outputName]);
+      const output = outputs[outputName];
+      try {
+        return /** @type {Float32Array} */ (await output.getData());
+      } finally {
+        output.dispose();
+      }
     },
   };
 }

@@ -84,8 +84,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
   const since = (t0) => Math.round(performance.now() - t0);
   try {
     const manifest = await (await fetch(new URL('build.json', ROOT), { cache: 'no-cache' })).json();
-    const realGpu = await hasRealGpu();
-    const chosen = backend === 'auto' ? (realGpu ? 'webgpu' : 'wasm') : backend;
+    const chosen = backend === 'auto' ? ((await hasRealGpu()) ? 'webgpu' : 'wasm') : backend;
     const stopTracking = trackDownloads(expectedBytes(manifest, chosen), onProgress);
 
     const heapBytes = {}; // name -> () => bytes of that WASM memory
@@ -112,10 +111,6 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     heapBytes.onnxruntime = inference.memoryBytes;
     stopTracking();
     timings.total = since(started);
-    // A session's first run is 0.1-1 s slower (bench/ort_study.py): pay it while the user picks a
-    // file, not on their first image. After the reply that says "ready" (a WASM run blocks this
-    // thread), and not on a software GPU, where one run takes minutes.
-    if (chosen === 'wasm' || realGpu) setTimeout(() => inference.warmUp(), 0);
     onProgress({ message: 'Ready', loaded: 1, total: 1 });
     return {
       bridge,
