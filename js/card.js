@@ -101,6 +101,21 @@ export class ResultCard {
     if (text) this.element.querySelector('.result-state').textContent = text;
     this.cancelButton.hidden = state !== 'queued';
     this.removeButton.hidden = state === 'working';
+    // While new settings are applied, the file behind these is the old one: nothing to take.
+    const busy = state === 'working';
+    for (const button of [this.compareButton, this.zoomButton, this.copyButton]) button.disabled = busy;
+    this.link.inert = busy;
+  }
+
+  /**
+   * The look of the result being made, before its file is ready (Event.PREVIEW).
+   * @param {Blob} preview
+   */
+  showPreview(preview) {
+    this.image.src = this.track(URL.createObjectURL(preview));
+    this.element.querySelector('.result-state').textContent = 'Preparing the file…';
+    this.previews = (this.previews ?? 0) + 1;
+    this.element.dataset.previews = String(this.previews); // tells scripts (and tests) a preview came
   }
 
   /**

@@ -29,18 +29,16 @@ export async function decodeImage(blob) {
 }
 
 /**
- * Encode RGBA pixels with the browser's encoder (PNG measured several times faster than Pillow in
- * Pyodide; see DESIGN.md). The canvas is premultiplied: colours under alpha 0 are lost, which no
- * viewer shows.
- * @param {OffscreenCanvas} canvas  sized like imageData; keeps the pixels for a preview
+ * A canvas holding RGBA pixels, for the browser's encoders (PNG measured several times faster
+ * than Pillow in Pyodide, WebP too; see bench/README.md): `canvas.convertToBlob({type, quality})`.
+ * The canvas is premultiplied: colours under alpha 0 are lost, which no viewer shows.
  * @param {ImageData} imageData
- * @param {string} type  'image/png' | 'image/webp' | 'image/jpeg'
- * @param {number} [quality]  0..1, for the lossy types
- * @returns {Promise<Blob>}
+ * @returns {OffscreenCanvas}
  */
-export async function encodeImage(canvas, imageData, type, quality) {
+export function canvasOf(imageData) {
+  const canvas = new OffscreenCanvas(imageData.width, imageData.height);
   canvas.getContext('2d').putImageData(imageData, 0, 0);
-  return canvas.convertToBlob({ type, quality });
+  return canvas;
 }
 
 /** Long side of the preview shown in a result card: a 12 MP result is not decoded in the page. */

@@ -1,7 +1,7 @@
 // The worker's two jobs: cut out a new image (model + Python), and render a finished one again
 // with other settings (Python only: the model's mask is kept by the page).
 
-import { decodeImage, encodeImage, encodePreview } from './decode.js';
+import { canvasOf, decodeImage, encodePreview } from './decode.js';
 import { ErrorCode, PeelError } from './protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
@@ -25,9 +25,11 @@ function stopwatch() {
  * @param {import('./runtime.js').Runtime} runtime
  * @param {{blob: Blob, settings: object, background?: Blob}} payload
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
+ * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
+ *   gets the result's preview before its file is encoded
  * @returns {Promise<{result: import('./protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
-export async function removeBackground({ bridge, inference, memory }, { blob, settings, background }, checkpoint) {
+export async function removeBackground({ bridge, inference, memory }, { blob, settings, background }, checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
   // The header first: a bad file, or a 50 000 × 50 000 "bomb", is refused before any decoding.
@@ -56,7 +58,7 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
   clock.restart();
-  const encoded = await encodeOutput(outcome.output, settings, clock);
+  const encoded = await encodeOutput(outcome.output, settings, clock, onPreview);
   clock.total();
   const result = {
     ...encoded,
@@ -76,9 +78,10 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
  *   imageId: from the image's last result; when Python still keeps that image, the file is not
  *   decoded again (see py/peel/bridge.py)
  * @param {() => void} checkpoint
+ * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
  * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
  */
-export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background }, checkpoint) {
+export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background }, checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
   const kept = Boolean(imageId) && bridge.is_kept(imageId);
@@ -94,7 +97,7 @@ export async function renderAgain({ bridge, memory }, { blob, mask, imageId, set
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings);
   clock.restart();
-  const encoded = await encodeOutput(outcome.output, settings, clock);
+  const encoded = await encodeOutput(outcome.output, settings, clock, onPreview);
   clock.total();
   return { result: { ...encoded, imageId, timings: clock.timings, memory: memory() } };
 }
@@ -111,8 +114,12 @@ async function decodeBackdrop(settings, background) {
 
 const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
 
-/** Python's output ({width, height, pixels} RGBA, or {png} for a mask) as a file and a preview. */
-async function encodeOutput(output, { format = 'png', quality = 0.9 }, clock) {
+/**
+ * Python's output ({width, height, pixels} RGBA, or {png} for a mask) as a file and a preview.
+ * The preview goes to `onPreview` first, so that the page shows the new look while the file is
+ * encoded.
+ */
+async function encodeOutput(output, { format = 'png', quality = 0.9 }, clock, onPreview) {
   if (output.png) {
     const blob = new Blob([output.png], { type: 'image/png' });
     clock.lap('encode');
@@ -122,10 +129,11 @@ async function encodeOutput(output, { format = 'png', quality = 0.9 }, clock) {
     return { blob, preview, width: canvas.width, height: canvas.height };
   }
   const { width, height, pixels } = output;
-  const canvas = new OffscreenCanvas(width, height);
-  const blob = await encodeImage(canvas, new ImageData(pixels, width, height), MIME[format], quality);
-  clock.lap('encode');
+  const canvas = canvasOf(new ImageData(pixels, width, height));
   const preview = await encodePreview(canvas);
+  onPreview({ preview, width, height });
   clock.lap('preview');
+  const blob = await canvas.convertToBlob({ type: MIME[format], quality });
+  clock.lap('encode');
   return { blob, preview, width, height };
 }

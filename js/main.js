@@ -60,7 +60,8 @@ const batch = new Batch({
   process: async (item) => {
     try {
       const { settings, background } = currentSettings();
-      const result = await (await remover).remove(item.file, { settings, background });
+      const onPreview = ({ preview }) => cards.get(item)?.showPreview(preview);
+      const result = await (await remover).remove(item.file, { settings, background, onPreview });
       item.mask = result.mask; // kept: any later setting change costs no model run
       item.format = settings.format;
       return result;
@@ -162,7 +163,7 @@ async function renderAgain(item) {
   card.setState('working', 'Applying the settings…');
   try {
     item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, {
-      settings, background, imageId: item.result.imageId,
+      settings, background, imageId: item.result.imageId, onPreview: ({ preview }) => card.showPreview(preview),
     })) };
     item.format = settings.format;
     card.setState('done');

@@ -25,14 +25,16 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
       /**
        * Remove the background of one image.
        * @param {Blob} blob  any image file the browser decodes
-       * @param {{signal?: AbortSignal, settings?: object, background?: Blob}} [options]
+       * @param {{signal?: AbortSignal, settings?: object, background?: Blob,
+       *          onPreview?: (preview: {preview: Blob, width: number, height: number}) => void}} [options]
        *   settings: fields of py/peel/settings.py (defaults apply); background: an image for
-       *   settings.background 'image'. Aborting the signal rejects with an AbortError.
+       *   settings.background 'image'; onPreview: called with the result's preview before its
+       *   file is encoded. Aborting the signal rejects with an AbortError.
        * @returns {Promise<import('./protocol.js').RemoveResult>}
        */
-      remove(blob, { signal, settings = {}, background } = {}) {
+      remove(blob, { signal, settings = {}, background, onPreview } = {}) {
         signal?.throwIfAborted();
-        const { id, promise } = client.request(Request.REMOVE, { blob, settings, background });
+        const { id, promise } = client.request(Request.REMOVE, { blob, settings, background }, { onPreview });
         signal?.addEventListener('abort', () => client.cancel(id), { once: true });
         return promise;
       },
@@ -40,13 +42,13 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        * Render a finished image again with other settings, from its kept mask: no model run.
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
-       * @param {{settings?: object, background?: Blob, imageId?: string}} [options]
+       * @param {{settings?: object, background?: Blob, imageId?: string, onPreview?: Function}} [options]
        *   imageId: of its last result; while the engine still keeps that image, it skips decoding
-       *   the file and reuses the steps the new settings do not change
+       *   the file and reuses the steps the new settings do not change. onPreview: as for remove.
        * @returns {Promise<import('./protocol.js').RemoveResult>}
        */
-      render(blob, mask, { settings = {}, background, imageId } = {}) {
-        return client.request(Request.RENDER, { blob, mask, imageId, settings, background }).promise;
+      render(blob, mask, { settings = {}, background, imageId, onPreview } = {}) {
+        return client.request(Request.RENDER, { blob, mask, imageId, settings, background }, { onPreview }).promise;
       },
       close: () => client.terminate(),
     };

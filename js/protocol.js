@@ -30,6 +30,12 @@ export const Request = Object.freeze({
 export const Event = Object.freeze({
   /** payload: {@link Progress} */
   PROGRESS: 'event:progress',
+  /**
+   * payload: {id, preview: Blob, width, height} — the look of the result of request `id`
+   * (REMOVE or RENDER), sent as soon as it is known: encoding the file takes a while longer
+   * (~0.3 s for a 12 MP PNG), and the reply with the file follows.
+   */
+  PREVIEW: 'event:preview',
 });
 
 /**

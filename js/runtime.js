@@ -34,6 +34,7 @@ export function startRuntime(post) {
     queue = run.catch(() => {});
     return run;
   };
+  const previewOf = (id) => (preview) => post({ type: Event.PREVIEW, payload: { id, ...preview } });
   const reply = (id, work) =>
     work.then(
       ({ result, transfer = [] }) => post({ id, ok: true, result }, transfer),
@@ -47,10 +48,10 @@ export function startRuntime(post) {
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
-        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint)));
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id))));
         break;
       case Request.RENDER:
-        reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint)));
+        reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);

@@ -1,6 +1,6 @@
 // The page's handle on the worker: request ids, pending replies, events, failure.
 
-import { ErrorCode, PeelError, Request } from './protocol.js';
+import { ErrorCode, Event, PeelError, Request } from './protocol.js';
 
 /** A worker that answers nothing for this long while work is pending is taken for dead. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
@@ -12,7 +12,7 @@ export class WorkerClient {
    * @param {{stallTimeoutMs?: number}} [options]
    */
   constructor(url, onEvent, { stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = {}) {
-    /** @type {Map<number, {resolve: Function, reject: Function}>} */
+    /** @type {Map<number, {resolve: Function, reject: Function, onPreview?: Function}>} */
     this.pending = new Map();
     this.nextId = 1;
     this.dead = null;
@@ -20,6 +20,10 @@ export class WorkerClient {
     this.lastHeard = performance.now();
     this.worker.addEventListener('message', ({ data }) => {
       this.lastHeard = performance.now();
+      if (data.type === Event.PREVIEW) {
+        this.pending.get(data.payload.id)?.onPreview?.(data.payload);
+        return;
+      }
       if (data.id === undefined) {
         onEvent(data.type, data.payload);
         return;
@@ -57,18 +61,19 @@ export class WorkerClient {
   /**
    * @param {string} type  one of protocol.Request
    * @param {any} payload
-   * @param {Transferable[]} [transfer]
+   * @param {{onPreview?: (preview: {preview: Blob, width: number, height: number}) => void}} [options]
+   *   onPreview: the request's Event.PREVIEW, if the worker sends one
    * @returns {{id: number, promise: Promise<any>}}
    */
-  request(type, payload, transfer = []) {
+  request(type, payload, { onPreview } = {}) {
     const id = this.nextId++;
     const promise = new Promise((resolve, reject) => {
       if (this.dead) {
         reject(this.dead);
         return;
       }
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, type, payload }, transfer);
+      this.pending.set(id, { resolve, reject, onPreview });
+      this.worker.postMessage({ id, type, payload });
     });
     return { id, promise };
   }

@@ -1,8 +1,10 @@
 """Settings after a result exists: re-rendered from the kept mask (no model run), and the file
 reflects them."""
 
+import base64
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -108,3 +110,27 @@ def test_zoom_shows_the_full_resolution_result(app):
     expect(image).to_have_js_property("naturalWidth", 600)
     dialog.locator("button").click()
     expect(dialog).to_be_hidden()
+
+
+PREVIEW_FIRST = """async (png) => {
+  const { createRemover } = await import('./js/peel.js');
+  const remover = await createRemover({ backend: 'wasm' });
+  const blob = new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' });
+  const events = [];
+  const onPreview = ({ preview, width, height }) => events.push(['preview', preview.type, width, height]);
+  const first = await remover.remove(blob, { onPreview });
+  events.push(['result', first.blob.type]);
+  const again = await remover.render(blob, first.mask, { imageId: first.imageId, settings: { format: 'jpeg' }, onPreview });
+  events.push(['result', again.blob.type]);
+  remover.close();
+  return events;
+}"""
+
+
+def test_the_preview_comes_before_the_file(app):
+    """The page gets each result's preview (Event.PREVIEW) before the file is encoded."""
+    png = base64.b64encode(Path("tests/fixtures/coffee.png").read_bytes()).decode()
+    assert app.evaluate(PREVIEW_FIRST, png) == [
+        ["preview", "image/webp", 600, 400], ["result", "image/png"],
+        ["preview", "image/webp", 600, 400], ["result", "image/jpeg"],
+    ]
