@@ -594,15 +594,9 @@ def main() -> None:
     parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
     parser.add_argument("--only", nargs="+", choices=BLOCKS, help="run only these blocks (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
-    parser.add_argument("--boost", type=int, metavar="NICE", nargs="?", const=-10,
-                        help="run the bench's processes (Chromium's threads included) at this niceness "
-                             "(default -10; root only): for a machine that others share")
-    parser.add_argument("--max-wait", type=float, default=60.0,
-                        help="longest wait for a quiet machine before each block, in seconds")
+    bench_load.add_arguments(parser)
     args = parser.parse_args()
-    bench_load.MAX_WAIT_S = args.max_wait
-    bench_load.BOOST_NICE = args.boost
-    bench_load.start_booster()
+    bench_load.configure(args)
     cores = os.cpu_count() or 1
     runs = args.runs or (2 if args.quick else 5)
     sizes = args.sizes or ([1, 12] if args.quick else [1, 12, 16, 24])

@@ -155,6 +155,23 @@ def boost(root: int | None = None) -> int:
     return changed
 
 
+def add_arguments(parser) -> None:
+    """The bench scripts' options for a shared machine (--boost, --max-wait); see configure()."""
+    parser.add_argument("--boost", type=int, metavar="NICE", nargs="?", const=-10,
+                        help="run the bench's processes (Chromium's threads included) at this niceness "
+                             "(default -10; root only): for a machine that others share")
+    parser.add_argument("--max-wait", type=float, default=60.0,
+                        help="longest wait for a quiet machine before each block, in seconds")
+
+
+def configure(args) -> None:
+    """Apply add_arguments()'s options and start the booster."""
+    global MAX_WAIT_S, BOOST_NICE
+    MAX_WAIT_S = args.max_wait
+    BOOST_NICE = args.boost
+    start_booster()
+
+
 def start_booster(interval_s: float = 0.5) -> None:
     """boost() now and every `interval_s` from a daemon thread (threads appear mid-block)."""
     if BOOST_NICE is None:

@@ -149,15 +149,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="run only configurations whose name contains one of these")
     parser.add_argument("--encode", action="store_true", help="also compare PNG encoders at 12 MP")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "ort-study.json")
-    parser.add_argument("--boost", type=int, metavar="NICE", nargs="?", const=-10,
-                        help="run the bench's processes (Chromium's threads included) at this niceness "
-                             "(default -10; root only): for a machine that others share")
-    parser.add_argument("--max-wait", type=float, default=60.0,
-                        help="longest wait for a quiet machine before each block, in seconds")
+    bench_load.add_arguments(parser)
     args = parser.parse_args()
-    bench_load.MAX_WAIT_S = args.max_wait
-    bench_load.BOOST_NICE = args.boost
-    bench_load.start_booster()
+    bench_load.configure(args)
     threads_all = os.cpu_count() or 1
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:

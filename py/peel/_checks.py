@@ -30,6 +30,16 @@ def check_rgba(rgba, name="rgba"):
     return rgba
 
 
+def check_alpha8(alpha8, rgba):
+    """Check that ``alpha8`` is a (H, W) uint8 alpha for the (H, W, 4) image ``rgba``; return it."""
+    check_array(alpha8, "alpha8", image=False)
+    if alpha8.dtype != np.uint8:
+        raise ArgumentTypeError(f"alpha8 must have dtype uint8, got {alpha8.dtype}")
+    if alpha8.shape != rgba.shape[:2]:
+        raise InvalidArgumentError(f"alpha8 must have shape {rgba.shape[:2]} (rgba's H, W), got {alpha8.shape}")
+    return alpha8
+
+
 def check_size(size, name="size"):
     """Check that ``size`` is a (height, width) pair of positive ints; return it as a tuple."""
     try:

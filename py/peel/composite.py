@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._checks import check_array, check_rgba
+from ._checks import check_alpha8, check_array, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["apply_alpha"]
@@ -52,11 +52,7 @@ def apply_alpha(rgba, alpha8, out=None):
     array([[  0, 128]], dtype=uint8)
     """
     check_rgba(rgba)
-    check_array(alpha8, "alpha8", image=False)
-    if alpha8.dtype != np.uint8:
-        raise ArgumentTypeError(f"alpha8 must have dtype uint8, got {alpha8.dtype}")
-    if alpha8.shape != rgba.shape[:2]:
-        raise InvalidArgumentError(f"alpha8 must have shape {rgba.shape[:2]} (rgba's H, W), got {alpha8.shape}")
+    check_alpha8(alpha8, rgba)
 
     if out is None:
         out = rgba.copy()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ._checks import check_array, check_rgba
+from ._checks import check_alpha8, check_array, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .refine import _integral, _pixels32, _window_sum, _take_columns, downscale_rgb, lookup_grid
 
@@ -80,11 +80,7 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
     array([230,   0,  25], dtype=uint8)
     """
     check_rgba(rgba)
-    check_array(alpha8, "alpha8", image=False)
-    if alpha8.dtype != np.uint8:
-        raise ArgumentTypeError(f"alpha8 must have dtype uint8, got {alpha8.dtype}")
-    if alpha8.shape != rgba.shape[:2]:
-        raise InvalidArgumentError(f"alpha8 must have shape {rgba.shape[:2]} (rgba's H, W), got {alpha8.shape}")
+    check_alpha8(alpha8, rgba)
     if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)):
         raise ArgumentTypeError(f"strength must be a number, got {strength!r}")
     if not 0.0 <= strength <= 1.0:
