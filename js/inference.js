@@ -13,7 +13,9 @@ export const MODEL_SIZE = 320;
 export async function hasRealGpu() {
   if (!('gpu' in navigator)) return false;
   try {
-    const adapter = await navigator.gpu.requestAdapter();
+    // An adapter request that never settles (seen in engines with half-done WebGPU) means no GPU.
+    const noAnswer = new Promise((resolve) => setTimeout(resolve, 5000, null));
+    const adapter = await Promise.race([navigator.gpu.requestAdapter(), noAnswer]);
     if (!adapter) return false;
     const info = adapter.info ?? {};
     const fallback = info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
@@ -32,18 +34,22 @@ export function defaultThreads() {
 /**
  * @param {object} options
  * @param {'wasm'|'webgpu'} options.backend
- * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
+ * @param {number} options.threads  WASM threads asked for (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {number} [options.instance]  > 0: a separate copy of onnxruntime (its own WASM module),
+ *   for a second try after a first one got stuck: a module that failed to start cannot retry
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model }) {
-  const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
+export async function createInference({ backend, threads, model, instance = 0 }) {
+  const build = backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
+  const ort = await import(`${VENDOR}${build}${instance ? `?instance=${instance}` : ''}`);
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
   const memories = watchSharedMemories();
+  const workers = holdNestedWorkers();
   let session;
   try {
     session = await ort.InferenceSession.create(model, {
@@ -52,15 +58,20 @@ export async function createInference({ backend, threads, model }) {
     });
   } finally {
     memories.stop();
+    workers.stop();
   }
+  // onnxruntime sets numThreads to 1 when it cannot share memory with workers: the real count.
+  const running = ort.env.wasm.numThreads;
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
   const shape = [1, 3, MODEL_SIZE, MODEL_SIZE];
 
   return {
     backend,
-    threads,
-    label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
+    threads: running,
+    label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${running}`,
+    /** onnxruntime's thread-pool workers: referenced here for as long as the session lives. */
+    workers: workers.list,
     /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
@@ -95,3 +106,27 @@ function watchSharedMemories() {
   });
   return { list, stop: () => (WebAssembly.Memory = PlainMemory) };
 }
+
+/**
+ * Keep a reference to every Worker made until stop(): onnxruntime's thread pool.
+ *
+ * Emscripten keeps its pool workers in a list that, while the session is being created, only
+ * pending promises reach. Firefox then may collect such a nested Worker object under load, and
+ * the `loaded` message its thread posts is never delivered: InferenceSession.create() never
+ * settles (0 of 20+ start-ups hung with this hold, about half without; README, Browsers).
+ * @returns {{list: Worker[], stop: () => void}}
+ */
+function holdNestedWorkers() {
+  const list = [];
+  const PlainWorker = self.Worker;
+  if (!PlainWorker) return { list, stop: () => {} };
+  self.Worker = new Proxy(PlainWorker, {
+    construct(target, args, newTarget) {
+      const worker = Reflect.construct(target, args, newTarget);
+      list.push(worker);
+      return worker;
+    },
+  });
+  return { list, stop: () => (self.Worker = PlainWorker) };
+}
+

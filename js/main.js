@@ -22,6 +22,8 @@ const options = {
   backend: params.get('backend') ?? 'auto', // 'wasm' | 'webgpu' | 'auto'
   threads: Number(params.get('threads')) || undefined,
   stallTimeoutMs: Number(params.get('stall')) || undefined,
+  // ?deadline.session=500: a start-up stage's deadline in ms (js/deadline.js), for tests
+  deadlines: Object.fromEntries([...params].filter(([k]) => k.startsWith('deadline.')).map(([k, v]) => [k.slice(9), Number(v)])),
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -88,6 +90,7 @@ function start() {
       status.dataset.readyAt = String(Math.round(performance.now())); // ms since navigation, for the bench
       status.dataset.version = info.version;
       status.dataset.timings = JSON.stringify(info.timings); // the worker's start-up stages
+      Object.assign(status.dataset, { backend: info.backend, threads: info.threads, poolWorkers: info.poolWorkers });
       delete status.dataset.failed;
       const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
       statusText.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
@@ -101,7 +104,8 @@ function start() {
   return starting;
 }
 
-function showProgress({ message, loaded, total }) {
+function showProgress({ message, loaded, total, waitingFor = [] }) {
+  status.dataset.waitingFor = waitingFor.join(' ');
   statusText.textContent = `${message}… ${formatMB(loaded)} of ${formatMB(total)}`;
   statusProgress.value = total ? loaded / total : 0;
 }

@@ -12,14 +12,15 @@ import { WorkerClient } from './worker-client.js';
  * @param {'auto'|'wasm'|'webgpu'} [options.backend='auto']
  * @param {number} [options.threads]  WASM threads (default: cores, capped; 1 without isolation)
  * @param {number} [options.stallTimeoutMs]  silence after which the engine counts as dead
+ * @param {Object<string, number>} [options.deadlines]  ms per start-up stage (js/deadline.js)
  * @param {(progress: import('./protocol.js').Progress) => void} [options.onProgress]
  */
-export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, onProgress = () => {} } = {}) {
+export async function createRemover({ backend = 'auto', threads, deadlines, stallTimeoutMs, onProgress = () => {} } = {}) {
   const onEvent = (type, payload) => type === Event.PROGRESS && onProgress(payload);
   const client = new WorkerClient(new URL('./worker.js', import.meta.url), onEvent, { stallTimeoutMs });
   try {
     /** @type {import('./protocol.js').RuntimeInfo} */
-    const info = await client.request(Request.INIT, { backend, threads }).promise;
+    const info = await client.request(Request.INIT, { backend, threads, deadlines }).promise;
     return {
       info,
       /**

@@ -42,11 +42,14 @@ export const Event = Object.freeze({
  * @typedef {object} InitOptions
  * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
  * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
+ * @property {Object<string, number>} [deadlines]  ms per start-up stage (js/deadline.js Stage);
+ *   default DEFAULT_DEADLINES_MS
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'
  * @property {'wasm'|'webgpu'} backendId  which onnxruntime build is loaded
- * @property {number} threads
+ * @property {number} threads  the threads onnxruntime really runs (1 where it cannot share memory)
+ * @property {number} poolWorkers  the Workers onnxruntime made for its thread pool (threads − 1)
  * @property {string} version   the build's version (dist/build.json)
  * @property {Object<string, number>} timings  boot stages in ms
  *
@@ -69,6 +72,7 @@ export const Event = Object.freeze({
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all
+ * @property {string[]} waitingFor  the start-up stages not finished yet (js/deadline.js Stage)
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
@@ -81,6 +85,8 @@ export const ErrorCode = Object.freeze({
   // Also from py/peel/header.py: empty-file, not-an-image, unsupported-format, too-large.
   CORRUPT_IMAGE: 'corrupt-image',
   RUNTIME_FAILED: 'runtime-failed',
+  /** A start-up stage (js/deadline.js) saw no progress for its whole deadline. */
+  STARTUP_TIMEOUT: 'startup-timeout',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
   OUT_OF_MEMORY: 'out-of-memory',

@@ -2,6 +2,7 @@
 // It takes `post` as an argument instead of using self.postMessage, so that a test or another
 // host can drive it (see worker.js for the real wiring).
 
+import { DEFAULT_DEADLINES_MS, STAGE_LABELS, Stage, deadline, noteActivity, onStagesChange, waitingFor } from './deadline.js';
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { removeBackground, renderAgain } from './jobs.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
@@ -79,10 +80,12 @@ export function startRuntime(post) {
  * @param {import('./protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, deadlines = {} } = {}, onProgress) {
   const started = performance.now();
   const timings = {};
   const since = (t0) => Math.round(performance.now() - t0);
+  const limit = { ...DEFAULT_DEADLINES_MS, ...deadlines };
+  const stage = (name, promise) => deadline(promise, limit[name], name);
   try {
     const manifest = await (await fetch(new URL('build.json', ROOT), { cache: 'no-cache' })).json();
     const chosen = backend === 'auto' ? ((await hasRealGpu()) ? 'webgpu' : 'wasm') : backend;
@@ -91,20 +94,32 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     const heapBytes = {}; // name -> () => bytes of that WASM memory
     const python = (async () => {
       const t0 = performance.now();
-      const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
-      const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ['numpy', 'pillow'] });
+      const pyodide = await stage(Stage.PYODIDE, (async () => {
+        const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
+        return loadPyodide({ indexURL: PYODIDE_URL });
+      })());
+      await stage(Stage.PACKAGES, pyodide.loadPackage(['numpy', 'pillow'], { messageCallback: () => {} }));
       timings.pyodide = since(t0);
-      const archive = await (await fetch(PACKAGE_URL)).arrayBuffer();
-      pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
-      const bridge = pyodide.pyimport('peel.bridge');
+      const bridge = await stage(Stage.PEEL, (async () => {
+        const archive = await (await fetch(PACKAGE_URL)).arrayBuffer();
+        pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
+        return pyodide.pyimport('peel.bridge');
+      })());
       timings.python = since(t0);
       heapBytes.python = () => pyodide._module.HEAP8.buffer.byteLength; // WASM memory only grows
       return bridge;
     })();
     const session = (async () => {
       const t0 = performance.now();
-      const model = await (await fetch(MODEL_URL)).arrayBuffer();
-      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model });
+      const model = await stage(Stage.MODEL, fetch(MODEL_URL).then((response) => response.arrayBuffer()));
+      const options = { backend: chosen, threads: threads ?? defaultThreads(), model };
+      const inference = await stage(Stage.SESSION, createInference(options)).catch((error) => {
+        // A threaded session that never comes up gets one more chance with one thread.
+        if (error.code !== ErrorCode.STARTUP_TIMEOUT || chosen !== 'wasm' || options.threads === 1) throw error;
+        console.warn(`${error.message} Trying again with one thread.`);
+        const retry = createInference({ ...options, threads: 1, instance: 1 });
+        return deadline(retry, DEFAULT_DEADLINES_MS[Stage.SESSION], Stage.SESSION);
+      });
       timings.session = since(t0);
       return inference;
     })();
@@ -121,11 +136,13 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
         backend: inference.label,
         backendId: inference.backend,
         threads: inference.threads,
+        poolWorkers: inference.workers.length,
         version: manifest.version,
         timings,
       },
     };
   } catch (error) {
+    if (error instanceof PeelError) throw error; // a stage's deadline: it names the stage
     if (!navigator.onLine || isNetworkFailure(error)) {
       throw new PeelError({
         code: ErrorCode.OFFLINE,
@@ -160,12 +177,14 @@ function expectedBytes({ files, runtime }, backend) {
 function trackDownloads(total, onProgress) {
   const plainFetch = self.fetch;
   let loaded = 0;
-  let reportedPercent = -1;
+  let reported = '';
   const report = () => {
     const percent = Math.floor((100 * Math.min(loaded, total)) / total);
-    if (percent === reportedPercent) return; // a message per percent, not per chunk
-    reportedPercent = percent;
-    onProgress({ message: 'Downloading the image engine', loaded: Math.min(loaded, total), total });
+    const stages = waitingFor();
+    if (`${percent} ${stages}` === reported) return; // a message per percent or stage, not per chunk
+    reported = `${percent} ${stages}`;
+    const message = stages.length ? `Loading ${stages.map((id) => STAGE_LABELS[id]).join(', ')}` : 'Downloading the image engine';
+    onProgress({ message, loaded: Math.min(loaded, total), total, waitingFor: stages });
   };
   self.fetch = async (input, init) => {
     const response = await plainFetch(input, init);
@@ -173,6 +192,7 @@ function trackDownloads(total, onProgress) {
     const counter = new TransformStream({
       transform(chunk, controller) {
         loaded += chunk.byteLength;
+        noteActivity();
         report();
         controller.enqueue(chunk);
       },
@@ -180,8 +200,10 @@ function trackDownloads(total, onProgress) {
     const { status, statusText, headers } = response;
     return new Response(response.body.pipeThrough(counter), { status, statusText, headers });
   };
+  onStagesChange(report);
   report();
   return () => {
     self.fetch = plainFetch;
+    onStagesChange(() => {});
   };
 }

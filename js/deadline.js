@@ -1,0 +1,88 @@
+// Start-up deadlines: no stage of the worker's boot may wait silently forever.
+//
+// A stage's clock restarts whenever bytes arrive (noteActivity), so a slow network is never
+// taken for a hang; only a stage that has seen nothing happen for its whole deadline fails.
+
+import { ErrorCode, PeelError } from './protocol.js';
+
+/** The boot's stages. */
+export const Stage = Object.freeze({
+  PYODIDE: 'pyodide',
+  PACKAGES: 'packages',
+  PEEL: 'peel',
+  MODEL: 'model',
+  SESSION: 'session',
+});
+
+/** Each stage in the words of the status line. */
+export const STAGE_LABELS = Object.freeze({
+  [Stage.PYODIDE]: 'Python (Pyodide)',
+  [Stage.PACKAGES]: 'numpy and Pillow',
+  [Stage.PEEL]: 'the peel package',
+  [Stage.MODEL]: 'the model file',
+  [Stage.SESSION]: 'the model (onnxruntime session)',
+});
+
+/** ms without any progress after which a stage is taken for stuck (2-core machine, cold). */
+export const DEFAULT_DEADLINES_MS = Object.freeze({
+  [Stage.PYODIDE]: 60_000,
+  [Stage.PACKAGES]: 60_000,
+  [Stage.PEEL]: 30_000,
+  [Stage.MODEL]: 60_000,
+  [Stage.SESSION]: 30_000,
+});
+
+let lastActivity = performance.now();
+const waiting = new Set();
+let onChange = () => {};
+
+/** Call `listener` whenever a stage starts or ends (the status line names what is awaited). */
+export function onStagesChange(listener) {
+  onChange = listener;
+}
+
+/** Something arrived (a chunk of a download): every running stage gets its full time again. */
+export function noteActivity() {
+  lastActivity = performance.now();
+}
+
+/** The stages (Stage ids) being waited for now, in start order. */
+export function waitingFor() {
+  return [...waiting];
+}
+
+/**
+ * `promise`, or a PeelError STARTUP_TIMEOUT once `ms` passed with no activity while waiting.
+ * The stage counts as waited for until `promise` settles.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} stage  one of Stage
+ * @returns {Promise<T>}
+ */
+export function deadline(promise, ms, stage) {
+  const started = performance.now();
+  waiting.add(stage);
+  onChange();
+  let timer;
+  const expired = new Promise((_, reject) => {
+    const check = () => {
+      const idle = performance.now() - Math.max(started, lastActivity);
+      if (idle < ms) {
+        timer = setTimeout(check, Math.min(1000, ms - idle));
+        return;
+      }
+      reject(new PeelError({
+        code: ErrorCode.STARTUP_TIMEOUT,
+        message: `Peel's image engine got stuck loading ${STAGE_LABELS[stage]}: nothing happened for ${Math.round(ms / 1000)} s. ` +
+          'Reload the page to try again.',
+      }));
+    };
+    timer = setTimeout(check, Math.min(1000, ms));
+  });
+  return Promise.race([promise, expired]).finally(() => {
+    clearTimeout(timer);
+    waiting.delete(stage);
+    onChange();
+  });
+}
