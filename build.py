@@ -41,8 +41,10 @@ def serve(port: int, plain: bool, verbose: bool) -> None:
 
 
 def run_in_venv(arguments: list[str]) -> int:
-    """Build, then run `.venv/bin/python ARGUMENTS` with Chromium's path in PEEL_CHROMIUM."""
+    """Build, then run `.venv/bin/python ARGUMENTS` with Chromium's path in PEEL_CHROMIUM
+    (Firefox and WebKit, tests/engines, are installed too)."""
     chromium = machine.ensure_chromium()
+    machine.ensure_engines()
     build()
     env = {**os.environ, "PEEL_CHROMIUM": chromium}
     return subprocess.run([machine.python(), *arguments], cwd=ROOT, env=env).returncode

@@ -1,4 +1,5 @@
-"""What the build and the tests need on the machine: the project's virtualenv and Chromium."""
+"""What the build and the tests need on the machine: the project's virtualenv, Chromium, and
+Firefox and WebKit with their drivers (tests/engines)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 
 from buildtools.paths import ROOT, VENV
 
 REQUIREMENTS = ROOT / "requirements.txt"
 CHROMIUM = "/usr/bin/chromium"
+ENGINES = ROOT / "tests" / "engines"
+#: Debian packages of the Firefox and WebKit tests: path that shows it is installed -> package.
+ENGINE_PACKAGES = {
+    "/usr/bin/firefox-esr": "firefox-esr",
+    "/usr/bin/WebKitWebDriver": "webkit2gtk-driver",
+    "/usr/bin/xvfb-run": "xvfb",
+    "/usr/bin/xauth": "xauth",
+}
 
 
 class SetupError(RuntimeError):
@@ -47,17 +57,44 @@ def ensure_tools(log=print) -> None:
 
 def ensure_chromium(log=print) -> str:
     """Debian's Chromium for the browser tests; installed with apt-get when we are root."""
-    if os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
-    if os.geteuid() != 0:
-        raise SetupError(f"the browser tests need Debian's Chromium at {CHROMIUM}: "
-                         "run `sudo apt-get install chromium`, then try again")
-    log("installing Debian's chromium with apt-get")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    if not os.access(CHROMIUM, os.X_OK):
+        apt_install(["chromium"], "the browser tests", log)
     return CHROMIUM
+
+
+def ensure_engines(log=print) -> None:
+    """Firefox ESR, WebKitGTK's WebDriver (+ Xvfb) from apt, and the pinned puppeteer-core."""
+    missing = [package for path, package in ENGINE_PACKAGES.items() if not os.access(path, os.X_OK)]
+    if missing:
+        apt_install(missing, "the Firefox and WebKit tests", log)
+    lock = ENGINES / "package-lock.json"
+    stamp = ENGINES / "node_modules" / ".lock.sha256"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    log("installing tests/engines/package-lock.json (puppeteer-core) with npm ci")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                   cwd=ENGINES, check=True)
+    stamp.write_text(wanted)
+
+
+def apt_install(packages: list[str], needed_by: str, log=print) -> None:
+    """Install Debian `packages` with apt-get (root only), retrying while another apt holds the lock."""
+    if os.geteuid() != 0:
+        raise SetupError(f"{needed_by} need Debian's {' '.join(packages)}: run "
+                         f"`sudo apt-get install {' '.join(packages)}`, then try again")
+    log(f"installing Debian's {' '.join(packages)} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for attempt in range(40):
+        update = subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, text=True)
+        install = update.returncode == 0 and subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *packages], env=env, capture_output=True, text=True)
+        if install and install.returncode == 0:
+            return
+        output = (install or update).stderr
+        if "lock" not in output or attempt == 39:
+            raise SetupError(f"apt-get could not install {' '.join(packages)}: {output.strip()[-500:]}")
+        time.sleep(15)  # another apt-get is running
 
 
 def fail(error: Exception) -> None:

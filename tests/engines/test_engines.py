@@ -1,0 +1,114 @@
+"""Peel in Firefox (firefox-esr, WebDriver BiDi) and WebKit (WebKitGTK MiniBrowser, WebDriver):
+start-up in fresh profiles, also under CPU load; the fixtures against CPython; a broken file
+then a good one; offline reload. tests/browser/ covers everything else in Chromium."""
+
+import pytest
+
+from buildtools.paths import DIST
+from tests.conftest import FIXTURES
+from tests.engines import drivers
+from tests.engines.page import (
+    STATUS,
+    add_files,
+    busy_cpu,
+    card_info,
+    download_alpha,
+    serve,
+    wait_ready,
+    wait_settled,
+)
+
+ENGINES = drivers.ENGINES
+#: Fresh start-ups per engine: the first at rest, the others while two busy loops load the CPU.
+START_UPS = 3
+
+
+@pytest.fixture
+def site():
+    """dist/ on a server of the test's own: the offline test stops it."""
+    if not (DIST / "build.json").is_file():
+        pytest.fail(f"{DIST} is not built: run `python3 build.py build` (or `build.py test`)")
+    server, url = serve(DIST)
+    yield {"server": server, "url": url}
+    server.shutdown()
+
+
+def label_is_honest(driver, status):
+    """The backend label says the threads onnxruntime really runs: its pool workers + 1."""
+    threads, workers = int(status["threads"]), int(status["poolWorkers"])
+    assert threads == workers + 1, status
+    assert status["backend"] == f"WASM ×{threads}", status
+    shared = driver.evaluate("self.crossOriginIsolated && typeof WebAssembly.Memory === 'function'")
+    assert shared, "the page is not cross-origin isolated"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_starts_in_fresh_profiles_also_under_load(engine, site):
+    for attempt in range(START_UPS):
+        with busy_cpu(processes=2 if attempt else 0), drivers.launch(engine) as driver:
+            driver.goto(f"{site['url']}?backend=wasm")
+            status = wait_ready(driver)
+            label_is_honest(driver, status)
+            assert driver.errors() == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stuck_session_falls_back_to_one_thread(engine, site):
+    """A threaded session past its deadline (here: 1 ms) is retried with one thread, and says so."""
+    with drivers.launch(engine) as driver:
+        driver.goto(f"{site['url']}?backend=wasm&deadline.session=1")
+        status = wait_ready(driver)
+        assert status["backend"] == "WASM ×1", status
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fixtures_broken_file_and_offline_reload(engine, site, tmp_path, upstream_model_path):
+    from peel.api import Remover
+
+    with drivers.launch(engine) as driver:
+        driver.goto(f"{site['url']}?backend=wasm")
+        status = wait_ready(driver)
+
+        # The two fixtures: the same cut-out as the CPython pipeline (default settings).
+        names = ["astronaut.png", "coffee.png"]
+        add_files(driver, [FIXTURES / name for name in names])
+        assert wait_settled(driver, 2) == [[name, "done"] for name in names]
+        remover = Remover(upstream_model_path)
+        for name in names:
+            assert card_info(driver, name)["backend"] == status["backend"]
+            page_alpha = download_alpha(driver, name)
+            native_alpha = np_alpha(remover.remove(FIXTURES / name))
+            assert page_alpha.shape == native_alpha.shape
+            difference = abs(page_alpha.astype(int) - native_alpha.astype(int))
+            assert difference.mean() <= 1 and (difference > 8).mean() < 0.001, name
+            assert 0.05 < (native_alpha > 0).mean() < 0.95  # a real cut-out
+
+        # A broken file gets a clear message, and the next good file works.
+        broken = tmp_path / "broken.png"
+        broken.write_bytes((FIXTURES / "coffee.png").read_bytes()[:400])
+        add_files(driver, [broken])
+        wait_settled(driver, 3)
+        failed = card_info(driver, "broken.png")
+        assert failed["state"] == "error" and failed["code"] and len(failed["error"]) > 20, failed
+        add_files(driver, [FIXTURES / "coffee.png"])
+        wait_settled(driver, 4)
+        assert card_info(driver, "coffee.png")["state"] == "done"
+        assert driver.errors() == []
+
+        # Offline: once the runtime is cached, the app reloads and works with the server gone.
+        driver.wait_for("document.querySelector('[data-testid=offline-status]')?.dataset.available === 'true'", 60)
+        site["server"].shutdown()
+        site["server"].server_close()
+        driver.reload()
+        wait_ready(driver)
+        assert driver.evaluate(f"{STATUS}.dataset.version") == status["version"]
+        add_files(driver, [FIXTURES / "astronaut.png"])
+        wait_settled(driver, 1)
+        assert card_info(driver, "astronaut.png")["state"] == "done"
+        assert driver.errors() == []
+
+
+def np_alpha(image):
+    import numpy as np
+
+    return np.asarray(image.convert("RGBA"))[..., 3]
