@@ -2,6 +2,10 @@
 
     python3 build.py bench [--quick] [--runs 5] [--sizes 1 12 16 24] [--threads 1 2]
                            [--skip-rembg] [--out bench/results/bench.json]
+                           [--engine chromium|firefox|webkit]
+
+With --engine firefox or webkit, only the start and images blocks run, in that engine
+(bench/engines.py; fresh profiles, the app's default threads).
 
 Run through build.py, which builds dist/ and passes Chromium's path (see bench/README.md).
 It measures, in this order, each block after waiting for a quiet machine (bench/load.py):
@@ -593,9 +597,13 @@ def main() -> None:
     parser.add_argument("--cold-starts", type=int, help="first visits (default 3; 1 with --quick)")
     parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
     parser.add_argument("--only", nargs="+", choices=BLOCKS, help="run only these blocks (default: all)")
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
+    parser.add_argument("--out", type=Path, help="default bench/results/bench[-ENGINE].json")
+    parser.add_argument("--engine", choices=("chromium", "firefox", "webkit"), default="chromium",
+                        help="firefox/webkit: the start and images blocks in that engine")
     bench_load.add_arguments(parser)
     args = parser.parse_args()
+    suffix = "" if args.engine == "chromium" else f"-{args.engine}"
+    args.out = args.out or BENCH / "results" / f"bench{suffix}.json"
     bench_load.configure(args)
     cores = os.cpu_count() or 1
     runs = args.runs or (2 if args.quick else 5)
@@ -608,6 +616,8 @@ def main() -> None:
     report = {"machine": describe_machine(), "date": time.strftime("%Y-%m-%d %H:%M"),
               "settings": {"runs": runs, "sizes_mp": sizes, "threads": threads, "quick": args.quick,
                            "grain_sigma": GRAIN_SIGMA}}
+    if args.engine != "chromium":
+        return bench_other_engine(args.engine, args, report, sizes, runs, colds, log)
     chromium = os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         images = make_images(Path(tmp), sizes)
@@ -666,6 +676,38 @@ def main() -> None:
     print_report(report)
     print(f"\nsaved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out} "
           f"({report['bench_seconds']} s)")
+
+
+def bench_other_engine(engine: str, args, report: dict, sizes, runs: int, colds: int, log) -> None:
+    """The start and images blocks in Firefox or WebKit (bench/engines.py)."""
+    import engines
+
+    blocks = set(args.only or ("start", "images")) & {"start", "images"}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        images = make_images(Path(tmp), sizes)
+        server, base = serve(Path(tmp))
+        app = f"{base}?backend=wasm"
+        report["engine"] = engine
+        if "start" in blocks:
+            log(f"{engine}: start-up, fresh profiles")
+            report["start"] = engines.starts(engine, app, colds, log)
+            save(report, args.out)
+        if "images" in blocks:
+            log(f"{engine}: per image")
+            report["browser"] = engines.images(engine, app, images, runs, log)
+            save(report, args.out)
+        server.shutdown()
+    report["bench_seconds"] = round(time.monotonic() - started)
+    save(report, args.out)
+    start = report.get("start")
+    if start:
+        print(f"{engine} start (fresh profile, ms to ready): median {statistics.median(start['cold_ms']):.0f} "
+              f"of {start['cold_ms']} ({start['backend']}, load {start['load_cores']:.2f})")
+    for name, row in report.get("browser", {}).get("images", {}).items():
+        stages = ", ".join(f"{stage} {row[stage]:.0f}" for stage in STAGES if stage in row)
+        print(f"{engine} {name}: {stages} ms (load {row['load_cores']:.2f})")
+    print(f"saved {args.out} ({report['bench_seconds']} s)")
 
 
 if __name__ == "__main__":
