@@ -63,7 +63,7 @@ def test_stuck_session_falls_back_to_one_thread(engine, site):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_fixtures_broken_file_and_offline_reload(engine, site, tmp_path, upstream_model_path):
-    from peel.api import Remover
+    from peel import Remover
 
     with drivers.launch(engine) as driver:
         driver.goto(f"{site['url']}?backend=wasm")

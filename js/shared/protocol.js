@@ -42,7 +42,7 @@ export const Event = Object.freeze({
  * @typedef {object} InitOptions
  * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
  * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
- * @property {Object<string, number>} [deadlines]  ms per start-up stage (js/deadline.js Stage);
+ * @property {Object<string, number>} [deadlines]  ms per start-up stage (js/worker/deadline.js Stage);
  *   default DEFAULT_DEADLINES_MS
  *
  * @typedef {object} RuntimeInfo
@@ -72,7 +72,7 @@ export const Event = Object.freeze({
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all
- * @property {string[]} waitingFor  the start-up stages not finished yet (js/deadline.js Stage)
+ * @property {string[]} waitingFor  the start-up stages not finished yet (js/worker/deadline.js Stage)
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
@@ -85,7 +85,7 @@ export const ErrorCode = Object.freeze({
   // Also from py/peel/header.py: empty-file, not-an-image, unsupported-format, too-large.
   CORRUPT_IMAGE: 'corrupt-image',
   RUNTIME_FAILED: 'runtime-failed',
-  /** A start-up stage (js/deadline.js) saw no progress for its whole deadline. */
+  /** A start-up stage (js/worker/deadline.js) saw no progress for its whole deadline. */
   STARTUP_TIMEOUT: 'startup-timeout',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',

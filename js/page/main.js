@@ -7,7 +7,7 @@ import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -22,7 +22,7 @@ const options = {
   backend: params.get('backend') ?? 'auto', // 'wasm' | 'webgpu' | 'auto'
   threads: Number(params.get('threads')) || undefined,
   stallTimeoutMs: Number(params.get('stall')) || undefined,
-  // ?deadline.session=500: a start-up stage's deadline in ms (js/deadline.js), for tests
+  // ?deadline.session=500: a start-up stage's deadline in ms (js/worker/deadline.js), for tests
   deadlines: Object.fromEntries([...params].filter(([k]) => k.startsWith('deadline.')).map(([k, v]) => [k.slice(9), Number(v)])),
 };
 
@@ -48,7 +48,7 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
 const cards = new Map();
-/** @type {import('./protocol.js').RuntimeInfo|null} */
+/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;

@@ -3,7 +3,7 @@
 // A stage's clock restarts whenever bytes arrive (noteActivity), so a slow network is never
 // taken for a hang; only a stage that has seen nothing happen for its whole deadline fails.
 
-import { ErrorCode, PeelError } from './protocol.js';
+import { ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** The boot's stages. */
 export const Stage = Object.freeze({
