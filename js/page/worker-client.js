@@ -4,6 +4,13 @@ import { ErrorCode, Event, PeelError, Request } from '../shared/protocol.js';
 
 /** A worker that answers nothing for this long while work is pending is taken for dead. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/**
+ * While it starts, the worker may be busy for longer without a break (onnxruntime waits for its
+ * thread pool synchronously): on a 2-core machine under heavy load (load average 15), 1 of 22
+ * Firefox start-ups went 30 s without answering a ping and was taken for dead. The stages'
+ * own deadlines (js/worker/deadline.js) cover every wait that is not such a busy stretch.
+ */
+export const START_STALL_TIMEOUT_MS = 90_000;
 
 export class WorkerClient {
   /**
@@ -12,7 +19,7 @@ export class WorkerClient {
    * @param {{stallTimeoutMs?: number}} [options]
    */
   constructor(url, onEvent, { stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = {}) {
-    /** @type {Map<number, {resolve: Function, reject: Function, onPreview?: Function}>} */
+    /** @type {Map<number, {type: string, resolve: Function, reject: Function, onPreview?: Function}>} */
     this.pending = new Map();
     this.nextId = 1;
     this.dead = null;
@@ -48,9 +55,10 @@ export class WorkerClient {
    */
   checkPulse(stallTimeoutMs) {
     if (this.dead) return;
+    const starting = [...this.pending.values()].some((call) => call.type === Request.INIT);
     if (this.pending.size === 0) {
       this.lastHeard = performance.now();
-    } else if (performance.now() - this.lastHeard > stallTimeoutMs) {
+    } else if (performance.now() - this.lastHeard > (starting ? Math.max(stallTimeoutMs, START_STALL_TIMEOUT_MS) : stallTimeoutMs)) {
       this.worker.terminate();
       this.fail('The image engine stopped responding (it may have run out of memory). It was restarted.');
     } else {
@@ -72,7 +80,7 @@ export class WorkerClient {
         reject(this.dead);
         return;
       }
-      this.pending.set(id, { resolve, reject, onPreview });
+      this.pending.set(id, { type, resolve, reject, onPreview });
       this.worker.postMessage({ id, type, payload });
     });
     return { id, promise };
