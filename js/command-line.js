@@ -5,6 +5,7 @@
  * A setting equal to its default is left out of the command.
  */
 export const DEFAULTS = Object.freeze({
+  model: 'u2netp',
   format: 'png',
   quality: 0.9,
   feather: 0,

@@ -15,6 +15,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 
 from .errors import ArgumentTypeError, InvalidArgumentError
+from .models import DEFAULT_MODEL, MODEL_NAMES
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 BACKGROUNDS = ("transparent", "color", "image", "blur")
@@ -37,6 +38,9 @@ class Settings:
     :meth:`schema` lists every field with its default and range, for a UI or a command line.
     """
 
+    #: Which model finds the subject: "u2netp" (anything, fast) or "modnet" (people, best hair;
+    #: a 26 MB download in the browser). See peel/models/.
+    model: str = DEFAULT_MODEL
     #: Output file: "png", "webp" (both with alpha), "jpeg" (over background_color), "mask"
     #: (the alpha alone, an 8-bit grayscale PNG).
     format: str = "png"
@@ -153,7 +157,7 @@ class Settings:
         return int(width), int(height)
 
 
-_CHOICES = {"format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
+_CHOICES = {"model": MODEL_NAMES, "format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
 _RANGES = {
     "quality": (0.5, 1.0),
     "feather": (0.0, 50.0),
@@ -167,6 +171,7 @@ _RANGES = {
 }
 _INTEGERS = {"product_size"}
 FIELD_HELP = {
+    "model": "u2netp (anything, fast) or modnet (people: portrait matting, best hair)",
     "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
     "quality": "quality of webp/jpeg, 0.5-1",
     "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
