@@ -18,20 +18,27 @@ export class Batch {
    * @param {(item: BatchItem) => Promise<any>} hooks.process  runs one item (one at a time)
    * @param {(item: BatchItem) => void} hooks.onChange  an item changed state
    * @param {() => void} [hooks.onIdle]  the queue ran dry
+   * @param {(item: BatchItem) => boolean} [hooks.isReady]  whether a queued item can run now (its
+   *   model may still wait for a download); the others wait, and run() runs them once ready
    */
-  constructor({ process, onChange, onIdle = () => {} }) {
+  constructor({ process, onChange, onIdle = () => {}, isReady = () => true }) {
     /** @type {BatchItem[]} */
     this.items = [];
     this.process = process;
     this.onChange = onChange;
     this.onIdle = onIdle;
+    this.isReady = isReady;
     this.nextId = 1;
     this.running = false;
   }
 
-  /** @param {Iterable<File>} files  @returns {BatchItem[]} the new items, queued */
-  add(files) {
-    const added = [...files].map((file) => ({ id: this.nextId++, file, state: 'queued' }));
+  /**
+   * @param {Iterable<File>} files
+   * @param {object} [extra]  more properties for each new item (e.g. its model)
+   * @returns {BatchItem[]} the new items, queued
+   */
+  add(files, extra = {}) {
+    const added = [...files].map((file) => ({ ...extra, id: this.nextId++, file, state: 'queued' }));
     this.items.push(...added);
     added.forEach((item) => this.onChange(item));
     this.run();
@@ -48,6 +55,15 @@ export class Batch {
   /** Cancel every queued item; the one running finishes. */
   cancelRest() {
     this.items.filter((item) => item.state === 'queued').forEach((item) => this.cancel(item));
+  }
+
+  /** Queue a finished (or failed) item again, e.g. to run it with another model. */
+  requeue(item) {
+    if (item.state === 'working' || item.state === 'queued') return;
+    item.state = 'queued';
+    delete item.ms;
+    this.onChange(item);
+    this.run();
   }
 
   /** Forget an item that is not running. */
@@ -95,6 +111,6 @@ export class Batch {
   }
 
   next() {
-    return this.items.find((item) => item.state === 'queued');
+    return this.items.find((item) => item.state === 'queued' && this.isReady(item));
   }
 }

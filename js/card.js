@@ -10,6 +10,8 @@ const STATE_TEXT = {
 };
 
 const formatSeconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+/** What each card says made its mask (py/peel/models/). */
+const MODEL_NAMES = { u2netp: 'U²-Net small', modnet: 'MODNet (people)' };
 
 export class ResultCard {
   /**
@@ -122,7 +124,7 @@ export class ResultCard {
    * @param {import('./protocol.js').RemoveResult} result
    * @param {string} downloadName
    */
-  showResult({ blob, preview, width, height, backend, timings, notes = [] }, downloadName) {
+  showResult({ blob, preview, width, height, backend, model, timings, notes = [] }, downloadName) {
     this.revokeUrls();
     this.blob = blob;
     this.renders = (this.renders ?? 0) + 1;
@@ -134,6 +136,11 @@ export class ResultCard {
     this.link.textContent = `Download ${downloadName.split('.').pop().toUpperCase()}`;
     this.link.hidden = false;
     if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
+    if (model) {
+      const named = this.element.querySelector('[data-testid=model]');
+      named.textContent = MODEL_NAMES[model] ?? model;
+      named.dataset.model = model;
+    }
     const time = this.element.querySelector('.result-time');
     time.textContent = timings.inference === undefined
       ? `· ${formatSeconds(timings.total)} (settings applied, no model run)`

@@ -7,6 +7,7 @@ import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
+import { ModelChoice, usedModels } from './model-choice.js';
 import { ErrorCode } from './protocol.js';
 import {
   downloadForOffline,
@@ -60,9 +61,11 @@ const batch = new Batch({
   process: async (item) => {
     try {
       const { settings, background } = currentSettings();
+      settings.model = item.model; // the model chosen when the image came (or "Apply to all")
       const onPreview = ({ preview }) => cards.get(item)?.showPreview(preview);
       const result = await (await remover).remove(item.file, { settings, background, onPreview });
       item.mask = result.mask; // kept: any later setting change costs no model run
+      item.maskShape = result.maskShape;
       item.format = settings.format;
       return result;
     } catch (error) {
@@ -71,12 +74,22 @@ const batch = new Batch({
     }
   },
   onChange: showItem,
+  isReady: (item) => modelChoice.isReady(item.model), // the people model may not be downloaded yet
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
 });
 
 await startServiceWorker({ onUpdate: offerUpdate });
 if (needsIsolationReload()) location.reload(); // the service worker now adds COOP/COEP
 let remover = start();
+const modelChoice = new ModelChoice(settingsForm, {
+  remover: () => remover,
+  filesOf: modelFiles,
+  onReady: () => {
+    batch.items.filter((item) => item.state === 'queued').forEach(showItem);
+    batch.run();
+    if (runtimeInfo) showOfflineAvailability(runtimeInfo.backendId); // now with the model's file
+  },
+});
 
 function start() {
   delete status.dataset.ready;
@@ -108,7 +121,7 @@ function showProgress({ message, loaded, total }) {
 
 /** @param {Iterable<File>} files */
 function addFiles(files) {
-  batch.add(files);
+  batch.add(files, { model: readSettings(settingsForm).model });
 }
 
 /** @param {import('./batch.js').BatchItem} item */
@@ -130,7 +143,8 @@ function showItem(item) {
     cards.set(item, card);
     results.append(card.element);
   }
-  card.setState(item.state);
+  const waiting = item.state === 'queued' && !modelChoice.isReady(item.model);
+  card.setState(item.state, waiting ? 'Waiting for the people model: download it under Model' : undefined);
   if (item.state === 'done') {
     card.showResult(item.result, outputName(item.file.name, item.format));
     select(item);
@@ -160,10 +174,12 @@ async function renderAgain(item) {
   const card = cards.get(item);
   if (!card) return; // removed meanwhile
   const { settings, background } = currentSettings();
+  settings.model = item.model; // its mask is that model's
   card.setState('working', 'Applying the settings…');
   try {
     item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, {
-      settings, background, imageId: item.result.imageId, onPreview: ({ preview }) => card.showPreview(preview),
+      settings, background, imageId: item.result.imageId, maskShape: item.maskShape,
+      onPreview: ({ preview }) => card.showPreview(preview),
     })) };
     item.format = settings.format;
     card.setState('done');
@@ -175,8 +191,12 @@ async function renderAgain(item) {
 }
 
 let pendingRender = null;
-function settingsChanged() {
+function settingsChanged(event) {
   showValues(settingsForm);
+  if (event?.target?.name === 'model') {
+    modelChoice.update(); // the model applies to new images, and to the others with "Apply to all"
+    return;
+  }
   clearTimeout(pendingRender);
   // A slider sends many events: render once it rests.
   pendingRender = setTimeout(() => selected?.state === 'done' && renderAgain(selected), 150);
@@ -195,7 +215,15 @@ for (const swatch of settingsForm.querySelectorAll('[data-color]')) {
   });
 }
 $('[data-testid=apply-all]').addEventListener('click', async () => {
-  for (const item of batch.items.filter((each) => each.state === 'done')) await renderAgain(item);
+  const { model } = readSettings(settingsForm);
+  for (const item of batch.items.filter((each) => each.state === 'done')) {
+    if (item.model === model) {
+      await renderAgain(item);
+    } else {
+      item.model = model; // another model: run it again (once that model is ready)
+      batch.requeue(item);
+    }
+  }
 });
 $('[data-testid=copy-command]').addEventListener('click', async () => {
   const { settings, background } = currentSettings();
@@ -243,13 +271,21 @@ function offerUpdate(apply) {
   updateBanner.querySelector('button').addEventListener('click', apply, { once: true });
 }
 
-/** The runtime files this backend needs, from the build's manifest (read once). */
+/** The runtime files this backend needs, and those of the models used here, from the build's
+ * manifest (read once). */
 let manifest = null;
+const readManifest = () => (manifest ??= fetch('build.json').then((response) => response.json()));
 async function runtimeFiles(backendId) {
-  manifest ??= fetch('build.json').then((response) => response.json());
-  const { files, runtime } = await manifest;
-  const paths = [...runtime.common, ...runtime[backendId]];
+  const { files, runtime, models = {} } = await readManifest();
+  const paths = [...runtime.common, ...runtime[backendId], ...usedModels().flatMap((name) => models[name] ?? [])];
   return { paths, sizes: Object.fromEntries(paths.map((path) => [path, files[path]])) };
+}
+
+/** An on-demand model's files and their size. */
+async function modelFiles(model) {
+  const { files, models = {} } = await readManifest();
+  const paths = models[model] ?? [];
+  return { paths, bytes: paths.reduce((sum, path) => sum + files[path], 0) };
 }
 
 async function showOfflineAvailability(backendId) {

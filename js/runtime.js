@@ -4,6 +4,7 @@
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { removeBackground, renderAgain } from './jobs.js';
+import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -48,10 +49,16 @@ export function startRuntime(post) {
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
-        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id))));
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id),
+          (progress) => post({ type: Event.PROGRESS, payload: progress }))));
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.LOAD_MODEL: // beside the job queue, not in it: see protocol.js
+        reply(id, (runtime ?? Promise.reject(new Error('not started'))).then((r) =>
+          ensureModel(r, payload.model, (progress) => post({ type: Event.PROGRESS, payload: progress })))
+          .then(() => ({ result: null })));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);
@@ -72,6 +79,7 @@ export function startRuntime(post) {
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
  * @property {() => Object<string, number>} memory  bytes of each WASM heap now
+ * @property {{files: Object<string, number>, models?: Object<string, string[]>}} manifest  build.json
  */
 
 /**
@@ -116,6 +124,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     return {
       bridge,
       inference,
+      manifest,
       memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
       info: {
         backend: inference.label,

@@ -46,8 +46,8 @@ def _resize_axis(values, n_out, axis):
     starts = np.arange(n_out) * scale
     ends = starts + scale
     cell = np.minimum(scale, n_in - starts)
-    first = np.ceil(starts).astype(np.int64)
-    last = np.minimum(np.floor(ends).astype(np.int64), n_in - 1)
+    first = np.ceil(starts).astype(np.intp)
+    last = np.minimum(np.floor(ends).astype(np.intp), n_in - 1)
     first = np.minimum(first, last)
     head = first - starts
     head = np.where(head > _AREA_EPS, head, 0.0)
@@ -64,7 +64,7 @@ def _resize_axis(values, n_out, axis):
     strip = 64
     for lo in range(0, n_out, strip):
         hi = min(n_out, lo + strip)
-        bounds = np.empty(2 * (hi - lo), np.int64)
+        bounds = np.empty(2 * (hi - lo), np.intp)
         bounds[0::2], bounds[1::2] = first[lo:hi], last[lo:hi]
         # Only this strip's input, so that the reduceat's last (unused) run stops at its end.
         offset, stop = max(int(first[lo]) - 1, 0), int(last[hi - 1]) + 1
@@ -86,7 +86,7 @@ def _enlarge_axis(values, n_out, axis, scale):
     """OpenCV's INTER_AREA enlargement: two taps, ``fx = (d+1) - (s+1)/scale`` wrapped to [0, 1)."""
     n_in = values.shape[axis]
     d = np.arange(n_out)
-    source = np.floor(d * scale).astype(np.int64)
+    source = np.floor(d * scale).astype(np.intp)
     fraction = (d + 1) - (source + 1) / scale
     fraction = np.where(fraction <= 0, 0.0, fraction - np.floor(fraction))
     at_end = source >= n_in - 1
