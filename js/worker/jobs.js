@@ -3,7 +3,7 @@
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
 import { ensureModel } from './models.js';
-import { DEFAULT_MODEL, ErrorCode, PeelError } from './protocol.js';
+import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
 function stopwatch() {
@@ -28,9 +28,9 @@ function stopwatch() {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
- * @param {(progress: import('./protocol.js').Progress) => void} [onModelProgress]  while settings.model's
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
  *   file downloads (only if the page did not load it first, e.g. after a worker restart)
- * @returns {Promise<{result: import('./protocol.js').RemoveResult, transfer: Transferable[]}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
 export async function removeBackground(runtime, { blob, settings, background }, checkpoint, onPreview, onModelProgress) {
   const { bridge, inference, memory } = runtime;
@@ -88,7 +88,7 @@ export async function removeBackground(runtime, { blob, settings, background }, 
  *   decoded again (see py/peel/bridge.py)
  * @param {() => void} checkpoint
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
- * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
 export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background },
   checkpoint, onPreview) {

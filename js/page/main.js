@@ -8,7 +8,7 @@ import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
 import { ModelChoice, usedModels } from './model-choice.js';
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -47,7 +47,7 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
 const cards = new Map();
-/** @type {import('./protocol.js').RuntimeInfo|null} */
+/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;

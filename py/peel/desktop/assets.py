@@ -66,7 +66,7 @@ def model_asset(name="u2netp") -> Asset:
     The CLI runs it as is under the native onnxruntime; the site serves it, or a static-shape
     model derived from it at build time.
     """
-    from .models import get_model
+    from ..models import get_model
 
     source = get_model(name).SOURCE
     return Asset(source["file"], source["sha256"], Package(*source["package"]), source["member"],

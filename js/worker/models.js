@@ -2,9 +2,9 @@
 // then held as one more onnxruntime session. The service worker caches the file with the
 // runtime, so a model downloaded once also loads offline.
 
-import { DEFAULT_MODEL, ErrorCode, PeelError } from './protocol.js';
+import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
-const ROOT = new URL('../', import.meta.url);
+const ROOT = new URL('../../', import.meta.url);
 /** @type {Map<string, Promise<void>>} model name -> its load (shared by concurrent callers) */
 const loading = new Map();
 

@@ -1,7 +1,7 @@
 // The page's Model control: which models are ready to run, and the people model's download,
 // which starts only when the user clicks for it (26 MB is not something to take unasked).
 
-import { DEFAULT_MODEL } from './protocol.js';
+import { DEFAULT_MODEL } from '../shared/protocol.js';
 import { missingForOffline } from './sw-client.js';
 
 const USED = 'peel-models-used';

@@ -23,10 +23,10 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from .errors import PeelError
-from .header import DEFAULT_MAX_PIXELS
-from .models import MODEL_NAMES
-from .settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
+from ..errors import PeelError
+from ..header import DEFAULT_MAX_PIXELS
+from ..models import MODEL_NAMES
+from ..settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
@@ -136,7 +136,7 @@ def output_path(source, folder, settings, output_dir):
 
 
 def _unique(paths):
-    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/names.js)."""
+    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/page/names.js)."""
     taken, result = set(), []
     for path in paths:
         candidate, n = path, 2
@@ -163,7 +163,7 @@ def _start_worker(model_files, threads, settings, background, max_pixels):
 def _process(source, dest):
     """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
     from .api import encode, read_image, to_pil
-    from .render import render
+    from ..render import render
 
     remover, settings = _worker["remover"], _worker["settings"]
     try:
