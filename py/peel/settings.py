@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .models import DEFAULT_MODEL, MODEL_NAMES
+from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 BACKGROUNDS = ("transparent", "color", "image", "blur")
@@ -25,6 +25,9 @@ REFINES = ("none", "guided", "matte")
 THRESHOLDS = ("auto", "off", "manual")
 #: (low, high) clamp of threshold="auto" per refinement, chosen with bench/quality.py.
 AUTO_THRESHOLDS = {"none": (0.1, 0.9), "guided": (0.1, 0.9), "matte": (0.05, 0.9)}
+#: The same for a model whose output is an alpha matte already (MODNet), chosen with
+#: bench/people.py: a clamp only where it measured better, so faint hair is kept.
+MATTE_AUTO_THRESHOLDS = {"none": (0.0, 1.0), "guided": (0.05, 0.95), "matte": (0.0, 1.0)}
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ASPECT = re.compile(r"^(\d{1,3}):(\d{1,3})$")
 
@@ -140,7 +143,8 @@ class Settings:
     def threshold_range(self) -> tuple[float, float]:
         """The (low, high) clamp this threshold setting applies; (0.0, 1.0) is the identity."""
         if self.threshold == "auto":
-            return AUTO_THRESHOLDS[self.refine]
+            matte = get_model(self.model).KIND == "matte"
+            return (MATTE_AUTO_THRESHOLDS if matte else AUTO_THRESHOLDS)[self.refine]
         if self.threshold == "manual":
             return float(self.threshold_low), float(self.threshold_high)
         return 0.0, 1.0

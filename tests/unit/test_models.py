@@ -123,3 +123,12 @@ def test_modnet_runs_natively_on_a_portrait(fixture_image):
     assert mask.shape == (512, 512) and mask.dtype == np.float32
     assert mask[64:192, 192:256].mean() > 0.95  # the face
     assert mask[:60, 400:].mean() < 0.1  # the flag side of the background, top right
+
+
+def test_auto_threshold_of_a_matte_keeps_faint_hair():
+    from peel.settings import AUTO_THRESHOLDS, MATTE_AUTO_THRESHOLDS, Settings
+
+    for refine in ("none", "guided", "matte"):
+        assert Settings(refine=refine).threshold_range == AUTO_THRESHOLDS[refine]
+        low, high = Settings(model="modnet", refine=refine).threshold_range
+        assert (low, high) == MATTE_AUTO_THRESHOLDS[refine] and low <= 0.05  # bench/people.py
