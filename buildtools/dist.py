@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from buildtools import assets
+from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
 
@@ -72,8 +73,17 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def write_contract() -> None:
+    """js/shared/contract.js from py/peel (buildtools/contract.py, run with the virtualenv)."""
+    module = subprocess.run([str(VENV / "bin" / "python"), "-m", "buildtools.contract"], check=True, cwd=ROOT,
+                            capture_output=True, text=True).stdout
+    if not CONTRACT_MODULE.exists() or CONTRACT_MODULE.read_text() != module:
+        CONTRACT_MODULE.write_text(module)
+
+
 def build(log=print) -> dict:
     """Write dist/ from scratch and return its manifest (also written as dist/build.json)."""
+    write_contract()
     if DIST.exists():
         shutil.rmtree(DIST)
     DIST.mkdir()

@@ -5,7 +5,7 @@ import { ResultCard } from './card.js';
 import { collectFiles, isImageFile } from './files.js';
 import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
-import { readSettings, showValues } from './settings-form.js';
+import { applySchema, readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
 import { ModelChoice, usedModels } from './model-choice.js';
 import { ErrorCode } from '../shared/protocol.js';
@@ -42,6 +42,7 @@ const makeOffline = $('[data-testid=make-offline]');
 const offlineProgress = $('.offline-progress');
 const settingsForm = $('#settings');
 const backgroundImage = $('#background-image');
+applySchema(settingsForm);
 
 const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 

@@ -18,6 +18,8 @@ from .errors import ArgumentTypeError, InvalidArgumentError
 from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
 
 FORMATS = ("png", "webp", "jpeg", "mask")
+#: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
+OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 BACKGROUNDS = ("transparent", "color", "image", "blur")
 #: Edge refinement of the upscaled mask (see peel.refine): none = plain bilinear upscale.
 REFINES = ("none", "guided", "matte")

@@ -137,3 +137,16 @@ def test_build_records_both_model_hashes():
     assert model["upstream_sha256"] == assets.UPSTREAM_MODEL.sha256
     assert model["served_sha256"] == assets.sha256_of(DIST / "models" / "u2netp-320.onnx")
     assert model["served_sha256"] != model["upstream_sha256"]
+
+
+def test_the_generated_contract_is_current_and_holds_what_both_languages_need():
+    from buildtools import contract
+
+    values = contract.contract()
+    assert contract.MODULE.read_text() == contract.render_module(values), "run `python3 build.py build`"
+    from peel.settings import Settings
+
+    assert values["SETTINGS"] == Settings.schema()
+    assert values["PYTHON_ERROR_CODES"]["NO_SUBJECT"] == "no-subject"
+    assert values["OUTPUT_SUFFIX"]["jpeg"] == "-nobg.jpg" and values["MODEL_SIZE"] == 320
+    assert ".jpg" in values["IMAGE_EXTENSIONS"]

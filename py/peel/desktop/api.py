@@ -27,12 +27,9 @@ from ..header import DEFAULT_MAX_PIXELS, inspect_image
 from ..models import DEFAULT_MODEL, get_model
 from ..preprocess import as_rgba
 from ..render import render
-from ..settings import Settings
+from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["Remover", "remove", "read_image", "encode", "to_pil", "OUTPUT_SUFFIX"]
-
-#: `<name><suffix>` of an output file, per format (js/page/names.js names downloads the same way).
-OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 
 
 def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS):
