@@ -1,6 +1,9 @@
 """People mode: MODNet against the u2netp default on portrait composites with truth, hair included.
 
-    .venv/bin/python bench/people.py [--out bench/results/people.json] [--sheet docs/people-hair.png]
+    PYTHONPATH=<scipy> .venv/bin/python bench/people.py [--out bench/results/people.json] [--sheet docs/people-hair.jpg]
+
+(scipy from bench/requirements-people.txt, e.g. ``.venv/bin/python -m pip install --target DIR -r
+bench/requirements-people.txt``, then DIR on PYTHONPATH without its numpy, or in a venv of its own.)
 
 Truth. Real portraits (tests/fixtures/astronaut.png, tests/fixtures/rembg/fixtures/cloth-1.jpg
 and anime-girl-1.jpg) have no true alpha, so one is made for each, then treated as exact:
@@ -245,13 +248,13 @@ def hair_sheet(remover, out, backdrop="coffee", height=260):
             sheet.paste(tile, (x, r * (height + 6)))
             x += tile.width + 6
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(out, optimize=True)
+    sheet.save(out, quality=88, optimize=True)  # quality: JPEG only
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "people.json"))
-    parser.add_argument("--sheet", help="write the hair-crop contact sheet here (PNG)")
+    parser.add_argument("--sheet", help="write the hair-crop contact sheet here (PNG or JPEG)")
     parser.add_argument("--sheet-only", action="store_true", help="only the sheet, no measurement")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
