@@ -132,3 +132,24 @@ def test_auto_threshold_of_a_matte_keeps_faint_hair():
         assert Settings(refine=refine).threshold_range == AUTO_THRESHOLDS[refine]
         low, high = Settings(model="modnet", refine=refine).threshold_range
         assert (low, high) == MATTE_AUTO_THRESHOLDS[refine] and low <= 0.05  # bench/people.py
+
+
+def test_cli_model_modnet_equals_the_api(tmp_path):
+    from PIL import Image
+
+    from peel.desktop import cli
+    from peel.desktop.api import Remover
+    from tests.conftest import FIXTURES
+
+    path = assets.cache_path(modnet.SOURCE["sha256"])
+    if not path.is_file():
+        pytest.fail(f"modnet.onnx missing at {path}: run `python3 build.py build` first")
+    source = FIXTURES / "astronaut.png"
+    assert cli.main([str(source), "--model", "modnet", "--format", "mask", "--model-file", str(path),
+                     "-o", str(tmp_path), "--quiet"]) == 0
+    with Image.open(tmp_path / "astronaut-mask.png") as image:
+        from_cli = np.asarray(image)
+    from_api = np.asarray(Remover({"modnet": path}, threads=1).remove(source, model="modnet", format="mask"))
+    np.testing.assert_array_equal(from_cli, from_api)
+    u2netp = np.asarray(Remover(threads=1).remove(source, format="mask"))
+    assert np.abs(from_api.astype(int) - u2netp).mean() > 1  # really another model
