@@ -93,6 +93,22 @@ export class ResultCard {
   }
 
   /**
+   * Show the item as it is now: its state, its newest result, its error.
+   * @param {import('./batch.js').BatchItem} item
+   * @param {string} downloadName  of its output file
+   */
+  show(item, downloadName) {
+    if (item.rendering) {
+      this.setState('working', 'Applying the settings…');
+      return;
+    }
+    this.setState(item.state, item.renderError ? 'The settings could not be applied' : undefined);
+    if (item.state === 'done' && item.result !== this.result) this.showResult(item.result, downloadName);
+    if (item.state === 'error') this.showError(item.error);
+    if (item.state === 'done' && item.renderError) this.showError(item.renderError);
+  }
+
+  /**
    * @param {import('./batch.js').ItemState} state
    * @param {string} [text]  what the card says (default: per state)
    */
@@ -122,7 +138,9 @@ export class ResultCard {
    * @param {import('../shared/protocol.js').RemoveResult} result
    * @param {string} downloadName
    */
-  showResult({ blob, preview, width, height, backend, timings, notes = [] }, downloadName) {
+  showResult(result, downloadName) {
+    const { blob, preview, width, height, backend, timings, notes = [] } = result;
+    this.result = result;
     this.revokeUrls();
     this.blob = blob;
     this.renders = (this.renders ?? 0) + 1;

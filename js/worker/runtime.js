@@ -14,9 +14,11 @@ const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
  * @param {(message: object, transfer?: Transferable[]) => void} post
+ * @param {{boot?: typeof boot}} [hooks]  boot: what INIT starts (a test passes a fake bridge and
+ *   fake inference here; the real one loads Pyodide and onnxruntime)
  * @returns {(message: {id: number, type: string, payload: any}) => void}  the message handler
  */
-export function startRuntime(post) {
+export function startRuntime(post, { boot: start = boot } = {}) {
   /** @type {Promise<Runtime>|null} */
   let runtime = null;
   const cancelled = new Set();
@@ -44,7 +46,7 @@ export function startRuntime(post) {
   return ({ id, type, payload }) => {
     switch (type) {
       case Request.INIT:
-        runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
+        runtime ??= start(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
