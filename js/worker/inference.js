@@ -35,16 +35,17 @@ export function defaultThreads() {
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model }) {
+export async function createInference({ backend, threads, model, measureMemory = false }) {
   const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const memories = watchSharedMemories();
+  const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
   let session;
   try {
     session = await ort.InferenceSession.create(model, {
@@ -62,7 +63,7 @@ export async function createInference({ backend, threads, model }) {
     backend,
     threads,
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
-    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
+    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
     async run(tensor) {

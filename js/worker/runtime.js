@@ -73,7 +73,7 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
- * @property {() => Object<string, number>} memory  bytes of each WASM heap now
+ * @property {() => (Object<string, number>|undefined)} memory  bytes of each WASM heap now, when measured
  */
 
 /**
@@ -81,7 +81,7 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, measureMemory = false } = {}, onProgress) {
   const started = performance.now();
   const timings = {};
   const since = (t0) => Math.round(performance.now() - t0);
@@ -106,7 +106,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     const session = (async () => {
       const t0 = performance.now();
       const model = await (await fetch(MODEL_URL)).arrayBuffer();
-      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model });
+      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model, measureMemory });
       timings.session = since(t0);
       return inference;
     })();
@@ -118,7 +118,9 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     return {
       bridge,
       inference,
-      memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
+      memory: measureMemory
+        ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
+        : () => undefined,
       info: {
         backend: inference.label,
         backendId: inference.backend,

@@ -24,7 +24,7 @@ import math
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ._checks import check_array, check_rgba
+from ._checks import check_alpha8, check_number, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError, NoSubjectError
 from .preprocess import REDUCING_GAP
 
@@ -78,29 +78,8 @@ _FOOT_DROP = 0.25     # how far the footprint's centre sits below the box, x its
 
 # ----------------------------------------------------------------- validation
 
-def _check_alpha8(alpha8, name):
-    check_array(alpha8, name, image=False)
-    if alpha8.dtype != np.uint8:
-        raise ArgumentTypeError(f"{name} must have dtype uint8, got {alpha8.dtype}")
-    if alpha8.ndim != 2:
-        raise InvalidArgumentError(f"{name} must have shape (H, W), got {alpha8.shape}")
-    if alpha8.size == 0:
-        raise InvalidArgumentError(f"{name} must not be empty, got shape {alpha8.shape}")
-    return alpha8
-
-
 def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_real(value, name, low, high):
-    """Return ``value`` as a float in [low, high], or raise the typed error."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not low <= value <= high:  # also rejects NaN
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}, got {value!r}")
-    return value
 
 
 def _check_threshold(threshold):
@@ -203,9 +182,9 @@ def subject_bbox(alpha8, threshold=ALPHA_THRESHOLD, min_area_fraction=MIN_AREA_F
     >>> subject_bbox(np.zeros((4, 4), np.uint8)) is None
     True
     """
-    _check_alpha8(alpha8, "alpha8")
+    check_alpha8(alpha8, name="alpha8")
     threshold = _check_threshold(threshold)
-    min_area_fraction = _check_real(min_area_fraction, "min_area_fraction", 0.0, 1.0)
+    min_area_fraction = check_number(min_area_fraction, "min_area_fraction", 0.0, 1.0)
     height, width = alpha8.shape
 
     # 0/255 mask, one byte per pixel (the only full-size temporary).
@@ -431,7 +410,7 @@ def _placed_subject(rgba, bbox, size, aspect, margin):
     """Validate, then return (patch, y, x, canvas shape) of the subject placed on the canvas."""
     check_rgba(rgba)
     bbox = _check_bbox(bbox, rgba.shape[:2])
-    margin = _check_real(margin, "margin", 0.0, MAX_MARGIN)
+    margin = check_number(margin, "margin", 0.0, MAX_MARGIN)
     if size is None:
         box_shape = (bbox[2] - bbox[0], bbox[3] - bbox[1])
         shape = _natural_shape(box_shape, aspect, margin)
@@ -549,8 +528,8 @@ def contact_shadow(alpha_on_canvas, strength=0.5):
     >>> shadow.dtype, bool(shadow[82, 50] > 0), int(shadow[:, 0].max()), int(shadow[-1].max())
     (dtype('uint8'), True, 0, 0)
     """
-    _check_alpha8(alpha_on_canvas, "alpha_on_canvas")
-    strength = _check_real(strength, "strength", 0.0, 1.0)
+    check_alpha8(alpha_on_canvas, name="alpha_on_canvas")
+    strength = check_number(strength, "strength", 0.0, 1.0)
     height, width = alpha_on_canvas.shape
     shadow = np.zeros((height, width), np.uint8)
     solid = alpha_on_canvas > ALPHA_THRESHOLD
@@ -740,7 +719,7 @@ def render_product(rgba, *, size=2000, aspect=(1, 1), margin=0.1, background=(25
     background = _check_background(background)
     if not isinstance(shadow, (bool, np.bool_)):
         raise ArgumentTypeError(f"shadow must be a bool, got {shadow!r}")
-    shadow_strength = _check_real(shadow_strength, "shadow_strength", 0.0, 1.0)
+    shadow_strength = check_number(shadow_strength, "shadow_strength", 0.0, 1.0)
     bbox = subject_bbox(rgba[..., 3], threshold, min_area_fraction)
     if bbox is None:
         raise NoSubjectError(
