@@ -10,6 +10,11 @@ import numpy as np
 from .errors import ArgumentTypeError, ImageTypeError, InvalidArgumentError, InvalidImageError
 
 
+def is_integer(value):
+    """Whether ``value`` is a Python or numpy integer (booleans are not)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def check_array(value, name, *, image):
     """Return ``value`` if it is a numpy array, else raise the typed error."""
     if not isinstance(value, np.ndarray):
