@@ -273,7 +273,7 @@ def time_images(browser, url: str, images: dict[str, Path], runs: int, log) -> d
 
 MEMORY_SCRIPT = """async ({threads, image}) => {
   const { createRemover } = await import('./js/page/peel.js');
-  const remover = await createRemover({ backend: 'wasm', threads });
+  const remover = await createRemover({ backend: 'wasm', threads, measureMemory: true });
   const boot = remover.info;
   const blob = await (await fetch(image)).blob();
   const { timings, memory, width, height } = await remover.remove(blob);

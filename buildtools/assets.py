@@ -1,6 +1,6 @@
 """Pinned third-party files the app serves: where they come from and their hashes.
 
-Every file the app serves that the project did not write is listed here (see ASSETS.md). The
+Every file the app serves that the project did not write is listed here (see docs/assets.md). The
 fetching itself (cache by hash, upstream URL first, then the package's registry client) is
 `peel.desktop.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
 """
@@ -64,7 +64,7 @@ SERVED = (
     _ort("wasm", "ort-wasm-simd-threaded.wasm",
          "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2"),
     # WebGPU build, loaded only when WebGPU will be used. In 1.30 ort.webgpu.min.mjs runs the
-    # native WebGPU EP from the asyncify build (not JSEP, as ASSETS.md assumed).
+    # native WebGPU EP from the asyncify build (not JSEP; see docs/assets.md).
     _ort("webgpu", "ort.webgpu.min.mjs",
          "3dffff71811bc13a3a3d9591c57ca5ee5735b8f5f3eaf789510b02bb040ae3a0"),
     _ort("webgpu", "ort-wasm-simd-threaded.asyncify.mjs",

@@ -10,6 +10,8 @@
  * @property {any} [result]   what `process` resolved with
  * @property {Error} [error]
  * @property {number} [ms]    how long processing took
+ * @property {boolean} [rendering]  a finished item whose output is being made again (new settings)
+ * @property {Error} [renderError]  why the last re-render failed (the item keeps its output)
  */
 
 export class Batch {
@@ -72,6 +74,26 @@ export class Batch {
     this.cancel(item);
     this.items = this.items.filter((other) => other !== item);
     return true;
+  }
+
+  /**
+   * Make a finished item's output again, e.g. with new settings; it stays done (and counted as
+   * done) meanwhile, with `rendering` set.
+   * @param {BatchItem} item
+   * @param {(item: BatchItem) => Promise<object>} render  resolves with fields to set on the item
+   */
+  async rerender(item, render) {
+    if (item.state !== 'done' || !this.items.includes(item)) return; // e.g. removed meanwhile
+    item.rendering = true;
+    item.renderError = undefined;
+    this.onChange(item);
+    try {
+      Object.assign(item, await render(item));
+    } catch (error) {
+      item.renderError = error;
+    }
+    item.rendering = false;
+    this.onChange(item);
   }
 
   /** Counts and an estimate of the time left, from the average of the finished items. */

@@ -1,11 +1,11 @@
 // The page's Model control: which models are ready to run, and the people model's download,
 // which starts only when the user clicks for it (26 MB is not something to take unasked).
 
+import { formatMB } from './engine.js';
 import { DEFAULT_MODEL } from '../shared/protocol.js';
 import { missingForOffline } from './sw-client.js';
 
 const USED = 'peel-models-used';
-const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** Models this browser has downloaded once: "Make available offline" keeps their files too. */
 export function usedModels() {

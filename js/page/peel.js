@@ -12,9 +12,12 @@ import { WorkerClient } from './worker-client.js';
  * @param {'auto'|'wasm'|'webgpu'} [options.backend='auto']
  * @param {number} [options.threads]  WASM threads (default: cores, capped; 1 without isolation)
  * @param {number} [options.stallTimeoutMs]  silence after which the engine counts as dead
+ * @param {boolean} [options.measureMemory]  report the worker's WASM heaps in each result's
+ *   `memory` (for the bench; it watches WebAssembly.Memory while onnxruntime starts)
  * @param {(progress: import('../shared/protocol.js').Progress) => void} [options.onProgress]
  */
-export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, onProgress = () => {} } = {}) {
+export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, measureMemory = false,
+  onProgress = () => {} } = {}) {
   /** @type {Map<string, (progress: import('../shared/protocol.js').Progress) => void>} model -> its listener */
   const modelProgress = new Map();
   const onEvent = (type, payload) => {
@@ -25,7 +28,7 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
   const client = new WorkerClient(new URL('../worker/worker.js', import.meta.url), onEvent, { stallTimeoutMs });
   try {
     /** @type {import('../shared/protocol.js').RuntimeInfo} */
-    const info = await client.request(Request.INIT, { backend, threads }).promise;
+    const info = await client.request(Request.INIT, { backend, threads, measureMemory }).promise;
     return {
       info,
       /**

@@ -51,6 +51,7 @@ export const Event = Object.freeze({
  * @typedef {object} InitOptions
  * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
  * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
+ * @property {boolean} [measureMemory]  results carry `memory` (bytes of each WASM heap); bench only.
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'

@@ -36,12 +36,13 @@ export function defaultThreads() {
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
  *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model }) {
+export async function createInference({ backend, threads, model, measureMemory = false }) {
   const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
@@ -52,7 +53,7 @@ export async function createInference({ backend, threads, model }) {
   });
   /** @type {Map<string, any>} one session per model, made when first needed */
   const sessions = new Map();
-  const memories = watchSharedMemories();
+  const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
   try {
     sessions.set(DEFAULT_MODEL, await open(model));
   } finally {
@@ -63,7 +64,7 @@ export async function createInference({ backend, threads, model }) {
     backend,
     threads,
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
-    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
+    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     has: (name) => sessions.has(name),
     /** Add a model's session (the same onnxruntime instance and memory). */

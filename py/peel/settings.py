@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
+from ._checks import check_number
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
 
@@ -204,10 +205,4 @@ def _choice(settings, name, allowed):
 
 
 def _number(settings, name, low, high, integer=False):
-    value = getattr(settings, name)
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        kind = "an integer" if integer else "a number"
-        raise ArgumentTypeError(f"{name} must be {kind}, got {value!r}")
-    if not low <= value <= high:
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}, got {value}")
+    check_number(getattr(settings, name), name, low, high, integer=integer)
