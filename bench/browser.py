@@ -312,7 +312,7 @@ def measure_memory(browser, base: str, images: dict[str, Path], threads: int, lo
 
 PEOPLE_SCRIPT = """async ({threads, images, runs}) => {
   const { createRemover } = await import('./js/page/peel.js');
-  const remover = await createRemover({ backend: 'wasm', threads });
+  const remover = await createRemover({ backend: 'wasm', threads, measureMemory: true });
   const t0 = performance.now();
   await remover.loadModel('modnet');  // no service worker here: the file comes from the server
   const firstUse = Math.round(performance.now() - t0);
