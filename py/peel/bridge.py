@@ -52,13 +52,12 @@ def inspect(data):
     Returns
     -------
     JS object
-        ``{format, width, height, notes: [str]}`` or ``{error: {name, code, message}}``.
+        ``{notes: [str]}`` (what the card should say, e.g. that an animation's first frame is
+        used) or ``{error: {name, code, message}}``.
     """
     try:
-        info = inspect_image(data.to_py())
-        note = describe_animation(info)
-        return _to_js_object({"format": info.format, "width": info.display_width,
-                              "height": info.display_height, "notes": [note] if note else []})
+        note = describe_animation(inspect_image(data.to_py()))
+        return _to_js_object({"notes": [note] if note else []})
     except PeelError as error:
         return _error(error)
 
