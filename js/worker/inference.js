@@ -3,6 +3,7 @@
 // WebGPU will be used.
 
 import { MODEL_SIZE } from '../shared/contract.js';
+import { DEFAULT_MODEL } from '../shared/protocol.js';
 
 const VENDOR = new URL('../../vendor/ort/', import.meta.url).href;
 
@@ -39,45 +40,55 @@ export function defaultThreads() {
  * @param {ArrayBuffer} options.model  the prepared u2netp model
  * @param {number} [options.instance]  > 0: a separate copy of onnxruntime (its own WASM module),
  *   for a second try after a first one got stuck: a module that failed to start cannot retry
+ * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
- *                    memoryBytes: () => number,
- *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
+ *                    memoryBytes: () => number, has: (name: string) => boolean,
+ *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
+ *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model, instance = 0 }) {
+export async function createInference({ backend, threads, model, instance = 0, measureMemory = false }) {
   const build = backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
   const ort = await import(`${VENDOR}${build}${instance ? `?instance=${instance}` : ''}`);
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const memories = watchSharedMemories();
-  const workers = holdNestedWorkers();
-  let session;
+  const open = (bytes) => ort.InferenceSession.create(bytes, {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  });
+  /** @type {Map<string, any>} one session per model, made when first needed */
+  const sessions = new Map();
+  const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
+  const workers = holdNestedWorkers(); // the thread pool starts with the first session
   try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: [backend],
-      graphOptimizationLevel: 'all',
-    });
+    sessions.set(DEFAULT_MODEL, await open(model));
   } finally {
     memories.stop();
     workers.stop();
   }
   // onnxruntime sets numThreads to 1 when it cannot share memory with workers: the real count.
   const running = ort.env.wasm.numThreads;
-  const [inputName] = session.inputNames;
-  const [outputName] = session.outputNames;
-  const shape = [1, 3, MODEL_SIZE, MODEL_SIZE];
 
   return {
     backend,
     threads: running,
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${running}`,
-    /** onnxruntime's thread-pool workers: referenced here for as long as the session lives. */
+    /** onnxruntime's thread-pool workers: referenced here for as long as the sessions live. */
     workers: workers.list,
-    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
+    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
-    /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
-    async run(tensor) {
-      const input = new ort.Tensor('float32', tensor, shape);
+    has: (name) => sessions.has(name),
+    /** Add a model's session (the same onnxruntime instance and memory). */
+    async load(name, bytes) {
+      if (!sessions.has(name)) sessions.set(name, await open(bytes));
+    },
+    /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
+    async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {
+      const session = sessions.get(name);
+      if (!session) throw new Error(`the ${name} model is not loaded`);
+      const input = new ort.Tensor('float32', tensor, dims);
+      const [inputName] = session.inputNames;
+      const [outputName] = session.outputNames;
       const outputs = await session.run({ [inputName]: input }, [outputName]);
       const output = outputs[outputName];
       try {

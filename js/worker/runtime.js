@@ -5,6 +5,7 @@
 import { DEFAULT_DEADLINES_MS, STAGE_LABELS, Stage, deadline, noteActivity, onStagesChange, waitingFor } from './deadline.js';
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { removeBackground, renderAgain } from './jobs.js';
+import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -15,9 +16,11 @@ const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
  * @param {(message: object, transfer?: Transferable[]) => void} post
+ * @param {{boot?: typeof boot}} [hooks]  boot: what INIT starts (a test passes a fake bridge and
+ *   fake inference here; the real one loads Pyodide and onnxruntime)
  * @returns {(message: {id: number, type: string, payload: any}) => void}  the message handler
  */
-export function startRuntime(post) {
+export function startRuntime(post, { boot: start = boot } = {}) {
   /** @type {Promise<Runtime>|null} */
   let runtime = null;
   const cancelled = new Set();
@@ -45,14 +48,20 @@ export function startRuntime(post) {
   return ({ id, type, payload }) => {
     switch (type) {
       case Request.INIT:
-        runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
+        runtime ??= start(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
-        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id))));
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id),
+          (progress) => post({ type: Event.PROGRESS, payload: progress }))));
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.LOAD_MODEL: // beside the job queue, not in it: see protocol.js
+        reply(id, (runtime ?? Promise.reject(new Error('not started'))).then((r) =>
+          ensureModel(r, payload.model, (progress) => post({ type: Event.PROGRESS, payload: progress })))
+          .then(() => ({ result: null })));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);
@@ -72,7 +81,8 @@ export function startRuntime(post) {
  * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
- * @property {() => Object<string, number>} memory  bytes of each WASM heap now
+ * @property {() => (Object<string, number>|undefined)} memory  bytes of each WASM heap now, when measured
+ * @property {{files: Object<string, number>, models?: Object<string, string[]>}} manifest  build.json
  */
 
 /**
@@ -80,7 +90,7 @@ export function startRuntime(post) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads, deadlines = {} } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory = false } = {}, onProgress) {
   const started = performance.now();
   const timings = {};
   const since = (t0) => Math.round(performance.now() - t0);
@@ -112,7 +122,7 @@ async function boot({ backend = 'auto', threads, deadlines = {} } = {}, onProgre
     const session = (async () => {
       const t0 = performance.now();
       const model = await stage(Stage.MODEL, fetch(MODEL_URL).then((response) => response.arrayBuffer()));
-      const options = { backend: chosen, threads: threads ?? defaultThreads(), model };
+      const options = { backend: chosen, threads: threads ?? defaultThreads(), model, measureMemory };
       const inference = await stage(Stage.SESSION, createInference(options)).catch((error) => {
         // A threaded session that never comes up gets one more chance with one thread.
         if (error.code !== ErrorCode.STARTUP_TIMEOUT || chosen !== 'wasm' || options.threads === 1) throw error;
@@ -131,7 +141,10 @@ async function boot({ backend = 'auto', threads, deadlines = {} } = {}, onProgre
     return {
       bridge,
       inference,
-      memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
+      manifest,
+      memory: measureMemory
+        ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
+        : () => undefined,
       info: {
         backend: inference.label,
         backendId: inference.backend,
