@@ -23,6 +23,10 @@ def test_start_up_reports_download_progress_in_bytes(browser, base_url):
     progress = [line for line in log if "Downloading the image engine" in line]
     assert progress, log
     assert any("MB of" in line for line in progress)
+    # While bytes arrive or not, the status names the start-up stages it waits for.
+    stages = [line for line in log if line.startswith("Loading ")]
+    assert any("Python (Pyodide)" in line for line in stages), log
+    assert any("the model (onnxruntime session)" in line for line in stages), log
     assert page.locator("[data-testid=app-status]").inner_text().startswith("Ready")
     context.close()
     assert not errors, "\n".join(errors)
