@@ -27,6 +27,17 @@ export class Batch {
     this.onIdle = onIdle;
     this.nextId = 1;
     this.running = false;
+    this.held = false;
+  }
+
+  /** Keep new items queued (while the engine starts); `release` runs them. */
+  hold() {
+    this.held = true;
+  }
+
+  release() {
+    this.held = false;
+    this.run();
   }
 
   /** @param {Iterable<File>} files  @returns {BatchItem[]} the new items, queued */
@@ -74,9 +85,9 @@ export class Batch {
   }
 
   async run() {
-    if (this.running) return;
+    if (this.running || this.held) return;
     this.running = true;
-    for (let item = this.next(); item; item = this.next()) {
+    for (let item = this.next(); item && !this.held; item = this.next()) {
       item.state = 'working';
       this.onChange(item);
       const started = performance.now();

@@ -33,20 +33,23 @@ export function defaultThreads() {
  * @param {object} options
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
- * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {ArrayBuffer|Promise<ArrayBuffer>} options.model  the prepared u2netp model (may still
+ *   be downloading while onnxruntime's module loads)
+ * @param {(stage: string) => (value: any) => any} [options.onStage]  notes when a stage ends
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number,
  *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model }) {
-  const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
+export async function createInference({ backend, threads, model, onStage = () => (value) => value }) {
+  const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`)
+    .then(onStage('ortImport'));
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
   const memories = watchSharedMemories();
   let session;
   try {
-    session = await ort.InferenceSession.create(model, {
+    session = await ort.InferenceSession.create(await model, {
       executionProviders: [backend],
       graphOptimizationLevel: 'all',
     });

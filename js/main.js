@@ -48,6 +48,8 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const cards = new Map();
 /** @type {import('./protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
+/** @type {import('./protocol.js').Progress|null} the engine's last start-up progress */
+let lastProgress = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;
 
@@ -74,12 +76,16 @@ const batch = new Batch({
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
 });
 
+batch.hold(); // until the engine is ready (start)
+acceptFiles();
 await startServiceWorker({ onUpdate: offerUpdate });
 if (needsIsolationReload()) location.reload(); // the service worker now adds COOP/COEP
 let remover = start();
 
 function start() {
   delete status.dataset.ready;
+  batch.hold(); // images added meanwhile wait, queued, and start the moment the engine is ready
+  const workerAt = Math.round(performance.now());
   const starting = createRemover({ ...options, onProgress: showProgress });
   starting.then(
     ({ info }) => {
@@ -87,8 +93,10 @@ function start() {
       status.dataset.ready = 'true';
       status.dataset.readyAt = String(Math.round(performance.now())); // ms since navigation, for the bench
       status.dataset.version = info.version;
-      status.dataset.timings = JSON.stringify(info.timings); // the worker's start-up stages
+      // The worker's start-up stages (ms since it started), and when the page started it.
+      status.dataset.timings = JSON.stringify({ ...info.timings, workerAt });
       delete status.dataset.failed;
+      batch.release();
       const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
       statusText.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
       showOfflineAvailability(info.backendId);
@@ -96,19 +104,27 @@ function start() {
     (error) => {
       status.dataset.failed = 'true';
       statusText.textContent = error.message;
+      batch.release(); // the queued images get the start-up error on their cards
     },
   );
   return starting;
 }
 
-function showProgress({ message, loaded, total }) {
-  statusText.textContent = `${message}… ${formatMB(loaded)} of ${formatMB(total)}`;
+/** What start-up is doing, and how many images wait for it. */
+function showProgress(progress) {
+  lastProgress = progress;
+  const { message, loaded, total } = progress;
+  const bytes = total && loaded < total ? ` ${formatMB(loaded)} of ${formatMB(total)}` : '';
+  const waiting = batch.items.filter((item) => item.state === 'queued').length;
+  const queued = waiting ? ` — ${waiting} image${waiting > 1 ? 's' : ''} queued, starting as soon as it is ready` : '';
+  statusText.textContent = `${message}…${bytes}${queued}`;
   statusProgress.value = total ? loaded / total : 0;
 }
 
 /** @param {Iterable<File>} files */
 function addFiles(files) {
   batch.add(files);
+  if (!status.dataset.ready && lastProgress) showProgress(lastProgress);
 }
 
 /** @param {import('./batch.js').BatchItem} item */
@@ -283,35 +299,38 @@ async function showOfflineAvailability(backendId) {
 }
 
 // Ways in: picker, folder picker, drop (files and folders), paste, share target, file handler.
-for (const input of [$('#file-input'), $('#folder-input')]) {
-  input.addEventListener('change', () => {
-    const fromFolder = input.hasAttribute('webkitdirectory');
-    addFiles(fromFolder ? [...input.files].filter(isImageFile) : input.files);
-    input.value = ''; // choosing the same files again still fires change
+// Open from the first moment (called before start-up): what comes in early waits in the queue.
+function acceptFiles() {
+  for (const input of [$('#file-input'), $('#folder-input')]) {
+    input.addEventListener('change', () => {
+      const fromFolder = input.hasAttribute('webkitdirectory');
+      addFiles(fromFolder ? [...input.files].filter(isImageFile) : input.files);
+      input.value = ''; // choosing the same files again still fires change
+    });
+  }
+  dropZone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    dropZone.classList.add('dragging');
   });
-}
-dropZone.addEventListener('dragover', (event) => {
-  event.preventDefault();
-  dropZone.classList.add('dragging');
-});
-dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
-dropZone.addEventListener('drop', async (event) => {
-  event.preventDefault();
-  dropZone.classList.remove('dragging');
-  addFiles(await collectFiles(event.dataTransfer));
-});
-document.addEventListener('paste', (event) => {
-  const files = [...(event.clipboardData?.files ?? [])];
-  if (files.length) addFiles(files.map((file, i) => pastedFile(file, i)));
-});
-if (params.has('shared')) {
-  history.replaceState(null, '', location.pathname);
-  takeSharedFiles().then((files) => files.length && addFiles(files));
-}
-if ('launchQueue' in self) {
-  self.launchQueue.setConsumer(async ({ files }) => {
-    if (files?.length) addFiles(await Promise.all(files.map((handle) => handle.getFile())));
+  dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
+  dropZone.addEventListener('drop', async (event) => {
+    event.preventDefault();
+    dropZone.classList.remove('dragging');
+    addFiles(await collectFiles(event.dataTransfer));
   });
+  document.addEventListener('paste', (event) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length) addFiles(files.map((file, i) => pastedFile(file, i)));
+  });
+  if (params.has('shared')) {
+    history.replaceState(null, '', location.pathname);
+    takeSharedFiles().then((files) => files.length && addFiles(files));
+  }
+  if ('launchQueue' in self) {
+    self.launchQueue.setConsumer(async ({ files }) => {
+      if (files?.length) addFiles(await Promise.all(files.map((handle) => handle.getFile())));
+    });
+  }
 }
 
 /** Pasted images are all called "image.png": give them distinct, dated names. */

@@ -68,7 +68,8 @@ export const Event = Object.freeze({
  * @typedef {object} Progress
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
- * @property {number} total     bytes expected in all
+ * @property {number} total     bytes expected in all (0 until known)
+ * @property {string[]} [waitingFor]  the parts start-up still waits for (Python, onnxruntime)
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
