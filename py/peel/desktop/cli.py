@@ -23,9 +23,9 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from .errors import PeelError
-from .header import DEFAULT_MAX_PIXELS
-from .settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
+from ..errors import PeelError
+from ..header import DEFAULT_MAX_PIXELS
+from ..settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
@@ -134,7 +134,7 @@ def output_path(source, folder, settings, output_dir):
 
 
 def _unique(paths):
-    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/names.js)."""
+    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/page/names.js)."""
     taken, result = set(), []
     for path in paths:
         candidate, n = path, 2
@@ -161,7 +161,7 @@ def _start_worker(model, threads, settings, background, max_pixels):
 def _process(source, dest):
     """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
     from .api import encode, read_image, to_pil
-    from .render import render
+    from ..render import render
 
     remover, settings = _worker["remover"], _worker["settings"]
     try:

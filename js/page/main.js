@@ -7,7 +7,7 @@ import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -46,9 +46,9 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
 const cards = new Map();
-/** @type {import('./protocol.js').RuntimeInfo|null} */
+/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
-/** @type {import('./protocol.js').Progress|null} the engine's last start-up progress */
+/** @type {import('../shared/protocol.js').Progress|null} the engine's last start-up progress */
 let lastProgress = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;

@@ -4,9 +4,9 @@
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { removeBackground, renderAgain } from './jobs.js';
-import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
+import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
-const ROOT = new URL('../', import.meta.url);
+const ROOT = new URL('../../', import.meta.url);
 const PYODIDE_URL = new URL('vendor/pyodide/', ROOT).href;
 const MODEL_URL = new URL('models/u2netp-320.onnx', ROOT).href;
 const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
@@ -68,7 +68,7 @@ export function startRuntime(post) {
 
 /**
  * @typedef {object} Runtime
- * @property {import('./protocol.js').RuntimeInfo} info
+ * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
  * @property {() => Object<string, number>} memory  bytes of each WASM heap now
@@ -79,7 +79,7 @@ export function startRuntime(post) {
  * at once: nothing waits for the manifest or the GPU check that it does not need.
  * `info.timings`: ms since the worker started at which each stage ended (`*At`), and how long
  * the stages on the critical path took (bench/browser.py prints them).
- * @param {import('./protocol.js').InitOptions} options
+ * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
 async function boot({ backend = 'auto', threads } = {}, onProgress) {
@@ -160,7 +160,7 @@ function expectedBytes({ files, runtime }, backend) {
  * Report download progress in bytes, and what start-up still waits for. Pyodide and onnxruntime
  * fetch their files themselves, so the worker's fetch is wrapped during boot to count the bytes
  * of every response body; the total is known once the manifest is (`expect`).
- * @param {(progress: import('./protocol.js').Progress) => void} onProgress
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} onProgress
  * @param {Set<string>} waitingFor  the parts not ready yet (`done` removes one)
  */
 function trackDownloads(onProgress, waitingFor) {
