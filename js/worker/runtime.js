@@ -4,6 +4,7 @@
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { removeBackground, renderAgain } from './jobs.js';
+import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -14,9 +15,11 @@ const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
  * @param {(message: object, transfer?: Transferable[]) => void} post
+ * @param {{boot?: typeof boot}} [hooks]  boot: what INIT starts (a test passes a fake bridge and
+ *   fake inference here; the real one loads Pyodide and onnxruntime)
  * @returns {(message: {id: number, type: string, payload: any}) => void}  the message handler
  */
-export function startRuntime(post) {
+export function startRuntime(post, { boot: start = boot } = {}) {
   /** @type {Promise<Runtime>|null} */
   let runtime = null;
   const cancelled = new Set();
@@ -44,14 +47,20 @@ export function startRuntime(post) {
   return ({ id, type, payload }) => {
     switch (type) {
       case Request.INIT:
-        runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
+        runtime ??= start(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
-        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id))));
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id),
+          (progress) => post({ type: Event.PROGRESS, payload: progress }))));
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.LOAD_MODEL: // beside the job queue, not in it: see protocol.js
+        reply(id, (runtime ?? Promise.reject(new Error('not started'))).then((r) =>
+          ensureModel(r, payload.model, (progress) => post({ type: Event.PROGRESS, payload: progress })))
+          .then(() => ({ result: null })));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);
@@ -71,7 +80,8 @@ export function startRuntime(post) {
  * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
- * @property {() => Object<string, number>} memory  bytes of each WASM heap now
+ * @property {() => (Object<string, number>|undefined)} memory  bytes of each WASM heap now, when measured
+ * @property {{files: Object<string, number>, models?: Object<string, string[]>}} manifest  build.json
  */
 
 /**
@@ -82,7 +92,7 @@ export function startRuntime(post) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, measureMemory = false } = {}, onProgress) {
   const timings = {};
   const at = (name) => (value) => ((timings[`${name}At`] = Math.round(performance.now())), value);
   const waitingFor = new Set(['Python', 'onnxruntime']);
@@ -94,7 +104,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     // onnxruntime first: its wasm compiles and its thread pool starts while Pyodide boots.
     const model = fetch(MODEL_URL).then((response) => response.arrayBuffer()).then(at('model'));
     const session = chosen
-      .then((b) => createInference({ backend: b, threads: threads ?? defaultThreads(), model, onStage: at }))
+      .then((b) => createInference({ backend: b, threads: threads ?? defaultThreads(), model, measureMemory, onStage: at }))
       .then(at('session'))
       .finally(() => downloads.done('onnxruntime'));
     const python = (async () => {
@@ -109,7 +119,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     })().finally(() => downloads.done('Python'));
     const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
     Promise.all([manifest, chosen]).then(([m, b]) => downloads.expect(expectedBytes(m, b)), () => {});
-    const [bridge, inference, { version }] = await Promise.all([python, session, manifest]);
+    const [bridge, inference, built] = await Promise.all([python, session, manifest]);
     heapBytes.onnxruntime = inference.memoryBytes;
     downloads.stop();
     timings.total = Math.round(performance.now());
@@ -119,12 +129,15 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     return {
       bridge,
       inference,
-      memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
+      manifest: built,
+      memory: measureMemory
+        ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
+        : () => undefined,
       info: {
         backend: inference.label,
         backendId: inference.backend,
         threads: inference.threads,
-        version,
+        version: built.version,
         timings,
       },
     };
