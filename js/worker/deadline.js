@@ -14,7 +14,7 @@ export const Stage = Object.freeze({
   SESSION: 'session',
 });
 
-/** Each stage in the words of the status line. */
+/** Each stage as the error message names it. */
 export const STAGE_LABELS = Object.freeze({
   [Stage.PYODIDE]: 'Python (Pyodide)',
   [Stage.PACKAGES]: 'numpy and Pillow',
@@ -23,37 +23,28 @@ export const STAGE_LABELS = Object.freeze({
   [Stage.SESSION]: 'the model (onnxruntime session)',
 });
 
-/** ms without any progress after which a stage is taken for stuck (2-core machine, cold). */
+/**
+ * ms without any progress after which a stage is taken for stuck (2-core machine, cold). The
+ * .wasm files stream into the compiler untouched (runtime.js: code cache), so only their arrival
+ * counts as progress: the stages that download one (Pyodide, the session) get the most time.
+ */
 export const DEFAULT_DEADLINES_MS = Object.freeze({
-  [Stage.PYODIDE]: 60_000,
+  [Stage.PYODIDE]: 90_000,
   [Stage.PACKAGES]: 60_000,
   [Stage.PEEL]: 30_000,
   [Stage.MODEL]: 60_000,
-  [Stage.SESSION]: 30_000,
+  [Stage.SESSION]: 90_000,
 });
 
 let lastActivity = performance.now();
-const waiting = new Set();
-let onChange = () => {};
-
-/** Call `listener` whenever a stage starts or ends (the status line names what is awaited). */
-export function onStagesChange(listener) {
-  onChange = listener;
-}
 
 /** Something arrived (a chunk of a download): every running stage gets its full time again. */
 export function noteActivity() {
   lastActivity = performance.now();
 }
 
-/** The stages (Stage ids) being waited for now, in start order. */
-export function waitingFor() {
-  return [...waiting];
-}
-
 /**
  * `promise`, or a PeelError STARTUP_TIMEOUT once `ms` passed with no activity while waiting.
- * The stage counts as waited for until `promise` settles.
  * @template T
  * @param {Promise<T>} promise
  * @param {number} ms
@@ -62,8 +53,6 @@ export function waitingFor() {
  */
 export function deadline(promise, ms, stage) {
   const started = performance.now();
-  waiting.add(stage);
-  onChange();
   let timer;
   const expired = new Promise((_, reject) => {
     const check = () => {
@@ -82,7 +71,5 @@ export function deadline(promise, ms, stage) {
   });
   return Promise.race([promise, expired]).finally(() => {
     clearTimeout(timer);
-    waiting.delete(stage);
-    onChange();
   });
 }

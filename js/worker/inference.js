@@ -37,18 +37,21 @@ export function defaultThreads() {
  * @param {object} options
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads asked for (also used by the WebGPU build for CPU ops)
- * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {ArrayBuffer|Promise<ArrayBuffer>} options.model  the prepared u2netp model (may still
+ *   be downloading while onnxruntime's module loads)
  * @param {number} [options.instance]  > 0: a separate copy of onnxruntime (its own WASM module),
  *   for a second try after a first one got stuck: a module that failed to start cannot retry
  * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
+ * @param {(stage: string) => (value: any) => any} [options.onStage]  notes when a stage ends
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
  *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model, instance = 0, measureMemory = false }) {
+export async function createInference({ backend, threads, model, instance = 0, measureMemory = false,
+  onStage = () => (value) => value }) {
   const build = backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
-  const ort = await import(`${VENDOR}${build}${instance ? `?instance=${instance}` : ''}`);
+  const ort = await import(`${VENDOR}${build}${instance ? `?instance=${instance}` : ''}`).then(onStage('ortImport'));
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
@@ -61,7 +64,7 @@ export async function createInference({ backend, threads, model, instance = 0, m
   const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
   const workers = holdNestedWorkers(); // the thread pool starts with the first session
   try {
-    sessions.set(DEFAULT_MODEL, await open(model));
+    sessions.set(DEFAULT_MODEL, await open(await model));
   } finally {
     memories.stop();
     workers.stop();
@@ -142,4 +145,3 @@ function holdNestedWorkers() {
   });
   return { list, stop: () => (self.Worker = PlainWorker) };
 }
-
