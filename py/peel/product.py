@@ -26,7 +26,6 @@ from PIL import Image, ImageFilter
 
 from ._checks import check_array, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError, InvalidImageError
-from .preprocess import REDUCING_GAP
 
 __all__ = [
     "ALPHA_THRESHOLD",
@@ -69,6 +68,9 @@ _MAX_CELL = 22
 # Pixels per block of the premultiply and compositing loops: ~1 MB of RGBA,
 # small temporaries instead of 12 MP ones (see composite.py).
 _BLOCK_PIXELS = 1 << 18
+# Pillow ``reducing_gap`` of the subject's resize: box-reduce first while at least 3× the target
+# size is left ("indistinguishable from fair resampling in most cases", Pillow's docs).
+_REDUCING_GAP = 3.0
 # Contact shadow geometry, as fractions of the subject's box on the canvas.
 _FOOT_BAND = 0.12     # bottom part of the silhouette the footprint is taken from
 _FOOT_HEIGHT = 0.05   # height of the squashed footprint, x subject size
@@ -431,7 +433,7 @@ def _scaled_patch(rgba, bbox, placed_shape):
         image = Image.frombuffer("RGBA", (crop_width, block.shape[0]), block, "raw", "RGBA", 0, 1)
         premultiplied.paste(image.convert("RGBa"), (0, row - top))
     scaled = premultiplied.resize((placed_width, placed_height), Image.Resampling.LANCZOS,
-                                  reducing_gap=REDUCING_GAP)
+                                  reducing_gap=_REDUCING_GAP)
     del premultiplied
     return np.asarray(scaled.convert("RGBA"))
 
