@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from buildtools import assets
+from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
 
@@ -23,16 +24,25 @@ SERVICE_WORKER = "sw.js"
 RUNTIME_FOLDERS = ("vendor/", "models/")
 _BUILD_SLOT = "/* build.py writes this */ null"
 PYTHON_PACKAGE = ROOT / "py" / "peel"
+#: The CPython-only side of the package (CLI, file API, native onnxruntime): never shipped.
+DESKTOP_PACKAGE = PYTHON_PACKAGE / "desktop"
 PREPARE_MODEL = ROOT / "buildtools" / "prepare_model.py"
 #: Zip entries get this fixed time so the archive's bytes depend on content only.
 _ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
+def browser_modules() -> list[Path]:
+    """The `peel` package's files the browser needs: everything but `peel/desktop/`."""
+    return [path for path in sorted(PYTHON_PACKAGE.rglob("*.py"))
+            if not path.is_relative_to(DESKTOP_PACKAGE)]
+
+
 def build_python_archive() -> bytes:
-    """The `peel` package as a deterministic zip, unpacked into site-packages by the worker."""
+    """The `peel` package's browser core as a deterministic zip, unpacked into site-packages by
+    the worker."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(PYTHON_PACKAGE.rglob("*.py")):
+        for path in browser_modules():
             entry = zipfile.ZipInfo(path.relative_to(PYTHON_PACKAGE.parent).as_posix(), _ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, path.read_bytes())
@@ -63,8 +73,17 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def write_contract() -> None:
+    """js/shared/contract.js from py/peel (buildtools/contract.py, run with the virtualenv)."""
+    module = subprocess.run([str(VENV / "bin" / "python"), "-m", "buildtools.contract"], check=True, cwd=ROOT,
+                            capture_output=True, text=True).stdout
+    if not CONTRACT_MODULE.exists() or CONTRACT_MODULE.read_text() != module:
+        CONTRACT_MODULE.write_text(module)
+
+
 def build(log=print) -> dict:
     """Write dist/ from scratch and return its manifest (also written as dist/build.json)."""
+    write_contract()
     if DIST.exists():
         shutil.rmtree(DIST)
     DIST.mkdir()

@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ._checks import check_array, check_rgba
-from .errors import ArgumentTypeError, InvalidArgumentError, InvalidImageError
+from .errors import ArgumentTypeError, InvalidArgumentError, NoSubjectError
 
 __all__ = [
     "ALPHA_THRESHOLD",
@@ -76,15 +76,6 @@ _FOOT_BAND = 0.12     # bottom part of the silhouette the footprint is taken fro
 _FOOT_HEIGHT = 0.05   # height of the squashed footprint, x subject size
 _FOOT_BLUR = 0.025    # Gaussian sigma, x subject size
 _FOOT_DROP = 0.25     # how far the footprint's centre sits below the box, x its height
-
-
-class NoSubjectError(InvalidImageError):
-    """The cut-out has no subject: every pixel is (nearly) transparent.
-
-    The message is meant for the user as is ("No subject found...").
-    """
-
-    code = "no-subject"
 
 
 # ----------------------------------------------------------------- validation

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, fields
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 FORMATS = ("png", "webp", "jpeg", "mask")
+#: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
+OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 BACKGROUNDS = ("transparent", "color", "image", "blur")
 #: Edge refinement of the upscaled mask (see peel.refine): none = plain bilinear upscale.
 REFINES = ("none", "guided", "matte")

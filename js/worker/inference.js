@@ -2,8 +2,9 @@
 // Only one onnxruntime build is loaded: the 14 MB CPU build, or the 27 MB WebGPU one when
 // WebGPU will be used.
 
-const VENDOR = new URL('../vendor/ort/', import.meta.url).href;
-export const MODEL_SIZE = 320;
+import { MODEL_SIZE } from '../shared/contract.js';
+
+const VENDOR = new URL('../../vendor/ort/', import.meta.url).href;
 
 /**
  * Whether this browser exposes a real GPU through WebGPU. Software adapters (SwiftShader,

@@ -22,17 +22,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
-from .header import DEFAULT_MAX_PIXELS, inspect_image
-from .mask import normalize_prediction
-from .preprocess import as_rgba, prepare_input
-from .render import render
-from .settings import Settings
+from ..errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
+from ..header import DEFAULT_MAX_PIXELS, inspect_image
+from ..mask import normalize_prediction
+from ..preprocess import as_rgba, prepare_input
+from ..render import render
+from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["Remover", "remove", "read_image", "encode", "to_pil", "OUTPUT_SUFFIX"]
-
-#: `<name><suffix>` of an output file, per format (js/names.js names downloads the same way).
-OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 
 
 def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS):

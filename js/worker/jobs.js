@@ -2,7 +2,7 @@
 // with other settings (Python only: the model's mask is kept by the page).
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
-import { ErrorCode, PeelError } from './protocol.js';
+import { ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
 function stopwatch() {
@@ -27,7 +27,7 @@ function stopwatch() {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
- * @returns {Promise<{result: import('./protocol.js').RemoveResult, transfer: Transferable[]}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
 export async function removeBackground({ bridge, inference, memory }, { blob, settings, background }, checkpoint, onPreview) {
   const clock = stopwatch();
@@ -79,7 +79,7 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
  *   decoded again (see py/peel/bridge.py)
  * @param {() => void} checkpoint
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
- * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
 export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background }, checkpoint, onPreview) {
   const clock = stopwatch();

@@ -23,15 +23,12 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from .errors import PeelError
-from .header import DEFAULT_MAX_PIXELS
-from .settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
+from ..errors import PeelError
+from ..header import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
-#: Files a folder scan picks up (named files are always tried, whatever their extension).
-IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".webp", ".gif", ".bmp", ".avif",
-                              ".ico", ".heic", ".heif", ".tif", ".tiff"))
 _TYPES = {"str": str, "float": float, "int": int, "bool": bool}
 
 
@@ -55,17 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
     group = parser.add_argument_group("settings (the web page's, same names and defaults)")
-    for field in fields(Settings):
-        flag = "--" + field.name.replace("_", "-")
-        kind = _TYPES[field.type if isinstance(field.type, str) else field.type.__name__]
-        help_text = f"{FIELD_HELP.get(field.name, '')} (default: {field.default})"
+    for name, entry in Settings.schema().items():
+        flag = "--" + name.replace("_", "-")
+        kind = _TYPES[entry["type"]]
+        help_text = f"{entry['help']} (default: {entry['default']})"
         if kind is bool:
-            group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
         else:
-            choices = {"format": FORMATS, "background": BACKGROUNDS}.get(field.name)
-            group.add_argument(flag, dest=field.name, type=kind, choices=choices, default=None,
-                               metavar=None if choices else field.name.split("_")[-1].upper(), help=help_text)
+            choices = entry.get("choices")
+            group.add_argument(flag, dest=name, type=kind, choices=choices, default=None,
+                               metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
                        help="picture behind the subject, scaled to cover (implies --background image)")
     return parser
@@ -117,13 +114,11 @@ def _scan(folder, recursive):
 
 def _is_image_name(path):
     name = path.name.lower()
-    return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(("-nobg.png", "-nobg.webp", "-nobg.jpg",
-                                                                         "-mask.png"))
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(tuple(OUTPUT_SUFFIX.values()))
 
 
 def output_path(source, folder, settings, output_dir):
     """Where the output of `source` goes: `<name>-nobg.<ext>` beside it or under `output_dir`."""
-    from .api import OUTPUT_SUFFIX
 
     name = source.name.rsplit(".", 1)[0] if "." in source.name.lstrip(".") else source.name
     name = name.strip(". ") or "image"
@@ -134,7 +129,7 @@ def output_path(source, folder, settings, output_dir):
 
 
 def _unique(paths):
-    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/names.js)."""
+    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/page/names.js)."""
     taken, result = set(), []
     for path in paths:
         candidate, n = path, 2
@@ -161,7 +156,7 @@ def _start_worker(model, threads, settings, background, max_pixels):
 def _process(source, dest):
     """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
     from .api import encode, read_image, to_pil
-    from .render import render
+    from ..render import render
 
     remover, settings = _worker["remover"], _worker["settings"]
     try:

@@ -5,9 +5,9 @@ import { ResultCard } from './card.js';
 import { collectFiles, isImageFile } from './files.js';
 import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
-import { readSettings, showValues } from './settings-form.js';
+import { applySchema, readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -41,12 +41,13 @@ const makeOffline = $('[data-testid=make-offline]');
 const offlineProgress = $('.offline-progress');
 const settingsForm = $('#settings');
 const backgroundImage = $('#background-image');
+applySchema(settingsForm);
 
 const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
 const cards = new Map();
-/** @type {import('./protocol.js').RuntimeInfo|null} */
+/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;

@@ -7,6 +7,8 @@
 // Everything is a plain, cloneable object. Pixel buffers and Blobs travel in the transfer
 // list or as Blobs (which are shared, not copied), never through a structured-clone copy.
 
+import { PYTHON_ERROR_CODES } from './contract.js';
+
 /** Requests the worker answers. */
 export const Request = Object.freeze({
   /** payload: {@link InitOptions}; result: {@link RuntimeInfo}. Sent once, first. */
@@ -72,14 +74,17 @@ export const Event = Object.freeze({
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
- * @property {string} code      stable, one of ErrorCode (Python adds its own PeelError codes)
+ * @property {string} code      stable, one of ErrorCode
  * @property {string} message   for people: what happened and what to do
  */
 
-/** Stable error codes. Python's PeelError subclasses bring theirs (see py/peel/errors.py). */
+/**
+ * Stable error codes: those Python raises (py/peel/errors.py, generated into contract.js:
+ * invalid-argument, empty-file, not-an-image, unsupported-format, corrupt-image, too-large,
+ * no-subject…) and those only JavaScript raises.
+ */
 export const ErrorCode = Object.freeze({
-  // Also from py/peel/header.py: empty-file, not-an-image, unsupported-format, too-large.
-  CORRUPT_IMAGE: 'corrupt-image',
+  ...PYTHON_ERROR_CODES,
   RUNTIME_FAILED: 'runtime-failed',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
