@@ -66,9 +66,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 from bench.quality import gradient_magnitude  # noqa: E402
 from buildtools import paths  # noqa: E402
 from peel import refine  # noqa: E402
-from peel.api import read_image  # noqa: E402
+from peel.desktop.api import read_image  # noqa: E402
 from peel.mask import normalize_prediction  # noqa: E402
-from peel.native import OnnxInference  # noqa: E402
+from peel.desktop.native import OnnxInference  # noqa: E402
 from peel.preprocess import prepare_input  # noqa: E402
 from peel.settings import Settings  # noqa: E402
 

@@ -75,7 +75,7 @@ _WIDER = (3, 9, 1 << 20)  # the last one: the whole image (a wide erase stroke, 
 _SEPARATION = 0.01
 _FIT = 0.01
 # Guided filter on the small copy: window radius (small-copy pixels) and regularisation.
-_GUIDE_RADIUS = 2
+_GUIDE_RADIUS = 1
 _GUIDE_EPS = 1e-2
 # Refinement weight: blur of the mask (mask pixels), the mask value from which the weight is
 # full (min(m, 1 - m) / _RAMP), and the slope of the mask (per mask pixel) from which it is full.
@@ -132,7 +132,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     >>> upscale_mask(mask, (8, 320))[0, 157:162]
     array([  0,   0, 255, 255, 255], dtype=uint8)
     >>> refine_alpha(rgba, mask)[0, 157:162]         # the alpha follows the photo's edge
-    array([  0,   1,   2, 255, 255], dtype=uint8)
+    array([  0,   1,  23, 255, 255], dtype=uint8)
     """
     check_rgba(rgba)
     _check_mask(mask)
@@ -154,21 +154,24 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
     if small is None:
         small = downscale_rgb(rgba)
-    small_shape = small.shape[:2]
+    # Every low-resolution map lives on a half-size copy of the small copy (160 px long side):
+    # the colour means and the filter's coefficients are smooth, and measured on
+    # bench/photo_quality.py the result is the same as on the small copy itself, for a quarter
+    # of the work.
+    half_shape = (max(1, small.shape[0] // 2), max(1, small.shape[1] // 2))
+    half = np.stack([_resize_plane(small[..., k], half_shape, Image.Resampling.BOX) for k in range(3)], axis=2)
     weight = _refine_weight(mask)
     hint_fg = hint_bg = hint_unsure = None
     if hints is not None:
-        hint_fg = _resize_fraction(hints == HINT_FOREGROUND, small_shape) > 0.5
-        hint_bg = _resize_fraction(hints == HINT_BACKGROUND, small_shape) > 0.5
-        hint_unsure = _resize_fraction(hints == HINT_UNSURE, small_shape) > 0
-    mask_small = _resize_plane(mask, small_shape)
+        hint_fg = _resize_fraction(hints == HINT_FOREGROUND, half_shape) > 0.5
+        hint_bg = _resize_fraction(hints == HINT_BACKGROUND, half_shape) > 0.5
+        hint_unsure = _resize_fraction(hints == HINT_UNSURE, half_shape) > 0
+    target = _resize_plane(mask, half_shape)
     if method == "matte":
-        target = _colour_target(small, mask, mask_small, hint_fg, hint_bg, hint_unsure)
-    else:
-        target = mask_small
+        target = _colour_target(half, mask, target, hint_fg, hint_bg, hint_unsure)
     if hint_fg is not None:
         target = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), target))
-    coefficients = _guided_coefficients(small, target, _GUIDE_RADIUS, _GUIDE_EPS)
+    coefficients = _guided_coefficients(half, target, _GUIDE_RADIUS, _GUIDE_EPS)
     coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
     # Every map on the mask's grid, one plane each: m, w, A (3), b.
     planes = np.empty((6,) + mask.shape, np.float32)
@@ -203,7 +206,9 @@ def _refine_weight(mask):
     weight = np.clip(np.minimum(spread, 1 - spread) * np.float32(1 / _RAMP), 0.0, 1.0)
     if min(mask.shape) >= 2:
         slope_y, slope_x = np.gradient(spread)
-        weight *= np.clip(np.hypot(slope_x, slope_y) * np.float32(1 / _SLOPE), 0.0, 1.0)
+        slope = slope_x * slope_x
+        slope += slope_y * slope_y
+        weight *= np.clip(slope * np.float32(1 / _SLOPE ** 2), 0.0, 1.0) ** np.float32(0.5)
     # The model's mask is rarely exactly 0 or 1: without a floor the weight would be a hair
     # above 0 almost everywhere, and the work would follow the image's size, not the edge's.
     weight = np.clip((weight - _FLOOR) * np.float32(1 / (1 - _FLOOR)), 0.0, 1.0)
@@ -211,23 +216,30 @@ def _refine_weight(mask):
 
 
 def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None):
-    """(h', w') float32 target p on the small copy: the mask moved towards the colour-line estimate."""
-    sure_fg = _resize_nearest(_erode(mask >= SURE_FOREGROUND, BAND), small.shape[:2]).astype(bool)
-    sure_bg = _resize_nearest(_erode(mask <= SURE_BACKGROUND, BAND), small.shape[:2]).astype(bool)
+    """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
+    photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate."""
+    shape = small.shape[:2]
+    sure_fg = _resize_plane(_erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
+    sure_bg = _resize_plane(_erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     if hint_fg is not None:
         # Unsure hints leave the model's sure parts: their colours are what is to be found out.
         sure_fg = (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg
         sure_bg = (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg
     per_mask_pixel = max(small.shape[0] / mask.shape[0], small.shape[1] / mask.shape[1])
-    radius = max(2, round(_MEAN_RADIUS * BAND * per_mask_pixel))
-    foreground, fg_found = _local_mean(small, sure_fg, radius)
-    background, bg_found = _local_mean(small, sure_bg, radius)
-    span = foreground - background
-    separation = np.einsum("ijk,ijk->ij", span, span)
-    offset = small - background
-    estimate = np.clip(np.einsum("ijk,ijk->ij", offset, span) / (separation + np.float32(1e-4)), 0.0, 1.0)
-    residual = offset - estimate[..., None] * span
-    residual = np.einsum("ijk,ijk->ij", residual, residual)
+    radius = max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
+    wider = _WIDER if hint_fg is not None else _WIDER[:-1]  # the whole image: for strokes only
+    foreground, fg_found = _local_mean(small, sure_fg, radius, wider)
+    background, bg_found = _local_mean(small, sure_bg, radius, wider)
+    # Per channel, not einsum: Pyodide's numpy has no fast path for it.
+    span = [foreground[..., k] - background[..., k] for k in range(3)]
+    offset = [small[..., k] - background[..., k] for k in range(3)]
+    separation = span[0] * span[0] + span[1] * span[1] + span[2] * span[2]
+    estimate = (offset[0] * span[0] + offset[1] * span[1] + offset[2] * span[2]) / (separation + np.float32(1e-4))
+    np.clip(estimate, 0.0, 1.0, out=estimate)
+    residual = np.zeros_like(estimate)
+    for k in range(3):
+        miss = offset[k] - estimate * span[k]
+        residual += miss * miss
     trust = np.minimum(separation * np.float32(1 / _SEPARATION), 1.0) * np.exp(-residual * np.float32(1 / _FIT))
     trust *= fg_found & bg_found
     return (mask_small + trust * (estimate - mask_small)).astype(np.float32)
@@ -266,19 +278,15 @@ def _solve_edges(rgba, planes, alpha8, hints):
         lower = planes[:, second, :]
         upper = upper[:, c0] + (upper[:, c1] - upper[:, c0]) * cw  # (6, k)
         lower = lower[:, c0] + (lower[:, c1] - lower[:, c0]) * cw
-        t = row_weight[top:bottom, None]
-
-        def plane(index):
-            return upper[index] + (lower[index] - upper[index]) * t  # (n, k)
-
+        maps = (lower - upper)[:, None, :] * row_weight[None, top:bottom, None]
+        maps += upper[:, None, :]  # (6, n, k): m, w, A (3), b at each pixel of the block
         colour = _take_columns(pixels[top:bottom], cols)
-        estimate = colour[..., 0] * plane(2)
-        estimate += colour[..., 1] * plane(3)
-        estimate += colour[..., 2] * plane(4)
-        estimate += plane(5)
+        estimate = colour[..., 0] * maps[2]
+        estimate += colour[..., 1] * maps[3]
+        estimate += colour[..., 2] * maps[4]
+        estimate += maps[5]
         np.clip(estimate, 0.0, 1.0, out=estimate)
-        base = plane(0)
-        weight = plane(1)
+        base, weight = maps[0], maps[1]
         if unsure is not None:
             weight[unsure[:, cols]] = 1.0
         estimate -= base
@@ -311,12 +319,12 @@ def _apply_hints(alpha8, hints):
     return alpha8
 
 
-def _resize_plane(values, shape):
-    """(h, w) float32 plane resized bilinearly (Pillow ``F``) to ``shape``."""
+def _resize_plane(values, shape, resample=Image.Resampling.BILINEAR):
+    """(h, w) float32 plane resized (Pillow ``F``, bilinear by default) to ``shape``."""
     plane = np.ascontiguousarray(values, np.float32)
     if plane.shape == tuple(shape):
         return plane.copy()
-    image = Image.fromarray(plane, "F").resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+    image = Image.fromarray(plane, "F").resize((shape[1], shape[0]), resample)
     return np.asarray(image, np.float32)
 
 
@@ -483,10 +491,10 @@ def _erode(binary, radius):
     return _box_sum(binary, radius) >= counts - 0.5
 
 
-def _local_mean(colours, known, radius):
+def _local_mean(colours, known, radius, wider=_WIDER):
     """Mean colour of the ``known`` pixels around each pixel, and whether there was any.
 
-    Tries ``radius``, then the wider radii of ``_WIDER`` where nothing was found.
+    Tries ``radius``, then the wider radii of ``wider`` (multiples of it) where nothing was found.
     Returns (h, w, 3) float32 and (h, w) bool.
     """
     mean = np.zeros(colours.shape, np.float32)
@@ -495,7 +503,7 @@ def _local_mean(colours, known, radius):
         return mean, found
     weights = _integral(known)
     weighted = _integral(colours * known[..., None])
-    for multiple in (1, *_WIDER):
+    for multiple in (1, *wider):
         count = _window_sum(weights, radius * multiple)
         here = (count > 1e-6) & ~found
         if here.any():

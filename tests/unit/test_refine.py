@@ -64,7 +64,7 @@ def test_constant_mask_stays_constant(method, size, value):
 @pytest.mark.parametrize("width", [320, 960, 1283])
 def test_perfect_step_edge_keeps_the_step(method, width):
     # The photo's edge and the mask's edge at the same place: the result is the step itself,
-    # within the few levels a local linear model fitted on a small copy leaves, and no ramp.
+    # within the levels a local linear model fitted on a 160-px copy leaves, and no ramp.
     column = width // 2
     rgba = step_image((40, width), column)
     mask = np.zeros((320, 320), np.float32)
@@ -72,7 +72,7 @@ def test_perfect_step_edge_keeps_the_step(method, width):
     alpha8 = refine_alpha(rgba, mask, method)
     expected = np.zeros((40, width), np.uint8)
     expected[:, column:] = 255
-    assert np.abs(alpha8.astype(int) - expected).max() <= 32
+    assert np.abs(alpha8.astype(int) - expected).max() <= 64
     assert np.abs(alpha8.astype(int) - expected).mean() < 0.5
 
 
