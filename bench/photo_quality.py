@@ -39,8 +39,8 @@ between the neighbouring parallel lines (straight block edges that photos do not
 photos have no truth: their islands and pinholes are compared with plain upscaling's.
 
 Each run also writes a contact sheet (``--sheet``): per real photo, the original, then plain and
-default over a checkerboard and over magenta, then 3× crops of the two edge regions where the
-two differ most (plain above, default below). Look at it.
+default over a checkerboard and over magenta, then enlarged crops (nearest neighbour, over magenta)
+of the two edge regions where the two differ most, plain and default side by side. Look at it.
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def crop_boxes(first, second, size, count=2):
     return boxes
 
 
-def sheet_row(name, rgb, plain, default, height=220):
+def sheet_row(name, rgb, plain, default, height=240):
     rgbf = rgb.astype(np.float32)
     panels = [("original", rgb)]
     for label, alpha in (("plain", plain), ("default", default)):
@@ -266,19 +266,18 @@ def sheet_row(name, rgb, plain, default, height=220):
     crops = []
     for top, left in crop_boxes(plain, default, size):
         window = (slice(top, top + size), slice(left, left + size))
-        pair = [over(rgbf[window], alpha[window], MAGENTA) for alpha in (plain, default)]
-        crops.append(np.concatenate(pair, axis=0))
+        crops.append([over(rgbf[window], alpha[window], MAGENTA) for alpha in (plain, default)])
     images = []
     for label, array in panels:
         image = Image.fromarray(array)
         image = image.resize((max(1, round(image.width * height / image.height)), height), Image.Resampling.LANCZOS)
         ImageDraw.Draw(image).text((4, 4), label, fill=(255, 255, 0))
         images.append(image)
-    for index, array in enumerate(crops):
-        image = Image.fromarray(array).resize((height // 2, height), Image.Resampling.NEAREST)
-        ImageDraw.Draw(image).text((4, 4), f"crop {index + 1}: plain", fill=(255, 255, 0))
-        ImageDraw.Draw(image).text((4, height // 2 + 4), "default", fill=(255, 255, 0))
-        images.append(image)
+    for index, pair in enumerate(crops):
+        for label, array in zip(("plain", "default"), pair):
+            image = Image.fromarray(array).resize((height, height), Image.Resampling.NEAREST)
+            ImageDraw.Draw(image).text((4, 4), f"crop {index + 1}: {label}", fill=(255, 255, 0))
+            images.append(image)
     width = sum(image.width for image in images) + 4 * (len(images) - 1)
     row = Image.new("RGB", (width, height + 18), (32, 32, 32))
     ImageDraw.Draw(row).text((4, height + 4), name, fill=(255, 255, 255))

@@ -100,7 +100,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     mask : numpy.ndarray
         (h, w) float array in [0, 1], the normalised model output ((320, 320) float32).
     method : {"matte", "guided", "none"}
-        ``"none"`` is :func:`peel.mask.upscale_mask` (rembg's upscale), bit for bit (without
+        ``"none"`` is :func:`peel.mask.upscale_mask` (rembg's upscale) exactly (without
         hints).
     small : numpy.ndarray, optional
         (h', w', 3) float32 in [0, 1]: ``downscale_rgb(rgba)``, when the caller has it already.
