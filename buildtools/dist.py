@@ -95,6 +95,8 @@ def build(log=print) -> dict:
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
+    for asset in assets.ON_DEMAND_MODELS.values():  # downloaded by the page only when picked
+        _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     (DIST / "py").mkdir()
     (DIST / "py" / "peel.zip").write_bytes(build_python_archive())
 
@@ -119,14 +121,17 @@ def finalize(root: Path, model: dict | None = None) -> dict:
               for path in sorted(root.rglob("*")) if path.is_file()}
     backend_of = {asset.dest: asset.backend for asset in assets.SERVED}
     runtime = {name for name in hashes if name.startswith(RUNTIME_FOLDERS)}
+    on_demand = {asset.dest: name for name, asset in assets.ON_DEMAND_MODELS.items() if asset.dest in hashes}
     shell = set(hashes) - runtime
     version = _version_of(hashes, hashes)
     manifest = {
         "version": version,
         "model": model,
         "files": {name: (root / name).stat().st_size for name in hashes},
-        "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend)
+        "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend and n not in on_demand)
                     for group, backend in (("common", None), ("wasm", "wasm"), ("webgpu", "webgpu"))},
+        # Not part of start-up or of "Make available offline" until the user picks them.
+        "models": {name: [path] for path, name in on_demand.items()},
     }
     (root / "build.json").write_text(json.dumps(manifest, indent=1) + "\n")
     shell.add("build.json")

@@ -16,12 +16,19 @@ export const Request = Object.freeze({
   /** payload: {blob: Blob, settings: Settings, background?: Blob}; result: {@link RemoveResult}. */
   REMOVE: 'remove',
   /**
-   * payload: {blob: Blob, mask: Float32Array, imageId?: string, settings: Settings, background?: Blob};
+   * payload: {blob: Blob, mask: Float32Array, maskShape: [h, w], imageId?: string, settings: Settings,
+   *           background?: Blob};
    * result: {@link RemoveResult} without `mask` and `backend`. No model run: the page keeps the
    * mask of each image, so changing a setting costs only the pixel work. The worker keeps the
    * image it last worked on (by imageId): for that one, the file is not even decoded again.
    */
   RENDER: 'render',
+  /**
+   * payload: {model: string}; result: null once the model's session is ready. Downloads the
+   * model's file if needed, with Event.PROGRESS carrying `model`. Not queued behind REMOVE jobs:
+   * the default model keeps working during a download. (REMOVE loads its model itself too.)
+   */
+  LOAD_MODEL: 'load-model',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */
@@ -44,6 +51,7 @@ export const Event = Object.freeze({
  * @typedef {object} InitOptions
  * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
  * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
+ * @property {boolean} [measureMemory]  results carry `memory` (bytes of each WASM heap); bench only.
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'
@@ -54,7 +62,9 @@ export const Event = Object.freeze({
  *
  * @typedef {object} RemoveResult
  * @property {Blob} blob        the output file in the chosen format, full resolution
- * @property {Float32Array} mask  (320*320) the model's normalised mask, for RENDER later
+ * @property {Float32Array} mask  the model's mask in [0, 1], (h*w), for RENDER later
+ * @property {number[]} maskShape  [h, w] of `mask`: [320, 320] for u2netp, MODNet's input size
+ * @property {string} model     which model made the mask (settings.model)
  * @property {string} imageId   the worker's name for this image, for RENDER later
  * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
@@ -71,12 +81,16 @@ export const Event = Object.freeze({
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all
+ * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL)
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
  * @property {string} code      stable, one of ErrorCode
  * @property {string} message   for people: what happened and what to do
  */
+
+/** The model every engine starts with (py/peel/models/); settings.model may name another. */
+export const DEFAULT_MODEL = 'u2netp';
 
 /**
  * Stable error codes: those Python raises (py/peel/errors.py, generated into contract.js:
@@ -88,6 +102,7 @@ export const ErrorCode = Object.freeze({
   RUNTIME_FAILED: 'runtime-failed',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
+  MODEL_DOWNLOAD_FAILED: 'model-download-failed',
   OUT_OF_MEMORY: 'out-of-memory',
   WORKER_DIED: 'worker-died',
   CANCELLED: 'cancelled',

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_rgba
-from .refine import _check_mask, downscale_rgb, refine_alpha
+from ._checks import check_mask, check_rgba
+from .refine import downscale_rgb, refine_alpha
 from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
 from .settings import Settings
 
@@ -46,7 +46,7 @@ class KeptImage:
 
     def __init__(self, rgba, mask):
         check_rgba(rgba)
-        _check_mask(mask)
+        check_mask(mask)
         self.rgba = rgba
         self.mask = mask
         self._small = None

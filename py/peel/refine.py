@@ -45,7 +45,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ._checks import check_array, check_rgba
+from ._checks import check_array, check_mask, check_number, check_rgba
+from .box import box_sum, local_mean, pixels32, take_columns
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
@@ -66,10 +67,9 @@ SURE_BACKGROUND, SURE_FOREGROUND = 0.05, 0.95
 #: :data:`HINT_NONE` that an empty map is filled with, means no hint.
 HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE, HINT_NONE = 0, 255, 128, 64
 
-# Radius of the local colour means, in band widths, and the wider radii tried where a pixel has
-# no sure foreground (background) pixel within it.
+# Radius of the local colour means, in band widths (box.WIDER: the wider radii tried where a pixel
+# has no sure foreground (background) pixel within it; with hints, the whole image after that).
 _MEAN_RADIUS = 2.0
-_WIDER = (3, 9, 1 << 20)  # the last one: the whole image (a wide erase stroke, say)
 # Trust of the colour-line estimate: min(|F - B|² / _SEPARATION, 1) * exp(-residual² / _FIT),
 # colours in [0, 1].
 _SEPARATION = 0.01
@@ -135,7 +135,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     array([  0,   1,  23, 255, 255], dtype=uint8)
     """
     check_rgba(rgba)
-    _check_mask(mask)
+    check_mask(mask)
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
@@ -227,9 +227,8 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
         sure_bg = (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg
     per_mask_pixel = max(small.shape[0] / mask.shape[0], small.shape[1] / mask.shape[1])
     radius = max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
-    wider = _WIDER if hint_fg is not None else _WIDER[:-1]  # the whole image: for strokes only
-    foreground, fg_found = _local_mean(small, sure_fg, radius, wider)
-    background, bg_found = _local_mean(small, sure_bg, radius, wider)
+    foreground, fg_found = _local_colour(small, sure_fg, radius, whole_image=hint_fg is not None)
+    background, bg_found = _local_colour(small, sure_bg, radius, whole_image=hint_fg is not None)
     # Per channel, not einsum: Pyodide's numpy has no fast path for it.
     span = [foreground[..., k] - background[..., k] for k in range(3)]
     offset = [small[..., k] - background[..., k] for k in range(3)]
@@ -256,7 +255,7 @@ def _solve_edges(rgba, planes, alpha8, hints):
     row_first, row_second, row_weight = _bilinear_table(height, grid_height)
     col_first, col_second, col_weight = _bilinear_table(width, grid_width)
     active = planes[1] > 0
-    pixels = _pixels32(rgba)
+    pixels = pixels32(rgba)
     # Strip boundaries: where the pair of mask rows changes.
     key = row_first * grid_height + row_second
     bounds = np.flatnonzero(np.diff(key)) + 1
@@ -280,7 +279,7 @@ def _solve_edges(rgba, planes, alpha8, hints):
         lower = lower[:, c0] + (lower[:, c1] - lower[:, c0]) * cw
         maps = (lower - upper)[:, None, :] * row_weight[None, top:bottom, None]
         maps += upper[:, None, :]  # (6, n, k): m, w, A (3), b at each pixel of the block
-        colour = _take_columns(pixels[top:bottom], cols)
+        colour = take_columns(pixels[top:bottom], cols)
         estimate = colour[..., 0] * maps[2]
         estimate += colour[..., 1] * maps[3]
         estimate += colour[..., 2] * maps[4]
@@ -319,6 +318,16 @@ def _apply_hints(alpha8, hints):
     return alpha8
 
 
+def _local_colour(colours, known, radius, whole_image=False):
+    """box.local_mean of the ``known`` pixels; with ``whole_image``, their mean over the whole
+    image where no window found any (a wide erase stroke can be far from every other hint)."""
+    mean, found = local_mean(colours, known, radius, min_weight=1e-6)
+    if whole_image and known.any() and not found.all():
+        mean[~found] = colours[known].mean(axis=0)
+        found[:] = True
+    return mean, found
+
+
 def _resize_plane(values, shape, resample=Image.Resampling.BILINEAR):
     """(h, w) float32 plane resized (Pillow ``F``, bilinear by default) to ``shape``."""
     plane = np.ascontiguousarray(values, np.float32)
@@ -340,7 +349,7 @@ def _box_mean(values, radius):
     """Mean over the (2r+1)² window clipped to the array, (h, w) float32."""
     if radius <= 0:
         return values.astype(np.float32)
-    return (_box_sum(values, radius) / _box_sum(np.ones(values.shape), radius)).astype(np.float32)
+    return (box_sum(values, radius) / box_sum(np.ones(values.shape), radius)).astype(np.float32)
 
 
 def threshold_alpha(alpha8, low, high):
@@ -372,11 +381,7 @@ def threshold_alpha(alpha8, low, high):
     check_array(alpha8, "alpha8", image=False)
     if alpha8.dtype != np.uint8 or alpha8.ndim != 2:
         raise ArgumentTypeError(f"alpha8 must be a 2-D uint8 array, got {alpha8.dtype} {alpha8.shape}")
-    for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ArgumentTypeError(f"{name} must be a number, got {value!r}")
-        if not 0.0 <= value <= 1.0:
-            raise InvalidArgumentError(f"{name} must be between 0 and 1, got {value}")
+    low, high = check_number(low, "low", 0, 1), check_number(high, "high", 0, 1)
     if low > high:
         raise InvalidArgumentError(f"low must not exceed high, got low={low}, high={high}")
     if low == 0.0 and high == 1.0:
@@ -417,15 +422,8 @@ def downscale_rgb(rgba, long_side=COLOUR_SIZE):
 
 # ---------------------------------------------------------------------------- helpers
 
-def _check_mask(mask):
-    check_array(mask, "mask", image=False)
-    if mask.dtype.kind != "f":
-        raise ArgumentTypeError(f"mask must be a float array with values in [0, 1], got dtype {mask.dtype}")
-    if mask.ndim != 2 or mask.size == 0:
-        raise InvalidArgumentError(f"mask must have a non-empty shape (h, w), got {mask.shape}")
-    if np.isnan(mask).any():
-        raise InvalidArgumentError("mask contains NaN")
 
+# ---------------------------------------------------------------------------- helpers
 
 def _nearest_index(size_out, size_in):
     """Source index of each output index for a nearest-neighbour resize (pixel centres)."""
@@ -440,79 +438,12 @@ def _resize_nearest(binary, size):
     return np.take(np.take(binary.astype(np.uint8), rows, axis=0), cols, axis=1)
 
 
-def _integral(values):
-    """Summed-area table of (h, w) or (h, w, c) values, float64, with a leading row and column of 0."""
-    table = np.zeros((values.shape[0] + 1, values.shape[1] + 1) + values.shape[2:])
-    np.cumsum(values, axis=0, dtype=np.float64, out=table[1:, 1:])
-    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-    return table
-
-
-def _window_sum(table, radius):
-    """Sums over the (2r+1)² windows clipped to the array, from its :func:`_integral` table.
-
-    Any radius works (one as large as the image sums everything): the windows' bounds are
-    clipped indices into the table, not a padded copy of it.
-    """
-    height, width = table.shape[0] - 1, table.shape[1] - 1
-    rows, cols = np.arange(height), np.arange(width)
-    row_hi, row_lo = np.minimum(rows + radius + 1, height), np.maximum(rows - radius, 0)
-    col_hi, col_lo = np.minimum(cols + radius + 1, width), np.maximum(cols - radius, 0)
-    upper, lower = np.take(table, row_lo, axis=0), np.take(table, row_hi, axis=0)
-    out = np.take(lower, col_hi, axis=1) - np.take(upper, col_hi, axis=1)
-    out -= np.take(lower, col_lo, axis=1)
-    out += np.take(upper, col_lo, axis=1)
-    return out
-
-
-def _box_sum(values, radius):
-    """Sum over the (2r+1)² window clipped to the array, for (h, w) or (h, w, c), float64.
-
-    Separable: a cumulative sum along each axis and one difference of two gathers, no padding.
-    """
-    out = values
-    for axis in (0, 1):
-        size = out.shape[axis]
-        shape = list(out.shape)
-        shape[axis] = size + 1
-        table = np.zeros(shape)
-        np.cumsum(out, axis=axis, dtype=np.float64, out=table[1:] if axis == 0 else table[:, 1:])
-        index = np.arange(size)
-        out = (np.take(table, np.minimum(index + radius + 1, size), axis=axis)
-               - np.take(table, np.maximum(index - radius, 0), axis=axis))
-    return out
-
-
 def _erode(binary, radius):
     """Binary erosion by a (2r+1)² square; the image border does not erode."""
     if radius <= 0 or not binary.any():
         return binary.copy()
-    counts = _box_sum(np.ones(binary.shape), radius)
-    return _box_sum(binary, radius) >= counts - 0.5
-
-
-def _local_mean(colours, known, radius, wider=_WIDER):
-    """Mean colour of the ``known`` pixels around each pixel, and whether there was any.
-
-    Tries ``radius``, then the wider radii of ``wider`` (multiples of it) where nothing was found.
-    Returns (h, w, 3) float32 and (h, w) bool.
-    """
-    mean = np.zeros(colours.shape, np.float32)
-    found = np.zeros(known.shape, bool)
-    if not known.any():
-        return mean, found
-    weights = _integral(known)
-    weighted = _integral(colours * known[..., None])
-    for multiple in (1, *wider):
-        count = _window_sum(weights, radius * multiple)
-        here = (count > 1e-6) & ~found
-        if here.any():
-            total = _window_sum(weighted, radius * multiple)
-            mean[here] = total[here] / count[here][:, None]
-            found |= here
-        if found.all():
-            break
-    return mean, found
+    counts = box_sum(np.ones(binary.shape), radius)
+    return box_sum(binary, radius) >= counts - 0.5
 
 
 def _guided_coefficients(guide, source, radius, eps):
@@ -527,8 +458,8 @@ def _guided_coefficients(guide, source, radius, eps):
     r, g, b = guide[..., 0], guide[..., 1], guide[..., 2]
     stack = np.stack([r, g, b, source, r * source, g * source, b * source,
                       r * r, r * g, r * b, g * g, g * b, b * b], axis=2)
-    count = _box_sum(np.ones(source.shape), radius)[..., None]
-    means = (_box_sum(stack, radius) / count).astype(np.float32)
+    count = box_sum(np.ones(source.shape), radius)[..., None]
+    means = (box_sum(stack, radius) / count).astype(np.float32)
     mean_i, mean_p = means[..., :3], means[..., 3]
     cov = means[..., 4:7] - mean_i * mean_p[..., None]
     rr = means[..., 7] - mean_i[..., 0] * mean_i[..., 0] + eps
@@ -547,7 +478,7 @@ def _guided_coefficients(guide, source, radius, eps):
                   i02 * c0 + i12 * c1 + i22 * c2], axis=2) / determinant[..., None]
     offset = mean_p - np.einsum("...i,...i->...", a, mean_i)
     coefficients = np.concatenate([a, offset[..., None]], axis=2)
-    return (_box_sum(coefficients, radius) / count).astype(np.float32)
+    return (box_sum(coefficients, radius) / count).astype(np.float32)
 
 
 def lookup_grid(values, size, rows=None):
@@ -598,12 +529,3 @@ def _bilinear_table(size_out, size_in):
     return first, second, (position - first).astype(np.float32)
 
 
-def _pixels32(rgba):
-    """(H, W) uint32 view of RGBA pixels, one element per pixel (a copy only if not C-contiguous):
-    numpy gathers whole elements much faster than (n, 4) rows."""
-    return np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
-
-
-def _take_columns(pixels, cols):
-    """(n, k, 4) uint8: the columns ``cols`` of an (n, W) uint32 block of _pixels32."""
-    return np.take(pixels, cols, axis=1).view(np.uint8).reshape(pixels.shape[0], cols.size, 4)

@@ -30,7 +30,7 @@ def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model
     wait_settled(app)
     words = shlex.split(command)[1:]
     assert cli.main([*words, *(str(FIXTURES / name) for name in names), "-o", str(tmp_path),
-                     "--model", str(upstream_model_path), "--quiet"]) == 0
+                     "--model-file", str(upstream_model_path), "--quiet"]) == 0
 
     for name in names:
         download_name, data = download(app, card(app, name))

