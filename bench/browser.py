@@ -711,7 +711,7 @@ def main() -> None:
               "settings": {"runs": runs, "sizes_mp": sizes, "threads": threads, "quick": args.quick,
                            "grain_sigma": GRAIN_SIGMA}}
     if args.engine != "chromium":
-        return bench_other_engine(args.engine, args, report, sizes, runs, colds, log)
+        return bench_other_engine(args.engine, args, report, sizes, runs, rounds, log)
     chromium = os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         images = make_images(Path(tmp), sizes)
@@ -776,7 +776,7 @@ def main() -> None:
           f"({report['bench_seconds']} s)")
 
 
-def bench_other_engine(engine: str, args, report: dict, sizes, runs: int, colds: int, log) -> None:
+def bench_other_engine(engine: str, args, report: dict, sizes, runs: int, starts: int, log) -> None:
     """The start and images blocks in Firefox or WebKit (bench/engines.py)."""
     import engines
 
@@ -789,7 +789,7 @@ def bench_other_engine(engine: str, args, report: dict, sizes, runs: int, colds:
         report["engine"] = engine
         if "start" in blocks:
             log(f"{engine}: start-up, fresh profiles")
-            report["start"] = engines.starts(engine, app, colds, log)
+            report["start"] = engines.starts(engine, app, starts, log)
             save(report, args.out)
         if "images" in blocks:
             log(f"{engine}: per image")
