@@ -32,7 +32,8 @@ from ._checks import check_array, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
-__all__ = ["REFINE_METHODS", "COLOUR_SIZE", "refine_alpha", "threshold_alpha", "downscale_rgb"]
+__all__ = ["REFINE_METHODS", "COLOUR_SIZE", "refine_alpha", "threshold_alpha", "downscale_rgb",
+           "HINT_BACKGROUND", "HINT_FOREGROUND", "HINT_UNSURE", "HINT_NONE"]
 
 #: Values of ``Settings.refine``.
 REFINE_METHODS = ("none", "guided", "matte")
@@ -43,6 +44,11 @@ COLOUR_SIZE = 320
 BAND = 2
 #: Mask values at or beyond these are sure background / foreground (before erosion by BAND).
 SURE_BACKGROUND, SURE_FOREGROUND = 0.05, 0.95
+
+#: Values of a hint map (see refine_alpha's ``hints``; peel.hints makes them from brush strokes):
+#: sure background (alpha 0), sure foreground (alpha 255), uncertain (solved from the photo's
+#: colours even where the model was sure), and no hint (any other value; empty maps use 64).
+HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE, HINT_NONE = 0, 255, 128, 64
 
 # Radius of the local colour means, in band widths, and the wider radii tried where a pixel has
 # no sure foreground (background) pixel within it.
@@ -59,7 +65,7 @@ _GUIDED_EPS = 1e-3
 _GRID_SIDE = 512
 
 
-def refine_alpha(rgba, mask, method="matte", *, small=None):
+def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     """Full-resolution alpha from a model mask, following the photo's edges.
 
     Parameters
@@ -72,6 +78,12 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
         ``"none"`` is :func:`peel.mask.upscale_mask` (bilinear), bit for bit.
     small : numpy.ndarray, optional
         (h', w', 3) float32 in [0, 1]: ``downscale_rgb(rgba)``, when the caller has it already.
+    hints : numpy.ndarray, optional
+        (H, W) uint8 hint map (peel.hints): HINT_BACKGROUND / HINT_FOREGROUND pixels get alpha
+        0 / 255 and also count as sure background / foreground for the local colour models;
+        HINT_UNSURE pixels are solved from the colours even where the model was sure; any other
+        value changes nothing. With ``method="none"`` only 0 and 255 act (HINT_UNSURE is no hint:
+        the plain upscale has no colour model to solve with).
 
     Returns
     -------
@@ -83,7 +95,8 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
     ImageTypeError, InvalidImageError
         ``rgba`` is not a non-empty (H, W, 4) uint8 array.
     ArgumentTypeError, InvalidArgumentError
-        ``mask`` is not a 2-D float array without NaN, or ``method`` is unknown.
+        ``mask`` is not a 2-D float array without NaN, ``method`` is unknown, or ``hints`` is not
+        an (H, W) uint8 array of the image's size.
 
     Examples
     --------
@@ -101,8 +114,13 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
+    hinted = _check_hints(hints, (height, width))
     if method == "none":
-        return upscale_mask(mask, (height, width))
+        alpha8 = upscale_mask(mask, (height, width))
+        if hinted:
+            alpha8 = alpha8.copy()
+            _apply_sure_hints(alpha8, hints)
+        return alpha8
 
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
     sure_fg = _erode(mask >= SURE_FOREGROUND, BAND)
@@ -118,9 +136,12 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
     sure_rows = sure_fg[:, mask_col].astype(np.uint8) * np.uint8(255)  # (mask_height, W)
     uncertain_rows = uncertain[:, mask_col]
     alpha8 = np.empty((height, width), np.uint8)
-    if not uncertain.any():
+    unsure_hints = hinted and bool((hints == HINT_UNSURE).any())
+    if not uncertain.any() and not unsure_hints:
         for r in range(mask_height):
             alpha8[strip_start[r]:strip_end[r]] = sure_rows[r]
+        if hinted:
+            _apply_sure_hints(alpha8, hints)
         return alpha8
 
     if small is None:
@@ -131,15 +152,26 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
     if method == "matte":
         fg_small = _resize_nearest(sure_fg, small.shape[:2]).astype(bool)
         bg_small = _resize_nearest(sure_bg, small.shape[:2]).astype(bool)
+        if hinted:  # painted pixels tell the colour models what each side looks like there
+            for value, mine, other in ((HINT_FOREGROUND, fg_small, bg_small), (HINT_BACKGROUND, bg_small, fg_small)):
+                painted = _mostly(hints == value, small.shape[:2])
+                mine |= painted
+                other &= ~painted
+            unsure = _mostly(hints == HINT_UNSURE, small.shape[:2])  # the model was wrong here
+            fg_small &= ~unsure
+            bg_small &= ~unsure
         foreground, fg_found = _local_mean(small, fg_small, radius)
         background, bg_found = _local_mean(small, bg_small, radius)
         model = _matte_model(foreground, background, fg_found & bg_found)
+        # Where only one side is known nearby, an uncertain hint takes that side, not the model's.
+        one_side = np.where(fg_found & ~bg_found, 1.0, np.where(bg_found & ~fg_found, 0.0, np.nan))
         solve = _solve_matte
     else:
         mask_small = np.asarray(Image.fromarray(mask, "F").resize((small.shape[1], small.shape[0]),
                                                                   Image.Resampling.BILINEAR))
         model = _guided_coefficients(small, mask_small, radius, _GUIDED_EPS)
         model[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
+        one_side = None
         solve = _solve_guided
 
     # One grid row per mask row, so that a strip of image rows reads one row of the model.
@@ -163,7 +195,52 @@ def refine_alpha(rgba, mask, method="matte", *, small=None):
         alpha *= np.float32(255)
         alpha += np.float32(0.5)
         alpha8[top:bottom, cols] = alpha.astype(np.uint8)
+    if unsure_hints:
+        rows, cols = np.nonzero(hints == HINT_UNSURE)
+        colour = rgba[rows, cols][None]
+        fallback = _interpolate_points(mask, fallback_rows, fallback_cols, rows, cols)
+        if one_side is not None:
+            side = one_side[_nearest_index(height, small.shape[0])[rows], _nearest_index(width, small.shape[1])[cols]]
+            fallback = np.where(np.isnan(side), fallback, side).astype(np.float32)
+        alpha = solve(colour, lookup[mask_row[rows], grid_col[cols]], fallback[None])[0]
+        np.clip(alpha, 0.0, 1.0, out=alpha)
+        alpha8[rows, cols] = (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    if hinted:
+        _apply_sure_hints(alpha8, hints)
     return alpha8
+
+
+def _check_hints(hints, size):
+    """Whether there is a hint map (validated: (H, W) uint8 of the image's size)."""
+    if hints is None:
+        return False
+    check_array(hints, "hints", image=False)
+    if hints.dtype != np.uint8:
+        raise ArgumentTypeError(f"hints must be a uint8 array, got dtype {hints.dtype}")
+    if hints.shape != size:
+        raise InvalidArgumentError(f"hints must have the image's shape {size}, got {hints.shape}")
+    return True
+
+
+def _apply_sure_hints(alpha8, hints):
+    """Alpha 0 / 255 where the hints say sure background / foreground."""
+    alpha8[hints == HINT_BACKGROUND] = 0
+    alpha8[hints == HINT_FOREGROUND] = 255
+
+
+def _mostly(binary, size):
+    """(h, w) bool: where most of each block of a full-resolution boolean map is true."""
+    image = Image.fromarray(binary.astype(np.uint8) * np.uint8(255), "L")
+    return np.asarray(image.resize((size[1], size[0]), Image.Resampling.BOX)) >= 128
+
+
+def _interpolate_points(values, rows_table, cols_table, rows, cols):
+    """Bilinear samples of a small (h, w) float array at the pixels (rows[i], cols[i]): (n,)."""
+    r0, r1, rw = (table[rows] for table in rows_table)
+    c0, c1, cw = (table[cols] for table in cols_table)
+    top = values[r0, c0] + (values[r0, c1] - values[r0, c0]) * cw
+    bottom = values[r1, c0] + (values[r1, c1] - values[r1, c0]) * cw
+    return top + (bottom - top) * rw
 
 
 def _matte_model(foreground, background, found):
