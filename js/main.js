@@ -16,6 +16,7 @@ import {
   takeSharedFiles,
 } from './sw-client.js';
 import { createZip } from './zip.js';
+import { Editor, hintsName } from './page/editor.js';
 
 const params = new URLSearchParams(location.search);
 const options = {
@@ -41,6 +42,10 @@ const makeOffline = $('[data-testid=make-offline]');
 const offlineProgress = $('.offline-progress');
 const settingsForm = $('#settings');
 const backgroundImage = $('#background-image');
+const editor = new Editor($('[data-testid=editor]'), {
+  onEdit: (item) => scheduleRender(item),
+  hintsPng: async (size, edits) => (await remover).hints(size, edits),
+});
 
 const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -64,6 +69,7 @@ const batch = new Batch({
       const result = await (await remover).remove(item.file, { settings, background, onPreview });
       item.mask = result.mask; // kept: any later setting change costs no model run
       item.format = settings.format;
+      item.productLayout = settings.product;
       return result;
     } catch (error) {
       if (error.code === ErrorCode.WORKER_DIED) remover = start(); // a fresh engine for the rest
@@ -116,11 +122,14 @@ function showItem(item) {
   let card = cards.get(item);
   if (!card) {
     card = new ResultCard(template, item.file, {
-      onSelect: () => select(item),
+      onSelect: () => {
+        select(item);
+        if (item.state === 'done') editor.root.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      },
       onCancel: () => batch.cancel(item),
       onRemove: () => {
         if (batch.remove(item)) {
-          if (selected === item) selected = null;
+          if (selected === item) unselect();
           cards.get(item).destroy();
           cards.delete(item);
           showBatch();
@@ -134,6 +143,7 @@ function showItem(item) {
   if (item.state === 'done') {
     card.showResult(item.result, outputName(item.file.name, item.format));
     select(item);
+    editor.showResult(item, card.link);
   }
   if (item.state === 'error') card.showError(item.error);
   showBatch();
@@ -142,6 +152,7 @@ function showItem(item) {
 function showBatch() {
   const { total, done, failed, remaining, etaMs } = batch.progress();
   resultsBar.hidden = cards.size === 0;
+  document.body.classList.toggle('has-results', cards.size > 0); // the drop zone steps aside
   downloadAll.disabled = done === 0;
   cancelRest.hidden = remaining <= 1;
   const left = remaining && etaMs !== null ? `, about ${Math.max(1, Math.round(etaMs / 1000))} s left` : '';
@@ -153,21 +164,53 @@ function select(item) {
   if (selected) cards.get(selected)?.setSelected(false);
   selected = item;
   cards.get(item)?.setSelected(true);
+  if (item.state === 'done') editor.open(item, cards.get(item).link);
 }
 
-/** Apply the current settings to a finished image: its kept mask, no model run. */
+function unselect() {
+  selected = null;
+  editor.close();
+}
+
+/**
+ * Render a finished image again with the current settings and its edits. One render per image
+ * at a time: changes made meanwhile (strokes, controls) all go into the next one.
+ */
+async function scheduleRender(item) {
+  item.renderWanted = true;
+  editor.setBusy(item, true);
+  if (item.rendering) return;
+  item.rendering = true;
+  while (item.renderWanted && cards.has(item)) {
+    item.renderWanted = false;
+    await renderAgain(item);
+  }
+  item.rendering = false;
+  editor.setBusy(item, false);
+}
+
+/** Apply the current settings and edits to a finished image: its kept mask, no model run. */
 async function renderAgain(item) {
   const card = cards.get(item);
   if (!card) return; // removed meanwhile
   const { settings, background } = currentSettings();
+  const edits = editor.editsOf(item);
   card.setState('working', 'Applying the settings…');
   try {
+    const onPreview = ({ preview }) => {
+      card.showPreview(preview);
+      item.renderedStrokes = edits.strokes;
+      editor.showPreview(item, preview);
+    };
     item.result = { ...item.result, ...(await (await remover).render(item.file, item.mask, {
-      settings, background, imageId: item.result.imageId, onPreview: ({ preview }) => card.showPreview(preview),
+      settings, background, imageId: item.result.imageId, edits, onPreview,
     })) };
     item.format = settings.format;
+    item.productLayout = settings.product;
+    item.renderedStrokes = edits.strokes;
     card.setState('done');
     card.showResult(item.result, outputName(item.file.name, item.format));
+    editor.showResult(item, card.link);
   } catch (error) {
     card.setState('done', 'The settings could not be applied');
     card.showError(error);
@@ -177,9 +220,10 @@ async function renderAgain(item) {
 let pendingRender = null;
 function settingsChanged() {
   showValues(settingsForm);
+  settingsForm.style.setProperty('--choice-color', settingsForm.elements.background_color.value);
   clearTimeout(pendingRender);
   // A slider sends many events: render once it rests.
-  pendingRender = setTimeout(() => selected?.state === 'done' && renderAgain(selected), 150);
+  pendingRender = setTimeout(() => selected?.state === 'done' && scheduleRender(selected), 150);
 }
 settingsForm.addEventListener('input', settingsChanged);
 settingsForm.addEventListener('submit', (event) => event.preventDefault()); // Enter in a field
@@ -195,11 +239,13 @@ for (const swatch of settingsForm.querySelectorAll('[data-color]')) {
   });
 }
 $('[data-testid=apply-all]').addEventListener('click', async () => {
-  for (const item of batch.items.filter((each) => each.state === 'done')) await renderAgain(item);
+  for (const item of batch.items.filter((each) => each.state === 'done')) await scheduleRender(item);
 });
 $('[data-testid=copy-command]').addEventListener('click', async () => {
   const { settings, background } = currentSettings();
-  const text = commandLine(settings, { backgroundImage: background?.name });
+  const edits = selected?.state === 'done' ? editor.editsOf(selected) : null;
+  const hints = edits?.strokes.length ? { name: hintsName(selected.file.name), snap: edits.snap } : undefined;
+  const text = commandLine(settings, { backgroundImage: background?.name, hints });
   const shown = $('[data-testid=command-line]');
   shown.textContent = text;
   shown.hidden = false;
@@ -212,6 +258,7 @@ $('[data-testid=copy-command]').addEventListener('click', async () => {
 });
 $('[data-testid=preview-background]').addEventListener('change', (event) => {
   results.dataset.preview = event.target.value;
+  editor.view.setBackdrop(event.target.value);
 });
 showValues(settingsForm);
 
@@ -219,7 +266,7 @@ cancelRest.addEventListener('click', () => batch.cancelRest());
 $('[data-testid=clear-all]').addEventListener('click', () => {
   for (const [item, card] of cards) {
     if (batch.remove(item)) {
-      if (selected === item) selected = null;
+      if (selected === item) unselect();
       card.destroy();
       cards.delete(item);
     }

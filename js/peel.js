@@ -42,13 +42,24 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        * Render a finished image again with other settings, from its kept mask: no model run.
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
-       * @param {{settings?: object, background?: Blob, imageId?: string, onPreview?: Function}} [options]
+       * @param {{settings?: object, background?: Blob, imageId?: string, onPreview?: Function,
+       *          edits?: import('./protocol.js').Edits}} [options]
        *   imageId: of its last result; while the engine still keeps that image, it skips decoding
        *   the file and reuses the steps the new settings do not change. onPreview: as for remove.
+       *   edits: the editor's strokes in effect for this image (all of them, every time).
        * @returns {Promise<import('./protocol.js').RemoveResult>}
        */
-      render(blob, mask, { settings = {}, background, imageId, onPreview } = {}) {
-        return client.request(Request.RENDER, { blob, mask, imageId, settings, background }, { onPreview }).promise;
+      render(blob, mask, { settings = {}, background, imageId, edits, onPreview } = {}) {
+        return client.request(Request.RENDER, { blob, mask, imageId, settings, background, edits }, { onPreview }).promise;
+      },
+      /**
+       * The hints PNG of an image's edits, as `peel --hints` reads it.
+       * @param {{width: number, height: number}} size  of the original image
+       * @param {import('./protocol.js').Edits} edits
+       * @returns {Promise<Blob>}
+       */
+      async hints({ width, height }, edits) {
+        return (await client.request(Request.HINTS, { width, height, edits }).promise).blob;
       },
       close: () => client.terminate(),
     };

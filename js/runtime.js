@@ -3,7 +3,7 @@
 // host can drive it (see worker.js for the real wiring).
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
-import { removeBackground, renderAgain } from './jobs.js';
+import { hintsPng, removeBackground, renderAgain } from './jobs.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
 
 const ROOT = new URL('../', import.meta.url);
@@ -52,6 +52,9 @@ export function startRuntime(post) {
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.HINTS:
+        reply(id, schedule(id, (r) => hintsPng(r, payload)));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);
