@@ -222,8 +222,13 @@ function settingsChanged() {
   showValues(settingsForm);
   settingsForm.style.setProperty('--choice-color', settingsForm.elements.background_color.value);
   clearTimeout(pendingRender);
-  // A slider sends many events: render once it rests.
-  pendingRender = setTimeout(() => selected?.state === 'done' && scheduleRender(selected), 150);
+  // A slider sends many events: render once it rests (the editor says at once that one is due).
+  const item = selected;
+  if (item?.state === 'done') editor.setBusy(item, true);
+  pendingRender = setTimeout(() => {
+    if (item?.state === 'done' && item === selected) scheduleRender(item);
+    else if (item && !item.rendering) editor.setBusy(item, false);
+  }, 150);
 }
 settingsForm.addEventListener('input', settingsChanged);
 settingsForm.addEventListener('submit', (event) => event.preventDefault()); // Enter in a field

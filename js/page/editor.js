@@ -74,6 +74,7 @@ export class Editor {
     this.view.setSources({ after: null, before: null, full: null });
     this.view.setOverlay([]);
     this.updateEdits();
+    this.setBusy(item, Boolean(item.rendering));
     if (item.result) this.showResult(item, cardLink);
     const before = await createImageBitmap(item.file).catch(() => null);
     if (this.item === item) this.view.setSources({ before });
@@ -84,6 +85,7 @@ export class Editor {
   close() {
     this.item = null;
     this.root.hidden = true;
+    delete this.root.dataset.busy;
     this.view.setSources({ after: null, before: null, full: null });
   }
 

@@ -37,7 +37,7 @@ __all__ = ["TOOLS", "Stroke", "Hints", "rasterize_strokes", "snap_hints", "snap_
 TOOLS = {"erase": HINT_BACKGROUND, "restore": HINT_FOREGROUND}
 #: Width of the snap rim, in model-mask pixels (a 320-px mask pixel is 12.5 image px at 4000 px):
 #: about how far off the model's edge can be, so about how far a rough stroke may overshoot.
-SNAP_RIM_MASK_PX = 1.5
+SNAP_RIM_MASK_PX = 3
 #: Grey level of "no hint" in a hints PNG (any value but 0 and 255 means the same).
 PNG_NONE = 128
 #: Limits that keep a malformed stroke list from costing minutes.

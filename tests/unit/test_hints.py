@@ -131,8 +131,8 @@ def test_the_image_border_is_not_an_edge_of_the_paint():
 
 def test_snap_rim_grows_with_the_image():
     assert snap_rim((1, 1)) == 2
-    assert snap_rim((480, 640)) == 3
-    assert snap_rim((3000, 4000)) == 19
+    assert snap_rim((480, 640)) == 6
+    assert snap_rim((3000, 4000)) == 38
     with pytest.raises(InvalidArgumentError):
         snap_rim((0, 5))
 
