@@ -135,7 +135,7 @@ async function receiveShare(request) {
   return Response.redirect(new URL('./?shared=1', SCOPE).href, 303);
 }
 
-/** Requests from the page (js/sw-client.js): {type, payload}; replies on the message port. */
+/** Requests from the page (js/page/sw-client.js): {type, payload}; replies on the message port. */
 async function onMessage(event) {
   const { type, payload } = event.data ?? {};
   const reply = (result) => event.ports[0]?.postMessage(result);

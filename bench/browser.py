@@ -12,7 +12,7 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
 2. per image (JPEGs of 1, 12, 16, 24 MP made here) and per WASM thread count: the stages the
    app reports in each result card's `data-timings`, median of `--runs` runs after one untimed
    run, driving the real UI (`#file-input`); the page's JS heap (CDP) and its renderer's peak RSS;
-3. memory: one fresh worker per image through the public JS API (js/peel.js), reporting the
+3. memory: one fresh worker per image through the public JS API (js/page/peel.js), reporting the
    WASM heaps after the job (Pyodide, onnxruntime; they only grow, so these are peaks) and the
    renderer process's peak resident memory (page + worker, from /proc);
 4. re-render (the 12 MP image, else the largest; see RERENDER_CHANGES): one control changed on a
@@ -272,7 +272,7 @@ def time_images(browser, url: str, images: dict[str, Path], runs: int, log) -> d
 # --- memory through the public API -----------------------------------------------------------
 
 MEMORY_SCRIPT = """async ({threads, image}) => {
-  const { createRemover } = await import('./js/peel.js');
+  const { createRemover } = await import('./js/page/peel.js');
   const remover = await createRemover({ backend: 'wasm', threads });
   const boot = remover.info;
   const blob = await (await fetch(image)).blob();
@@ -324,7 +324,7 @@ RERENDER_CHANGES = {
 }
 
 RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
-  const { createRemover } = await import('./js/peel.js');
+  const { createRemover } = await import('./js/page/peel.js');
   const remover = await createRemover({ backend: 'wasm', threads });
   const blob = await (await fetch(image)).blob();
   const { mask, imageId } = await remover.remove(blob);
@@ -370,7 +370,7 @@ def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, 
 def time_cpython(images: dict[str, Path], runs: int, threads: int, log) -> dict:
     """Peel's own pipeline under CPython (project .venv): JPEG file -> PNG bytes (level 1)."""
     import peel
-    from peel.native import OnnxInference
+    from peel.desktop.native import OnnxInference
 
     infer = OnnxInference(SERVED_MODEL, threads=threads)
     inference_ms = []

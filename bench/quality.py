@@ -56,7 +56,7 @@ from bench.composites import BACKGROUNDS, make_composites  # noqa: E402
 from buildtools import paths  # noqa: E402
 from peel import foreground, refine  # noqa: E402
 from peel.mask import normalize_prediction, upscale_mask  # noqa: E402
-from peel.native import OnnxInference  # noqa: E402
+from peel.desktop.native import OnnxInference  # noqa: E402
 from peel.preprocess import as_rgba, prepare_input  # noqa: E402
 from peel.settings import Settings  # noqa: E402
 

@@ -56,7 +56,7 @@ def make_inputs(model_path):
     """The 12 MP photo, its normalised mask and a background image: a dict of arrays (CPython only)."""
     from bench.composites import make_composites
     from peel.mask import normalize_prediction
-    from peel.native import OnnxInference
+    from peel.desktop.native import OnnxInference
     from peel.preprocess import as_rgba, prepare_input
 
     comp = next(make_composites(layers=[("portrait", (1200, 900))], backgrounds=("busy",)))

@@ -2,7 +2,7 @@
 
 Every file the app serves that the project did not write is listed here (see ASSETS.md). The
 fetching itself (cache by hash, upstream URL first, then the package's registry client) is
-`peel.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
+`peel.desktop.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from buildtools.paths import ROOT, UPSTREAM_MODEL_SHA256, cached
 if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not an install
     sys.path.insert(0, str(ROOT / "py"))
 
-from peel import assets as _shared  # noqa: E402  (stdlib only, like build.py)
-from peel.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
+from peel.desktop import assets as _shared  # noqa: E402  (stdlib only, like build.py)
+from peel.desktop.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
 
 __all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "fetch", "fetch_package"]
 
@@ -76,7 +76,7 @@ SERVED = (
 UPSTREAM_MODEL = _shared.MODEL
 MODEL_PACKAGE = UPSTREAM_MODEL.package
 if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
-    raise AssetError("buildtools/paths.py and py/peel/assets.py pin different models")
+    raise AssetError("buildtools/paths.py and py/peel/desktop/assets.py pin different models")
 
 
 def fetch_package(package: Package, log=print) -> Path:

@@ -23,16 +23,25 @@ SERVICE_WORKER = "sw.js"
 RUNTIME_FOLDERS = ("vendor/", "models/")
 _BUILD_SLOT = "/* build.py writes this */ null"
 PYTHON_PACKAGE = ROOT / "py" / "peel"
+#: The CPython-only side of the package (CLI, file API, native onnxruntime): never shipped.
+DESKTOP_PACKAGE = PYTHON_PACKAGE / "desktop"
 PREPARE_MODEL = ROOT / "buildtools" / "prepare_model.py"
 #: Zip entries get this fixed time so the archive's bytes depend on content only.
 _ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
+def browser_modules() -> list[Path]:
+    """The `peel` package's files the browser needs: everything but `peel/desktop/`."""
+    return [path for path in sorted(PYTHON_PACKAGE.rglob("*.py"))
+            if not path.is_relative_to(DESKTOP_PACKAGE)]
+
+
 def build_python_archive() -> bytes:
-    """The `peel` package as a deterministic zip, unpacked into site-packages by the worker."""
+    """The `peel` package's browser core as a deterministic zip, unpacked into site-packages by
+    the worker."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(PYTHON_PACKAGE.rglob("*.py")):
+        for path in browser_modules():
             entry = zipfile.ZipInfo(path.relative_to(PYTHON_PACKAGE.parent).as_posix(), _ZIP_EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, path.read_bytes())

@@ -30,7 +30,7 @@ def upstream_model_path():
 @pytest.fixture(scope="session")
 def native_infer(upstream_model_path):
     """An OnnxInference (native onnxruntime) on the upstream model, shared by the session."""
-    from peel.native import OnnxInference
+    from peel.desktop.native import OnnxInference
 
     return OnnxInference(upstream_model_path)
 

@@ -132,7 +132,7 @@ export class EditorView {
     this.draw();
   }
 
-  /** @param {import('../protocol.js').Stroke[]} strokes  shown over the picture until rendered */
+  /** @param {import('../shared/protocol.js').Stroke[]} strokes  shown over the picture until rendered */
   setOverlay(strokes) {
     this.overlay = strokes;
     this.draw();

@@ -5,7 +5,7 @@
 // tells it what to show (open, showPreview, showResult, setBusy) and hears back through
 // `onEdit(item)` when the strokes in effect change, and renders the image again.
 
-import { outputName } from '../names.js';
+import { outputName } from './names.js';
 import { EditorView } from './editor-view.js';
 import { EditHistory, StrokeRecorder } from './strokes.js';
 

@@ -9,7 +9,7 @@ const MAX_HISTORY = 200;
 
 export class EditHistory {
   constructor() {
-    /** @type {import('../protocol.js').Stroke[][]} */
+    /** @type {import('../shared/protocol.js').Stroke[][]} */
     this.states = [[]];
     this.index = 0;
   }
@@ -31,7 +31,7 @@ export class EditHistory {
     return this.index < this.states.length - 1;
   }
 
-  /** @param {import('../protocol.js').Stroke} stroke */
+  /** @param {import('../shared/protocol.js').Stroke} stroke */
   add(stroke) {
     this.push([...this.strokes, stroke]);
   }
@@ -83,7 +83,7 @@ export class StrokeRecorder {
     if (Math.hypot(point[0] - x, point[1] - y) >= Math.max(0.5, this.radius / 4)) this.points.push(round(point));
   }
 
-  /** @returns {import('../protocol.js').Stroke} */
+  /** @returns {import('../shared/protocol.js').Stroke} */
   finish() {
     return { tool: this.tool, radius: Math.round(this.radius * 100) / 100, points: this.points };
   }

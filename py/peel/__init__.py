@@ -1,8 +1,10 @@
 """Peel: background removal with U²-Net small, the same code in Pyodide and CPython.
 
-The core modules use only the standard library, numpy and Pillow. Only
-``peel.bridge`` talks to JavaScript, and only :class:`OnnxInference` (in
-``peel.native``) needs the native onnxruntime, imported when it is created.
+The core modules (this folder) use only the standard library, numpy and Pillow and are what the
+browser's worker unpacks. Only ``peel.bridge`` talks to JavaScript. ``peel.desktop`` is the
+CPython-only side (the ``peel`` command, the file API, native onnxruntime, the model download);
+it is not shipped to browsers, and only :class:`OnnxInference` needs the native onnxruntime,
+imported when it is created.
 
 Arrays are channels last: ``rgba`` is (H, W, 4) uint8, ``tensor`` is
 (1, 3, 320, 320) float32, ``mask`` is (h, w) float32 in [0, 1] and ``alpha8``
@@ -14,7 +16,7 @@ import importlib
 __version__ = "0.1.0"
 
 # Where each public name lives. They are imported on first use (PEP 562), so that `import peel`
-# alone needs only the standard library: build.py (stdlib only) uses `peel.assets`.
+# alone needs only the standard library: build.py (stdlib only) uses `peel.desktop.assets`.
 _EXPORTS = {
     "MODEL_SIZE": "preprocess",
     "as_rgba": "preprocess",
@@ -22,16 +24,16 @@ _EXPORTS = {
     "normalize_prediction": "mask",
     "upscale_mask": "mask",
     "apply_alpha": "composite",
-    "cut_out": "pipeline",
-    "remove_background": "pipeline",
+    "cut_out": "desktop.pipeline",
+    "remove_background": "desktop.pipeline",
     "render": "render",
     "Settings": "settings",
     "refine_alpha": "refine",
     "threshold_alpha": "refine",
     "decontaminate": "foreground",
-    "OnnxInference": "native",
-    "remove": "api",
-    "Remover": "api",
+    "OnnxInference": "desktop.native",
+    "remove": "desktop.api",
+    "Remover": "desktop.api",
     "PeelError": "errors",
     "InvalidArgumentError": "errors",
     "ArgumentTypeError": "errors",

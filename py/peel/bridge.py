@@ -1,6 +1,6 @@
 """The only Python <-> JavaScript glue (runs in Pyodide, inside the worker).
 
-js/jobs.js imports this module and calls `remove` (new image: model + pixels) and `render` (the
+js/worker/jobs.js imports this module and calls `remove` (new image: model + pixels) and `render` (the
 same image again with other settings: pixels only). The image last worked on stays here as a
 :class:`peel.kept.KeptImage` under the id the page gave it, so that a control change neither
 decodes the file nor copies its pixels again, and redoes only the steps after that control; the

@@ -35,7 +35,7 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
         (320, 320) for u2netp. This and ``rgba`` are all a re-render needs.
     settings : Settings
         ``Settings()`` for the measured defaults, ``Settings.reference()`` for the reference
-        pipeline's cut-out (equal to :func:`peel.pipeline.cut_out`).
+        pipeline's cut-out (equal to :func:`peel.desktop.pipeline.cut_out`).
     background : numpy.ndarray, optional
         (h', w', 4) uint8 background image, used when ``settings.background == "image"``.
     hints : numpy.ndarray, optional

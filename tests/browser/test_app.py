@@ -19,7 +19,7 @@ FIXTURES = ("astronaut.png", "coffee.png")
 def cpython_alpha():
     """Alpha of Peel's CPython pipeline (native onnxruntime, the served model, the same default
     settings as the page) per fixture."""
-    from peel.api import Remover
+    from peel.desktop.api import Remover
 
     remover = Remover(model=SERVED_MODEL)
     return {name: np.asarray(remover.remove(f"tests/fixtures/{name}"))[..., 3] for name in FIXTURES}

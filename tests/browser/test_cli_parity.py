@@ -7,7 +7,7 @@ import shlex
 import numpy as np
 from PIL import Image
 
-from peel import cli
+from peel.desktop import cli
 from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, set_form, wait_settled
 from tests.conftest import FIXTURES
 

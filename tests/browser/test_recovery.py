@@ -22,7 +22,7 @@ def test_a_worker_that_dies_mid_image_is_replaced_and_the_queue_goes_on(browser,
     add_files(page, [{"name": "victim.jpg", "mimeType": "image/jpeg", "buffer": jpeg((4000, 3000))},
                      {"name": "next.png", "mimeType": "image/png", "buffer": open("tests/fixtures/coffee.png", "rb").read()}])
     expect(card(page, "victim.jpg")).to_have_attribute("data-state", "working")
-    engine = next(worker for worker in page.workers if worker.url.endswith("/js/worker.js"))
+    engine = next(worker for worker in page.workers if worker.url.endswith("/js/worker/worker.js"))
     engine.evaluate("self.close()")  # what an out-of-memory kill looks like from the page: silence
 
     wait_settled(page)

@@ -17,7 +17,7 @@ def head(url):
     ("path", "mime"),
     [
         ("", "text/html"),
-        ("js/main.js", "text/javascript"),
+        ("js/page/main.js", "text/javascript"),
         ("vendor/pyodide/pyodide.mjs", "text/javascript"),
         ("vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
         ("vendor/ort/ort-wasm-simd-threaded.wasm", "application/wasm"),

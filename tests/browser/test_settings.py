@@ -113,7 +113,7 @@ def test_zoom_shows_the_full_resolution_result(app):
 
 
 PREVIEW_FIRST = """async (png) => {
-  const { createRemover } = await import('./js/peel.js');
+  const { createRemover } = await import('./js/page/peel.js');
   const remover = await createRemover({ backend: 'wasm' });
   const blob = new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))], { type: 'image/png' });
   const events = [];

@@ -51,7 +51,7 @@ def test_prepared_model_runs_on_webgpu_and_matches_wasm(webgpu_browser, base_url
     context.close()
     assert not errors, "\n".join(errors)
 
-    from peel.api import Remover
+    from peel.desktop.api import Remover
 
     reference = np.asarray(Remover(model=SERVED_MODEL).remove("tests/fixtures/astronaut.png"))
     mae = alpha_mae(webgpu_alpha, reference[..., 3])

@@ -76,28 +76,29 @@ def test_a_file_whose_hash_does_not_match_is_refused(cache):
 def test_pinned_table_has_no_registry_host_and_unique_destinations():
     destinations = [asset.dest for asset in assets.SERVED]
     assert len(destinations) == len(set(destinations))
-    for path in (ROOT / "buildtools" / "assets.py", ROOT / "py" / "peel" / "assets.py"):
+    for path in (ROOT / "buildtools" / "assets.py", ROOT / "py" / "peel" / "desktop" / "assets.py"):
         source = path.read_text()
         for host in ("registry.npmjs", "pypi.org", "files.pythonhosted", "deb.debian"):
             assert host not in source, path
 
 
 def test_one_fetch_implementation_shared_with_the_package_and_stdlib_only():
-    from peel import assets as shared
+    from peel.desktop import assets as shared
 
     assert assets.Asset is shared.Asset and assets.AssetError is shared.AssetError
     assert assets.UPSTREAM_MODEL is shared.MODEL
-    # build.py runs on a bare python3: importing peel.assets must not need numpy or Pillow.
+    # build.py runs on a bare python3: importing peel.desktop.assets must not need numpy or Pillow.
     code = ("import sys; sys.modules['numpy'] = sys.modules['PIL'] = None; sys.path.insert(0, 'py'); "
-            "import peel.assets, buildtools.assets")
+            "import peel.desktop.assets, buildtools.assets")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
-def test_python_archive_is_deterministic_and_holds_the_package():
+def test_python_archive_is_deterministic_and_holds_the_browser_core_only():
     first, second = dist.build_python_archive(), dist.build_python_archive()
     assert first == second
     names = zipfile.ZipFile(io.BytesIO(first)).namelist()
-    assert "peel/bridge.py" in names and "peel/pipeline.py" in names
+    assert "peel/__init__.py" in names and "peel/bridge.py" in names and "peel/render.py" in names
+    assert not [name for name in names if name.startswith("peel/desktop/")], "desktop code shipped"
     assert not any("__pycache__" in name for name in names)
 
 
@@ -115,7 +116,7 @@ def test_dist_serves_only_what_the_app_loads_and_every_pinned_file_verifies():
         assert asset.dest in files
         assert assets.sha256_of(DIST / asset.dest) == asset.sha256
     assert "models/u2netp-320.onnx" in files and "py/peel.zip" in files
-    assert "index.html" in files and "js/worker.js" in files
+    assert "index.html" in files and "js/worker/worker.js" in files
 
 
 def test_the_served_model_is_the_prepared_one():

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from peel import cli
-from peel.api import Remover, read_image
+from peel.desktop import cli
+from peel.desktop.api import Remover, read_image
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -112,13 +112,13 @@ def test_every_setting_is_a_flag_with_its_name():
 
 def test_stdin_to_stdout_in_a_subprocess(upstream_model_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "py")}
-    result = subprocess.run([sys.executable, "-m", "peel.cli", "-", "--format", "mask", "--feather", "3",
+    result = subprocess.run([sys.executable, "-m", "peel.desktop.cli", "-", "--format", "mask", "--feather", "3",
                              "--model", str(upstream_model_path)],
                             input=(FIXTURES / "astronaut.png").read_bytes(), capture_output=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr.decode()
     with Image.open(io.BytesIO(result.stdout)) as image:
         assert (image.format, image.mode, image.size) == ("PNG", "L", (512, 512))
-    bad = subprocess.run([sys.executable, "-m", "peel.cli", "-", "--model", str(upstream_model_path)],
+    bad = subprocess.run([sys.executable, "-m", "peel.desktop.cli", "-", "--model", str(upstream_model_path)],
                          input=b"", capture_output=True, env=env, timeout=60)
     assert bad.returncode == 1 and b"[empty-file]" in bad.stderr and bad.stdout == b""
 
@@ -154,7 +154,7 @@ def test_remove_takes_paths_bytes_pil_images_and_arrays(remover):
 
 def test_module_level_remove_and_bad_inputs(remover, monkeypatch):
     import peel
-    from peel import api
+    from peel.desktop import api
     from peel.errors import ArgumentTypeError, InvalidArgumentError, NotAnImageError
 
     monkeypatch.setattr(api, "_default", remover)

@@ -1,4 +1,4 @@
-"""One settings schema: the page's form, js/command-line.js and the `peel` flags share names and
+"""One settings schema: the page's form, js/page/command-line.js and the `peel` flags share names and
 defaults, and a copied command line gives back the page's settings."""
 
 import json
@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from peel import cli
+from peel.desktop import cli
 from peel.settings import Settings
 from tests.conftest import ROOT
 
@@ -66,7 +66,7 @@ def test_the_page_form_has_every_setting_with_the_python_default():
 
 
 def js_defaults():
-    source = (ROOT / "js" / "command-line.js").read_text()
+    source = (ROOT / "js" / "page" / "command-line.js").read_text()
     body = re.search(r"DEFAULTS = Object\.freeze\(\{(.*?)\}\);", source, re.S)[1]
     entries = re.findall(r"^\s*(\w+): (.+?),?$", body, re.M)
     return {name: json.loads(value.replace("'", '"')) for name, value in entries}
@@ -102,7 +102,7 @@ CASES = [
 
 @pytest.mark.skipif(not shutil.which("node"), reason="needs node")
 def test_copied_command_gives_back_the_settings():
-    script = ("import { commandLine } from './js/command-line.js';"
+    script = ("import { commandLine } from './js/page/command-line.js';"
               f"const cases = {json.dumps([case for case, _ in CASES])};"
               "console.log(JSON.stringify(cases.map((s) => commandLine(s, { backgroundImage: \"it's mine.jpg\" }))));")
     result = subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,

@@ -259,7 +259,7 @@ def test_kept_render_equals_render_with_the_map_and_a_hint_change_redoes_refinem
 
 
 def test_remover_takes_hints(upstream_model_path, fixture_image, tmp_path):
-    from peel.api import Remover
+    from peel.desktop.api import Remover
 
     remover = Remover(upstream_model_path)
     rgba = np.array(fixture_image("coffee"))
@@ -282,7 +282,7 @@ def test_remover_takes_hints(upstream_model_path, fixture_image, tmp_path):
 # ---------------------------------------------------------------------------- the command
 
 def test_command_line_hints(tmp_path, upstream_model_path, fixture_image, capsys):
-    from peel import cli
+    from peel.desktop import cli
 
     rgba = np.array(fixture_image("coffee"))
     height, width = rgba.shape[:2]

@@ -13,7 +13,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "py" / "peel"
 JS_MODULES = {"js", "pyodide", "pyodide_js"}
 CORE_ALLOWED = set(sys.stdlib_module_names) | {"numpy", "PIL"}
+#: The browser core (what the worker unpacks) and the desktop side (CPython only), as paths
+#: relative to the package folder.
 MODULES = sorted(path.name for path in PACKAGE.glob("*.py"))
+DESKTOP_MODULES = sorted(f"desktop/{path.name}" for path in (PACKAGE / "desktop").glob("*.py"))
 # bridge.py is the one module allowed to import js/pyodide; everything else is core.
 CORE_MODULES = [name for name in MODULES if name != "bridge.py"]
 
@@ -41,20 +44,32 @@ def parse(name):
 
 
 def test_package_has_the_expected_modules():
-    assert {"__init__.py", "errors.py", "preprocess.py", "mask.py", "composite.py", "pipeline.py",
-            "native.py"} <= set(MODULES)
+    assert {"__init__.py", "errors.py", "preprocess.py", "mask.py", "composite.py", "bridge.py"} <= set(MODULES)
+    assert {"desktop/__init__.py", "desktop/api.py", "desktop/cli.py", "desktop/native.py",
+            "desktop/assets.py", "desktop/pipeline.py"} <= set(DESKTOP_MODULES)
 
 
-@pytest.mark.parametrize("name", CORE_MODULES)
+@pytest.mark.parametrize("name", MODULES)
+def test_core_never_imports_the_desktop_side(name):
+    # The worker unpacks only the core: an import of peel.desktop would fail in the browser.
+    for node in ast.walk(parse(name)):
+        if isinstance(node, ast.ImportFrom):
+            target = ("." * node.level) + (node.module or "")
+            names = [alias.name for alias in node.names]
+            assert not (target.startswith(("peel.desktop", ".desktop")) or (target == "." and "desktop" in names)), \
+                f"{name}:{node.lineno} imports the desktop side"
+
+
+@pytest.mark.parametrize("name", CORE_MODULES + DESKTOP_MODULES)
 def test_only_bridge_touches_javascript(name):
     used = {module for module, _, _ in imported_modules(parse(name))} & JS_MODULES
     assert not used, f"{name} imports {used}; only bridge.py may talk to JavaScript"
 
 
-@pytest.mark.parametrize("name", CORE_MODULES)
+@pytest.mark.parametrize("name", CORE_MODULES + DESKTOP_MODULES)
 def test_core_imports_only_stdlib_numpy_pil(name):
     for module, node, at_module_level in imported_modules(parse(name)):
-        if name == "native.py" and module == "onnxruntime":
+        if name == "desktop/native.py" and module == "onnxruntime":
             assert not at_module_level, "native.py must import onnxruntime lazily (line %d)" % node.lineno
             continue
         assert module in CORE_ALLOWED, f"{name}:{node.lineno} imports {module}"
@@ -88,13 +103,14 @@ def test_public_api():
         assert hasattr(peel, name), name
     assert isinstance(peel.__version__, str) and peel.__version__.count(".") == 2
     # The seam the browser glue calls around its asynchronous inference.
-    from peel.pipeline import cut_out, prepare_input
+    from peel.desktop.pipeline import cut_out, prepare_input
 
     assert prepare_input is peel.prepare_input and cut_out is peel.cut_out
 
 
-@pytest.mark.parametrize("name", [name[:-3] for name in CORE_MODULES if name != "__init__.py"])
+@pytest.mark.parametrize("name", [name[:-3] for name in CORE_MODULES + DESKTOP_MODULES
+                                  if not name.endswith("__init__.py")])
 def test_docstring_examples(name):
-    module = importlib.import_module(f"peel.{name}")
+    module = importlib.import_module(f"peel.{name.replace('/', '.')}")
     result = doctest.testmod(module, extraglobs={"np": __import__("numpy")})
     assert result.failed == 0

@@ -10,7 +10,7 @@ import peel
 from peel.errors import ArgumentTypeError, InvalidArgumentError
 from peel.foreground import decontaminate
 from peel.mask import normalize_prediction
-from peel.pipeline import cut_out
+from peel.desktop.pipeline import cut_out
 from peel.refine import downscale_rgb, refine_alpha, threshold_alpha
 from peel.render import composite_over, feather_alpha, render
 from peel.settings import AUTO_THRESHOLDS, REFINES, THRESHOLDS, Settings

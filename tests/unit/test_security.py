@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-JS_FILES = sorted((ROOT / "js").glob("*.js")) + [ROOT / "sw.js"]
+JS_FILES = sorted((ROOT / "js").rglob("*.js")) + [ROOT / "sw.js"]
 
 
-@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", JS_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_html_is_built_from_strings(path):
     source = path.read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):

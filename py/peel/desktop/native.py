@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .errors import ArgumentTypeError, InvalidArgumentError
+from ..errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = ["OnnxInference"]
 

@@ -16,7 +16,7 @@ export const SHARE_CACHE = 'peel-share';
 export async function startServiceWorker({ onUpdate }) {
   if (!('serviceWorker' in navigator)) return null;
   try {
-    const registration = await navigator.serviceWorker.register(new URL('../sw.js', import.meta.url), {
+    const registration = await navigator.serviceWorker.register(new URL('../../sw.js', import.meta.url), {
       updateViaCache: 'none',
     });
     offerUpdates(registration, onUpdate);
@@ -89,7 +89,7 @@ export function missingForOffline(paths) {
 export async function downloadForOffline(paths, onProgress) {
   let loaded = 0;
   for (const path of paths) {
-    const response = await fetch(new URL(`../${path}`, import.meta.url));
+    const response = await fetch(new URL(`../../${path}`, import.meta.url));
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
     const reader = response.body.getReader();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {

@@ -22,17 +22,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
-from .header import DEFAULT_MAX_PIXELS, inspect_image
-from .hints import read_hints_png, snap_hints
-from .mask import normalize_prediction
-from .preprocess import as_rgba, prepare_input
-from .render import render
-from .settings import Settings
+from ..errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
+from ..header import DEFAULT_MAX_PIXELS, inspect_image
+from ..hints import read_hints_png, snap_hints
+from ..mask import normalize_prediction
+from ..preprocess import as_rgba, prepare_input
+from ..render import render
+from ..settings import Settings
 
 __all__ = ["Remover", "remove", "read_image", "encode", "to_pil", "OUTPUT_SUFFIX"]
 
-#: `<name><suffix>` of an output file, per format (js/names.js names downloads the same way).
+#: `<name><suffix>` of an output file, per format (js/page/names.js names downloads the same way).
 OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 
 

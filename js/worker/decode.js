@@ -1,6 +1,6 @@
 // Blob → RGBA pixels, and RGBA pixels → PNG Blob, inside the worker.
 
-import { ErrorCode, PeelError } from './protocol.js';
+import { ErrorCode, PeelError } from '../shared/protocol.js';
 
 /**
  * Decode an image file the way the browser shows it (EXIF orientation applied).

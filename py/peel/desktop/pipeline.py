@@ -1,18 +1,18 @@
-"""The whole cut-out, and the two halves the browser calls around its inference.
+"""The plain cut-out (rembg's pipeline) around any synchronous inference function.
 
-In the browser, inference is asynchronous (onnxruntime-web), so the worker's
-glue calls :func:`peel.preprocess.prepare_input`, awaits the model, then calls
-:func:`cut_out`. Under CPython :func:`remove_background` runs the same steps
-with any synchronous inference function, e.g. :class:`peel.native.OnnxInference`.
+:func:`remove_background` prepares the tensor, runs ``infer`` (e.g.
+:class:`peel.desktop.native.OnnxInference`) and applies the mask; :func:`cut_out` is its second
+half. The browser does not use this module (its worker calls ``peel.bridge``); it is the
+reference the parity tests compare against.
 """
 
-from ._checks import check_rgba
-from .composite import apply_alpha
-from .errors import ArgumentTypeError
-from .mask import normalize_prediction, upscale_mask
-from .preprocess import as_rgba, prepare_input
+from .._checks import check_rgba
+from ..composite import apply_alpha
+from ..errors import ArgumentTypeError
+from ..mask import normalize_prediction, upscale_mask
+from ..preprocess import as_rgba, prepare_input
 
-# prepare_input is re-exported: with cut_out it is the seam the browser glue uses.
+# prepare_input is re-exported: with cut_out it is the seam for an asynchronous inference.
 __all__ = ["prepare_input", "cut_out", "remove_background"]
 
 

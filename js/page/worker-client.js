@@ -1,6 +1,6 @@
 // The page's handle on the worker: request ids, pending replies, events, failure.
 
-import { ErrorCode, Event, PeelError, Request } from './protocol.js';
+import { ErrorCode, Event, PeelError, Request } from '../shared/protocol.js';
 
 /** A worker that answers nothing for this long while work is pending is taken for dead. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;

@@ -3,7 +3,7 @@
 //   const remover = await createRemover({ onProgress });
 //   const { blob, width, height, backend, timings } = await remover.remove(file);
 
-import { Event, Request } from './protocol.js';
+import { Event, Request } from '../shared/protocol.js';
 import { WorkerClient } from './worker-client.js';
 
 /**
@@ -12,13 +12,13 @@ import { WorkerClient } from './worker-client.js';
  * @param {'auto'|'wasm'|'webgpu'} [options.backend='auto']
  * @param {number} [options.threads]  WASM threads (default: cores, capped; 1 without isolation)
  * @param {number} [options.stallTimeoutMs]  silence after which the engine counts as dead
- * @param {(progress: import('./protocol.js').Progress) => void} [options.onProgress]
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} [options.onProgress]
  */
 export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, onProgress = () => {} } = {}) {
   const onEvent = (type, payload) => type === Event.PROGRESS && onProgress(payload);
-  const client = new WorkerClient(new URL('./worker.js', import.meta.url), onEvent, { stallTimeoutMs });
+  const client = new WorkerClient(new URL('../worker/worker.js', import.meta.url), onEvent, { stallTimeoutMs });
   try {
-    /** @type {import('./protocol.js').RuntimeInfo} */
+    /** @type {import('../shared/protocol.js').RuntimeInfo} */
     const info = await client.request(Request.INIT, { backend, threads }).promise;
     return {
       info,
@@ -30,7 +30,7 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        *   settings: fields of py/peel/settings.py (defaults apply); background: an image for
        *   settings.background 'image'; onPreview: called with the result's preview before its
        *   file is encoded. Aborting the signal rejects with an AbortError.
-       * @returns {Promise<import('./protocol.js').RemoveResult>}
+       * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
       remove(blob, { signal, settings = {}, background, onPreview } = {}) {
         signal?.throwIfAborted();
@@ -43,11 +43,11 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
        * @param {{settings?: object, background?: Blob, imageId?: string, onPreview?: Function,
-       *          edits?: import('./protocol.js').Edits}} [options]
+       *          edits?: import('../shared/protocol.js').Edits}} [options]
        *   imageId: of its last result; while the engine still keeps that image, it skips decoding
        *   the file and reuses the steps the new settings do not change. onPreview: as for remove.
        *   edits: the editor's strokes in effect for this image (all of them, every time).
-       * @returns {Promise<import('./protocol.js').RemoveResult>}
+       * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
       render(blob, mask, { settings = {}, background, imageId, edits, onPreview } = {}) {
         return client.request(Request.RENDER, { blob, mask, imageId, settings, background, edits }, { onPreview }).promise;
@@ -55,7 +55,7 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
       /**
        * The hints PNG of an image's edits, as `peel --hints` reads it.
        * @param {{width: number, height: number}} size  of the original image
-       * @param {import('./protocol.js').Edits} edits
+       * @param {import('../shared/protocol.js').Edits} edits
        * @returns {Promise<Blob>}
        */
       async hints({ width, height }, edits) {

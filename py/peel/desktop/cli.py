@@ -24,9 +24,9 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
-from .errors import PeelError
-from .header import DEFAULT_MAX_PIXELS
-from .settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
+from ..errors import PeelError
+from ..header import DEFAULT_MAX_PIXELS
+from ..settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
@@ -142,7 +142,7 @@ def output_path(source, folder, settings, output_dir):
 
 
 def _unique(paths):
-    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/names.js)."""
+    """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/page/names.js)."""
     taken, result = set(), []
     for path in paths:
         candidate, n = path, 2
@@ -169,7 +169,7 @@ def _start_worker(model, threads, settings, background, max_pixels, hints=None):
 def _process(source, dest):
     """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
     from .api import encode, read_image, to_pil
-    from .render import render
+    from ..render import render
 
     remover, settings = _worker["remover"], _worker["settings"]
     try:
@@ -200,7 +200,7 @@ def _hint_map(hints, size):
     """The --hints map for an image of `size`, snapped unless --no-snap: None without --hints."""
     if hints is None:
         return None
-    from .hints import read_hints_png, snap_hints
+    from ..hints import read_hints_png, snap_hints
 
     grey, snap = hints
     hint_map = read_hints_png(grey, size, flag="--hints")
@@ -318,7 +318,7 @@ def main(argv=None) -> int:
 
 def _read_hints_levels(parser, path):
     """The grey levels of the --hints PNG (its size is checked against each image later)."""
-    from .hints import decode_hints_png
+    from ..hints import decode_hints_png
 
     try:
         return decode_hints_png(path, flag=f"--hints {path}")

@@ -2,7 +2,7 @@
 // with other settings (Python only: the model's mask is kept by the page).
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
-import { ErrorCode, PeelError } from './protocol.js';
+import { ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
 function stopwatch() {
@@ -23,11 +23,11 @@ function stopwatch() {
 
 /**
  * @param {import('./runtime.js').Runtime} runtime
- * @param {{blob: Blob, settings: object, background?: Blob, edits?: import('./protocol.js').Edits}} payload
+ * @param {{blob: Blob, settings: object, background?: Blob, edits?: import('../shared/protocol.js').Edits}} payload
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
- * @returns {Promise<{result: import('./protocol.js').RemoveResult, transfer: Transferable[]}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
 export async function removeBackground({ bridge, inference, memory }, { blob, settings, background, edits }, checkpoint, onPreview) {
   const clock = stopwatch();
@@ -75,13 +75,13 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
 /**
  * @param {import('./runtime.js').Runtime} runtime
  * @param {{blob: Blob, mask: Float32Array, imageId?: string, settings: object, background?: Blob,
- *          edits?: import('./protocol.js').Edits}} payload
+ *          edits?: import('../shared/protocol.js').Edits}} payload
  *   imageId: from the image's last result; when Python still keeps that image, the file is not
  *   decoded again (see py/peel/bridge.py). edits: the strokes in effect (a change redoes the
  *   refinement)
  * @param {() => void} checkpoint
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
- * @returns {Promise<{result: import('./protocol.js').RemoveResult}>}
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
 export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background, edits }, checkpoint, onPreview) {
   const clock = stopwatch();
@@ -108,7 +108,7 @@ export async function renderAgain({ bridge, memory }, { blob, mask, imageId, set
  * The hints PNG of an image's strokes, for `peel --hints` (made by the same Python that applies
  * them, so the command reads back exactly what the page used).
  * @param {import('./runtime.js').Runtime} runtime
- * @param {{width: number, height: number, edits: import('./protocol.js').Edits}} payload
+ * @param {{width: number, height: number, edits: import('../shared/protocol.js').Edits}} payload
  * @returns {Promise<{result: {blob: Blob}}>}
  */
 export async function hintsPng({ bridge }, { width, height, edits }) {

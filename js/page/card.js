@@ -1,6 +1,6 @@
 // One result card: the DOM of one batch item. File names only ever go into textContent.
 
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 
 const STATE_TEXT = {
   queued: 'Waiting…',
@@ -119,7 +119,7 @@ export class ResultCard {
   }
 
   /**
-   * @param {import('./protocol.js').RemoveResult} result
+   * @param {import('../shared/protocol.js').RemoveResult} result
    * @param {string} downloadName
    */
   showResult({ blob, preview, width, height, backend, timings, notes = [] }, downloadName) {

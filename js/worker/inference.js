@@ -2,7 +2,7 @@
 // Only one onnxruntime build is loaded: the 14 MB CPU build, or the 27 MB WebGPU one when
 // WebGPU will be used.
 
-const VENDOR = new URL('../vendor/ort/', import.meta.url).href;
+const VENDOR = new URL('../../vendor/ort/', import.meta.url).href;
 export const MODEL_SIZE = 320;
 
 /**

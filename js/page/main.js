@@ -7,7 +7,7 @@ import { outputName, uniqueNames } from './names.js';
 import { createRemover } from './peel.js';
 import { readSettings, showValues } from './settings-form.js';
 import { commandLine } from './command-line.js';
-import { ErrorCode } from './protocol.js';
+import { ErrorCode } from '../shared/protocol.js';
 import {
   downloadForOffline,
   missingForOffline,
@@ -16,7 +16,7 @@ import {
   takeSharedFiles,
 } from './sw-client.js';
 import { createZip } from './zip.js';
-import { Editor, hintsName } from './page/editor.js';
+import { Editor, hintsName } from './editor.js';
 
 const params = new URLSearchParams(location.search);
 const options = {
@@ -51,7 +51,7 @@ const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
 const cards = new Map();
-/** @type {import('./protocol.js').RuntimeInfo|null} */
+/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
 let runtimeInfo = null;
 /** The card that setting changes apply to at once: the one clicked, else the latest result. */
 let selected = null;

@@ -4,9 +4,9 @@
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { hintsPng, removeBackground, renderAgain } from './jobs.js';
-import { ErrorCode, Event, PeelError, Request, toWireError } from './protocol.js';
+import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
-const ROOT = new URL('../', import.meta.url);
+const ROOT = new URL('../../', import.meta.url);
 const PYODIDE_URL = new URL('vendor/pyodide/', ROOT).href;
 const MODEL_URL = new URL('models/u2netp-320.onnx', ROOT).href;
 const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
@@ -71,7 +71,7 @@ export function startRuntime(post) {
 
 /**
  * @typedef {object} Runtime
- * @property {import('./protocol.js').RuntimeInfo} info
+ * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
  * @property {() => Object<string, number>} memory  bytes of each WASM heap now
@@ -79,7 +79,7 @@ export function startRuntime(post) {
 
 /**
  * Load Pyodide (+ numpy, Pillow, peel) and the onnxruntime session side by side.
- * @param {import('./protocol.js').InitOptions} options
+ * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
 async function boot({ backend = 'auto', threads } = {}, onProgress) {
