@@ -111,6 +111,7 @@ export class Editor {
     this.link.textContent = cardLink.textContent;
     this.link.hidden = false;
     this.view.setSize(width, height);
+    this.stage.style.setProperty('--aspect', `${width} / ${height}`); // a phone's stage takes its shape
     // Brushes paint on the original's pixels: a product canvas has other geometry.
     this.paintable = !item.productLayout;
     this.note.textContent = this.paintable ? '' : 'Turn “Product photo” off to edit with the brushes.';
