@@ -214,12 +214,18 @@ def snap_hints(hints, rim=None):
     if rim is None:
         rim = snap_rim(hints.shape)
     out = hints.copy()
+    outer = _bounding_box(hints != HINT_NONE, margin=0)  # one pass over the whole map
+    if outer is None:
+        return out
     for value in (HINT_BACKGROUND, HINT_FOREGROUND):
-        painted = hints == value
-        box = _bounding_box(painted, margin=2 * rim + 1)
-        if box is None:
+        inner = _bounding_box(hints[outer] == value, margin=0)
+        if inner is None:
             continue
-        area = painted[box]
+        # The paint's box in the map, widened so that the box's edge is never the paint's edge.
+        margin = 2 * rim + 1
+        box = tuple(slice(max(0, o.start + i.start - margin), min(n, o.start + i.stop + margin))
+                    for o, i, n in zip(outer, inner, hints.shape))
+        area = hints[box] == value
         core = _erode(area, rim)
         near_core = _dilate(core, 2 * rim)
         out[box][area & near_core & ~core] = HINT_UNSURE

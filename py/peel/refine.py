@@ -114,12 +114,16 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
-    hinted = _check_hints(hints, (height, width))
+    # Hints are read in their bounding box only: a few strokes cover a small part of a photo.
+    box = _hint_box(hints, (height, width))
+    hinted = box is not None
+    if hinted:
+        hints = hints[box]
     if method == "none":
         alpha8 = upscale_mask(mask, (height, width))
         if hinted:
             alpha8 = alpha8.copy()
-            _apply_sure_hints(alpha8, hints)
+            _apply_sure_hints(alpha8[box], hints)
         return alpha8
 
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
@@ -141,7 +145,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         for r in range(mask_height):
             alpha8[strip_start[r]:strip_end[r]] = sure_rows[r]
         if hinted:
-            _apply_sure_hints(alpha8, hints)
+            _apply_sure_hints(alpha8[box], hints)
         return alpha8
 
     if small is None:
@@ -153,13 +157,15 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         fg_small = _resize_nearest(sure_fg, small.shape[:2]).astype(bool)
         bg_small = _resize_nearest(sure_bg, small.shape[:2]).astype(bool)
         if hinted:  # painted pixels tell the colour models what each side looks like there
+            small_box, centres = _sample_box(box, (height, width), small.shape[:2])
+            sampled = hints[centres]
             for value, mine, other in ((HINT_FOREGROUND, fg_small, bg_small), (HINT_BACKGROUND, bg_small, fg_small)):
-                painted = _mostly(hints == value, small.shape[:2])
-                mine |= painted
-                other &= ~painted
-            unsure = _mostly(hints == HINT_UNSURE, small.shape[:2])  # the model was wrong here
-            fg_small &= ~unsure
-            bg_small &= ~unsure
+                painted = sampled == value
+                mine[small_box] |= painted
+                other[small_box] &= ~painted
+            unsure = sampled == HINT_UNSURE  # the model was wrong here
+            fg_small[small_box] &= ~unsure
+            bg_small[small_box] &= ~unsure
         foreground, fg_found = _local_mean(small, fg_small, radius)
         background, bg_found = _local_mean(small, bg_small, radius)
         model = _matte_model(foreground, background, fg_found & bg_found)
@@ -197,6 +203,8 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         alpha8[top:bottom, cols] = alpha.astype(np.uint8)
     if unsure_hints:
         rows, cols = np.nonzero(hints == HINT_UNSURE)
+        rows += box[0].start
+        cols += box[1].start
         colour = rgba[rows, cols][None]
         fallback = _interpolate_points(mask, fallback_rows, fallback_cols, rows, cols)
         if one_side is not None:
@@ -206,32 +214,53 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         np.clip(alpha, 0.0, 1.0, out=alpha)
         alpha8[rows, cols] = (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
     if hinted:
-        _apply_sure_hints(alpha8, hints)
+        _apply_sure_hints(alpha8[box], hints)
     return alpha8
 
 
-def _check_hints(hints, size):
-    """Whether there is a hint map (validated: (H, W) uint8 of the image's size)."""
+def _hint_box(hints, size):
+    """The rows and columns (slices) holding hints, or None when there are none.
+
+    Validates the map ((H, W) uint8 of the image's size). Pixels of any value but HINT_NONE
+    count, so the box may hold some "no hint" values other than HINT_NONE; never misses a hint.
+    """
     if hints is None:
-        return False
+        return None
     check_array(hints, "hints", image=False)
     if hints.dtype != np.uint8:
         raise ArgumentTypeError(f"hints must be a uint8 array, got dtype {hints.dtype}")
     if hints.shape != size:
         raise InvalidArgumentError(f"hints must have the image's shape {size}, got {hints.shape}")
-    return True
+    rows = np.flatnonzero((hints != HINT_NONE).any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero((hints[rows[0]:rows[-1] + 1] != HINT_NONE).any(axis=0))
+    box = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+    values = hints[box]
+    if not ((values == HINT_BACKGROUND) | (values == HINT_FOREGROUND) | (values == HINT_UNSURE)).any():
+        return None
+    return box
+
+
+def _sample_box(box, size, small_size):
+    """The low-resolution pixels whose centres fall in ``box`` (full-resolution slices): their
+    slices, and the index arrays of those centres relative to the box (for ``hints[box][...]``)."""
+    out = []
+    for part, full, low in zip(box, size, small_size):
+        centres = ((np.arange(low) + 0.5) * (full / low)).astype(np.intp)  # full-res pixel at each centre
+        inside = np.flatnonzero((centres >= part.start) & (centres < part.stop))
+        if inside.size == 0:
+            out.append((slice(0, 0), np.zeros(0, np.intp)))
+        else:
+            out.append((slice(inside[0], inside[-1] + 1), centres[inside] - part.start))
+    (rows, row_index), (cols, col_index) = out
+    return (rows, cols), np.ix_(row_index, col_index)
 
 
 def _apply_sure_hints(alpha8, hints):
     """Alpha 0 / 255 where the hints say sure background / foreground."""
     alpha8[hints == HINT_BACKGROUND] = 0
     alpha8[hints == HINT_FOREGROUND] = 255
-
-
-def _mostly(binary, size):
-    """(h, w) bool: where most of each block of a full-resolution boolean map is true."""
-    image = Image.fromarray(binary.astype(np.uint8) * np.uint8(255), "L")
-    return np.asarray(image.resize((size[1], size[0]), Image.Resampling.BOX)) >= 128
 
 
 def _interpolate_points(values, rows_table, cols_table, rows, cols):
