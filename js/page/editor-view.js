@@ -25,7 +25,9 @@ export class EditorView {
     /** @type {{after?: ImageBitmap, before?: ImageBitmap, full?: ImageBitmap}} */
     this.sources = {};
     this.overlay = [];
-    this.needFull = () => {}; // the view asks for the full-resolution result (see setFullLoader)
+    // The view asks for what it lacks: the result file decoded (zoomed in), the original (split).
+    this.needFull = () => {};
+    this.needBefore = () => {};
     this.pattern = checkerboard(this.context);
     new ResizeObserver(() => this.resize()).observe(canvas);
   }
@@ -165,6 +167,7 @@ export class EditorView {
     ctx.imageSmoothingQuality = 'high';
     const split = x + (w * this.compare) / 100;
     if (after && this.compare > 0) clipped(ctx, [x, y, split - x, h], () => ctx.drawImage(after, x, y, w, h));
+    if (this.compare < 100 && !this.sources.before) this.needBefore();
     if (this.sources.before && this.compare < 100) {
       clipped(ctx, [split, y, x + w - split, h], () => ctx.drawImage(this.sources.before, x, y, w, h));
     }

@@ -47,6 +47,7 @@ export class Editor {
     };
     this.view = new EditorView(this.canvas);
     this.view.needFull = () => this.loadFull();
+    this.view.needBefore = () => this.loadBefore();
     this.item = null;
     this.tool = null;
     this.spaceHeld = false;
@@ -72,10 +73,18 @@ export class Editor {
     this.root.dataset.name = item.file.name;
     this.root.querySelector('.editor-name').textContent = item.file.name;
     this.view.setSources({ after: null, before: null, full: null });
+    this.loadingBefore = this.loadingFull = null;
     this.view.setOverlay([]);
     this.updateEdits();
     this.setBusy(item, Boolean(item.rendering));
     if (item.result) this.showResult(item, cardLink);
+  }
+
+  /** The original, decoded when the before/after split first shows it (not for every result). */
+  async loadBefore() {
+    const item = this.item;
+    if (!item || this.loadingBefore === item) return;
+    this.loadingBefore = item;
     const before = await createImageBitmap(item.file).catch(() => null);
     if (this.item === item) this.view.setSources({ before });
     else before?.close();

@@ -142,8 +142,9 @@ function showItem(item) {
   card.setState(item.state);
   if (item.state === 'done') {
     card.showResult(item.result, outputName(item.file.name, item.format));
-    select(item);
-    editor.showResult(item, card.link);
+    const shown = editor.item === item;
+    select(item); // opens it in the editor, or…
+    if (shown) editor.showResult(item, card.link); // …shows its new result there
   }
   if (item.state === 'error') card.showError(item.error);
   showBatch();
