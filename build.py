@@ -3,7 +3,8 @@
 
     python3 build.py serve [--port 8000] [--plain]   build, then serve dist/ on 127.0.0.1
     python3 build.py build                           build dist/ only
-    python3 build.py test [PYTEST ARGS...]           set up, build, run every test
+    python3 build.py test [PYTEST ARGS...]           set up, build, run every test (node --test
+                                                     tests/js/, then pytest; either failing fails)
     python3 build.py bench [ARGS...]                 build, then time the app (bench/browser.py)
 
 Stdlib only, Python >= 3.10. Downloads are cached by hash in ~/.cache/peel (PEEL_CACHE).
@@ -40,6 +41,19 @@ def serve(port: int, plain: bool, verbose: bool) -> None:
         pass
 
 
+def run_tests(pytest_arguments: list[str]) -> int:
+    """The JS unit tests (`node --test tests/js/`), then pytest; non-zero when either fails."""
+    chromium = machine.ensure_chromium()
+    build()
+    env = {**os.environ, "PEEL_CHROMIUM": chromium}
+    node = subprocess.run(["node", "--test", "tests/js/"], cwd=ROOT, env=env).returncode
+    if node != 0:
+        print(f"build.py: the JS unit tests failed (node --test exit {node}); running pytest anyway",
+              file=sys.stderr, flush=True)
+    pytest = subprocess.run([machine.python(), "-m", "pytest", *pytest_arguments], cwd=ROOT, env=env).returncode
+    return pytest or node
+
+
 def run_in_venv(arguments: list[str]) -> int:
     """Build, then run `.venv/bin/python ARGUMENTS` with Chromium's path in PEEL_CHROMIUM."""
     chromium = machine.ensure_chromium()
@@ -69,7 +83,7 @@ def main(argv: list[str]) -> int:
         elif args.command == "serve":
             serve(args.port, args.plain, args.verbose)
         elif args.command == "test":
-            return run_in_venv(["-m", "pytest", *passed_on])
+            return run_tests(passed_on)
         else:
             return run_in_venv(["bench/browser.py", *passed_on])
     except (machine.SetupError, dist.assets.AssetError, subprocess.CalledProcessError) as error:

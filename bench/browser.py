@@ -59,7 +59,7 @@ from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
 #: The blocks of a run, in order (--only picks some).
-BLOCKS = ("start", "images", "memory", "rerender", "native")
+BLOCKS = ("start", "images", "memory", "rerender", "native", "people")
 #: Stages in the order the app runs them; a stage the app does not report is left out.
 STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "preview", "total")
 #: Camera-like sizes: name -> (width, height).
@@ -273,7 +273,7 @@ def time_images(browser, url: str, images: dict[str, Path], runs: int, log) -> d
 
 MEMORY_SCRIPT = """async ({threads, image}) => {
   const { createRemover } = await import('./js/page/peel.js');
-  const remover = await createRemover({ backend: 'wasm', threads });
+  const remover = await createRemover({ backend: 'wasm', threads, measureMemory: true });
   const boot = remover.info;
   const blob = await (await fetch(image)).blob();
   const { timings, memory, width, height } = await remover.remove(blob);
@@ -306,6 +306,54 @@ def measure_memory(browser, base: str, images: dict[str, Path], threads: int, lo
         log(f"  {name}: Pyodide heap {_mb(results[name]['python_heap'])}, onnxruntime heap "
             f"{_mb(results[name]['onnxruntime_heap'])}, renderer peak RSS {_mb(results[name]['renderer_peak_rss'])}")
     return results
+
+
+# --- people mode: MODNet's first use, its time per image and its memory ------------------------
+
+PEOPLE_SCRIPT = """async ({threads, images, runs}) => {
+  const { createRemover } = await import('./js/page/peel.js');
+  const remover = await createRemover({ backend: 'wasm', threads, measureMemory: true });
+  const t0 = performance.now();
+  await remover.loadModel('modnet');  // no service worker here: the file comes from the server
+  const firstUse = Math.round(performance.now() - t0);
+  const results = {};
+  for (const [name, url] of Object.entries(images)) {
+    const blob = await (await fetch(url)).blob();
+    const samples = [];
+    for (let run = 0; run <= runs; run++) {  // run 0: untimed, the first of this size grows the heaps
+      const { timings, memory } = await remover.remove(blob, { settings: { model: 'modnet' } });
+      if (run > 0) samples.push({ ...timings, memory });
+    }
+    results[name] = samples;
+  }
+  remover.close();
+  return { firstUse, results };
+}"""
+
+
+def measure_people(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
+    """MODNet on WASM: download + session on first use (from localhost), median stage times per
+    image, and the worker's heaps after each size (a fresh worker, one image size after another)."""
+    wait_quiet(limit_cores=BUSY_CORES, log=log)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
+    with ForeignLoad() as load:
+        outcome = page.evaluate(PEOPLE_SCRIPT, {"threads": threads, "runs": runs,
+                                                "images": {n: f"{IMAGES_PATH}{p.name}" for n, p in images.items()}})
+    context.close()
+    report = {"first_use_ms": outcome["firstUse"], "load_cores": load.cores, "images": {}}
+    log(f"  first use (26 MB from localhost + session): {outcome['firstUse']} ms")
+    for name, samples in outcome["results"].items():
+        report["images"][name] = {
+            **{stage: statistics.median(s[stage] for s in samples) for stage in STAGES if stage in samples[0]},
+            "memory": samples[-1]["memory"],
+            "samples": samples,
+        }
+        entry = report["images"][name]
+        log(f"  {name}: total {entry['total']:.0f} ms, inference {entry['inference']:.0f} ms, Pyodide heap "
+            f"{_mb(entry['memory'].get('python'))}, onnxruntime heap {_mb(entry['memory'].get('onnxruntime'))}")
+    return report
 
 
 # --- re-render: a control changed on a finished image ------------------------------------------
@@ -658,6 +706,10 @@ def main() -> None:
         if "rerender" in blocks:
             log("re-render: one control changed on a finished image")
             report["rerender"] = measure_rerender(browser, base, images, cores, runs, log)
+            save(report, args.out)
+        if "people" in blocks:
+            log(f"people mode (MODNet), WASM ×{cores}")
+            report["people"] = measure_people(browser, base, images, cores, runs, log)
             save(report, args.out)
         browser.close()
         server.shutdown()

@@ -1,6 +1,6 @@
 """Pinned third-party files the app serves: where they come from and their hashes.
 
-Every file the app serves that the project did not write is listed here (see ASSETS.md). The
+Every file the app serves that the project did not write is listed here (see docs/assets.md). The
 fetching itself (cache by hash, upstream URL first, then the package's registry client) is
 `peel.desktop.assets`, shared with the desktop `peel` command; this module points it at the build's cache.
 """
@@ -17,8 +17,9 @@ if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not a
 
 from peel.desktop import assets as _shared  # noqa: E402  (stdlib only, like build.py)
 from peel.desktop.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
+from peel import models as _shared_models  # noqa: E402  (the definitions are stdlib only)
 
-__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "fetch", "fetch_package"]
+__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "ON_DEMAND_MODELS", "fetch", "fetch_package"]
 
 PYODIDE = Package("npm", "pyodide@0.27.7",
                   "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343")
@@ -63,7 +64,7 @@ SERVED = (
     _ort("wasm", "ort-wasm-simd-threaded.wasm",
          "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2"),
     # WebGPU build, loaded only when WebGPU will be used. In 1.30 ort.webgpu.min.mjs runs the
-    # native WebGPU EP from the asyncify build (not JSEP, as ASSETS.md assumed).
+    # native WebGPU EP from the asyncify build (not JSEP; see docs/assets.md).
     _ort("webgpu", "ort.webgpu.min.mjs",
          "3dffff71811bc13a3a3d9591c57ca5ee5735b8f5f3eaf789510b02bb040ae3a0"),
     _ort("webgpu", "ort-wasm-simd-threaded.asyncify.mjs",
@@ -74,6 +75,15 @@ SERVED = (
 
 #: The upstream model; the served one is derived from it at build time (prepare_model.py).
 UPSTREAM_MODEL = _shared.MODEL
+#: Models loaded only when the user picks them (name -> served path and pinned file), served
+#: as they are (peel/models/<name>.py says why no derived copy is needed).
+ON_DEMAND_MODELS = {
+    name: Asset(module.SERVED, module.SOURCE["sha256"], Package(*module.SOURCE["package"]),
+                module.SOURCE["member"], module.SOURCE["upstream"])
+    for name, module in _shared_models.MODELS.items() if name != _shared_models.DEFAULT_MODEL
+}
+if any(_shared_models.MODELS[name].DERIVED for name in ON_DEMAND_MODELS):
+    raise AssetError("an on-demand model needs deriving: add it to dist.prepare_model first")
 MODEL_PACKAGE = UPSTREAM_MODEL.package
 if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
     raise AssetError("buildtools/paths.py and py/peel/desktop/assets.py pin different models")

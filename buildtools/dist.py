@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from buildtools import assets
+from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
 
@@ -72,8 +73,17 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def write_contract() -> None:
+    """js/shared/contract.js from py/peel (buildtools/contract.py, run with the virtualenv)."""
+    module = subprocess.run([str(VENV / "bin" / "python"), "-m", "buildtools.contract"], check=True, cwd=ROOT,
+                            capture_output=True, text=True).stdout
+    if not CONTRACT_MODULE.exists() or CONTRACT_MODULE.read_text() != module:
+        CONTRACT_MODULE.write_text(module)
+
+
 def build(log=print) -> dict:
     """Write dist/ from scratch and return its manifest (also written as dist/build.json)."""
+    write_contract()
     if DIST.exists():
         shutil.rmtree(DIST)
     DIST.mkdir()
@@ -85,6 +95,8 @@ def build(log=print) -> dict:
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
+    for asset in assets.ON_DEMAND_MODELS.values():  # downloaded by the page only when picked
+        _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     (DIST / "py").mkdir()
     (DIST / "py" / "peel.zip").write_bytes(build_python_archive())
 
@@ -109,14 +121,17 @@ def finalize(root: Path, model: dict | None = None) -> dict:
               for path in sorted(root.rglob("*")) if path.is_file()}
     backend_of = {asset.dest: asset.backend for asset in assets.SERVED}
     runtime = {name for name in hashes if name.startswith(RUNTIME_FOLDERS)}
+    on_demand = {asset.dest: name for name, asset in assets.ON_DEMAND_MODELS.items() if asset.dest in hashes}
     shell = set(hashes) - runtime
     version = _version_of(hashes, hashes)
     manifest = {
         "version": version,
         "model": model,
         "files": {name: (root / name).stat().st_size for name in hashes},
-        "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend)
+        "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend and n not in on_demand)
                     for group, backend in (("common", None), ("wasm", "wasm"), ("webgpu", "webgpu"))},
+        # Not part of start-up or of "Make available offline" until the user picks them.
+        "models": {name: [path] for path, name in on_demand.items()},
     }
     (root / "build.json").write_text(json.dumps(manifest, indent=1) + "\n")
     shell.add("build.json")

@@ -8,7 +8,7 @@ DIST = ROOT / "dist"
 VENV = ROOT / ".venv"
 CACHE = Path(os.environ.get("PEEL_CACHE") or Path.home() / ".cache" / "peel")
 
-#: The upstream u2netp.onnx (see ASSETS.md); the served model is derived from it.
+#: The upstream u2netp.onnx (see docs/assets.md); the served model is derived from it.
 UPSTREAM_MODEL_SHA256 = "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"
 #: The model the app serves, written by `build.py build`.
 SERVED_MODEL = DIST / "models" / "u2netp-320.onnx"

@@ -1,4 +1,4 @@
-"""Derive the served model from the pinned upstream u2netp.onnx (DESIGN.md, "Model preparation").
+"""Derive the served model from the pinned upstream u2netp.onnx (see docs/assets.md).
 
 The upstream graph computes every Resize target size at run time (Shape → Gather → Unsqueeze →
 Concat → Cast chains) and pools with ``ceil_mode=1``, which onnxruntime-web's WebGPU MaxPool

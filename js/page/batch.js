@@ -10,6 +10,8 @@
  * @property {any} [result]   what `process` resolved with
  * @property {Error} [error]
  * @property {number} [ms]    how long processing took
+ * @property {boolean} [rendering]  a finished item whose output is being made again (new settings)
+ * @property {Error} [renderError]  why the last re-render failed (the item keeps its output)
  */
 
 export class Batch {
@@ -18,20 +20,27 @@ export class Batch {
    * @param {(item: BatchItem) => Promise<any>} hooks.process  runs one item (one at a time)
    * @param {(item: BatchItem) => void} hooks.onChange  an item changed state
    * @param {() => void} [hooks.onIdle]  the queue ran dry
+   * @param {(item: BatchItem) => boolean} [hooks.isReady]  whether a queued item can run now (its
+   *   model may still wait for a download); the others wait, and run() runs them once ready
    */
-  constructor({ process, onChange, onIdle = () => {} }) {
+  constructor({ process, onChange, onIdle = () => {}, isReady = () => true }) {
     /** @type {BatchItem[]} */
     this.items = [];
     this.process = process;
     this.onChange = onChange;
     this.onIdle = onIdle;
+    this.isReady = isReady;
     this.nextId = 1;
     this.running = false;
   }
 
-  /** @param {Iterable<File>} files  @returns {BatchItem[]} the new items, queued */
-  add(files) {
-    const added = [...files].map((file) => ({ id: this.nextId++, file, state: 'queued' }));
+  /**
+   * @param {Iterable<File>} files
+   * @param {object} [extra]  more properties for each new item (e.g. its model)
+   * @returns {BatchItem[]} the new items, queued
+   */
+  add(files, extra = {}) {
+    const added = [...files].map((file) => ({ ...extra, id: this.nextId++, file, state: 'queued' }));
     this.items.push(...added);
     added.forEach((item) => this.onChange(item));
     this.run();
@@ -50,12 +59,41 @@ export class Batch {
     this.items.filter((item) => item.state === 'queued').forEach((item) => this.cancel(item));
   }
 
+  /** Queue a finished (or failed) item again, e.g. to run it with another model. */
+  requeue(item) {
+    if (item.state === 'working' || item.state === 'queued') return;
+    item.state = 'queued';
+    delete item.ms;
+    this.onChange(item);
+    this.run();
+  }
+
   /** Forget an item that is not running. */
   remove(item) {
     if (item.state === 'working') return false;
     this.cancel(item);
     this.items = this.items.filter((other) => other !== item);
     return true;
+  }
+
+  /**
+   * Make a finished item's output again, e.g. with new settings; it stays done (and counted as
+   * done) meanwhile, with `rendering` set.
+   * @param {BatchItem} item
+   * @param {(item: BatchItem) => Promise<object>} render  resolves with fields to set on the item
+   */
+  async rerender(item, render) {
+    if (item.state !== 'done' || !this.items.includes(item)) return; // e.g. removed meanwhile
+    item.rendering = true;
+    item.renderError = undefined;
+    this.onChange(item);
+    try {
+      Object.assign(item, await render(item));
+    } catch (error) {
+      item.renderError = error;
+    }
+    item.rendering = false;
+    this.onChange(item);
   }
 
   /** Counts and an estimate of the time left, from the average of the finished items. */
@@ -95,6 +133,6 @@ export class Batch {
   }
 
   next() {
-    return this.items.find((item) => item.state === 'queued');
+    return this.items.find((item) => item.state === 'queued' && this.isReady(item));
   }
 }

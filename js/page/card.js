@@ -10,6 +10,8 @@ const STATE_TEXT = {
 };
 
 const formatSeconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+/** What each card says made its mask (py/peel/models/). */
+const MODEL_NAMES = { u2netp: 'U²-Net small', modnet: 'MODNet (people)' };
 
 export class ResultCard {
   /**
@@ -93,6 +95,23 @@ export class ResultCard {
   }
 
   /**
+   * Show the item as it is now: its state, its newest result, its error.
+   * @param {import('./batch.js').BatchItem} item
+   * @param {string} downloadName  of its output file
+   */
+  show(item, downloadName) {
+    if (item.rendering) {
+      this.setState('working', 'Applying the settings…');
+      return;
+    }
+    const waiting = item.waitingForModel ? 'Waiting for the people model: download it under Model' : undefined;
+    this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting);
+    if (item.state === 'done' && item.result !== this.result) this.showResult(item.result, downloadName);
+    if (item.state === 'error') this.showError(item.error);
+    if (item.state === 'done' && item.renderError) this.showError(item.renderError);
+  }
+
+  /**
    * @param {import('./batch.js').ItemState} state
    * @param {string} [text]  what the card says (default: per state)
    */
@@ -122,7 +141,9 @@ export class ResultCard {
    * @param {import('../shared/protocol.js').RemoveResult} result
    * @param {string} downloadName
    */
-  showResult({ blob, preview, width, height, backend, timings, notes = [] }, downloadName) {
+  showResult(result, downloadName) {
+    const { blob, preview, width, height, backend, model, timings, notes = [] } = result;
+    this.result = result;
     this.revokeUrls();
     this.blob = blob;
     this.renders = (this.renders ?? 0) + 1;
@@ -134,6 +155,11 @@ export class ResultCard {
     this.link.textContent = `Download ${downloadName.split('.').pop().toUpperCase()}`;
     this.link.hidden = false;
     if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
+    if (model) {
+      const named = this.element.querySelector('[data-testid=model]');
+      named.textContent = MODEL_NAMES[model] ?? model;
+      named.dataset.model = model;
+    }
     const time = this.element.querySelector('.result-time');
     time.textContent = timings.inference === undefined
       ? `· ${formatSeconds(timings.total)} (settings applied, no model run)`

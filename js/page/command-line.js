@@ -1,28 +1,13 @@
-// Settings → the equivalent `peel` command line (py/peel/cli.py): same names, same defaults.
+// Settings → the equivalent `peel` command line (py/peel/desktop/cli.py): same names, same defaults.
+
+import { SETTINGS } from '../shared/contract.js';
 
 /**
- * Defaults of py/peel/settings.py's Settings (tests/unit/test_command_line.py keeps them equal).
- * A setting equal to its default is left out of the command.
+ * Defaults of py/peel/settings.py's Settings, from its schema. A setting equal to its default is
+ * left out of the command.
  */
-export const DEFAULTS = Object.freeze({
-  format: 'png',
-  quality: 0.9,
-  feather: 0,
-  refine: 'matte',
-  threshold: 'auto',
-  threshold_low: 0.1,
-  threshold_high: 0.9,
-  decontaminate: 1,
-  background: 'transparent',
-  background_color: '#ffffff',
-  background_blur: 20,
-  product: false,
-  product_size: 2000,
-  product_aspect: '1:1',
-  product_margin: 0.1,
-  product_shadow: false,
-  product_shadow_strength: 0.5,
-});
+export const DEFAULTS = Object.freeze(Object.fromEntries(
+  Object.entries(SETTINGS).map(([name, { default: value }]) => [name, value])));
 
 /** A word for a POSIX shell: as is when safe, else in single quotes. */
 export function shellQuote(word) {

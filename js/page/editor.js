@@ -76,7 +76,7 @@ export class Editor {
     this.loadingBefore = this.loadingFull = null;
     this.view.setOverlay([]);
     this.updateEdits();
-    this.setBusy(item, Boolean(item.rendering));
+    this.setBusy(item, Boolean(item.renderLoop));
     if (item.result) this.showResult(item, cardLink);
   }
 

@@ -1,10 +1,11 @@
 // Files out of a drop: plain files as they are, folders walked recursively (images only).
 
-const IMAGE_NAME = /\.(jpe?g|png|webp|avif|gif|bmp)$/i;
+import { IMAGE_EXTENSIONS } from '../shared/contract.js';
 
-/** Whether a file inside a folder is worth a card: images by type or by name. */
+/** Whether a file inside a folder is worth a card: images by type or by name (as the `peel` command). */
 export function isImageFile(file) {
-  return file.type.startsWith('image/') || IMAGE_NAME.test(file.name);
+  const dot = file.name.lastIndexOf('.');
+  return file.type.startsWith('image/') || (dot >= 0 && IMAGE_EXTENSIONS.includes(file.name.slice(dot).toLowerCase()));
 }
 
 /**

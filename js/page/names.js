@@ -1,6 +1,6 @@
 // File names for downloads: safe on every OS, and unique inside one ZIP.
 
-const SUFFIX = { png: '-nobg.png', webp: '-nobg.webp', jpeg: '-nobg.jpg', mask: '-mask.png' };
+import { OUTPUT_SUFFIX } from '../shared/contract.js';
 
 /**
  * `<name>-nobg.<ext>` (or `<name>-mask.png`) from an input file name, without paths or control
@@ -14,7 +14,7 @@ export function outputName(inputName, format = 'png') {
     .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .slice(0, 120);
-  return `${base || 'image'}${SUFFIX[format]}`;
+  return `${base || 'image'}${OUTPUT_SUFFIX[format]}`;
 }
 
 /**

@@ -12,14 +12,23 @@ import { WorkerClient } from './worker-client.js';
  * @param {'auto'|'wasm'|'webgpu'} [options.backend='auto']
  * @param {number} [options.threads]  WASM threads (default: cores, capped; 1 without isolation)
  * @param {number} [options.stallTimeoutMs]  silence after which the engine counts as dead
+ * @param {boolean} [options.measureMemory]  report the worker's WASM heaps in each result's
+ *   `memory` (for the bench; it watches WebAssembly.Memory while onnxruntime starts)
  * @param {(progress: import('../shared/protocol.js').Progress) => void} [options.onProgress]
  */
-export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, onProgress = () => {} } = {}) {
-  const onEvent = (type, payload) => type === Event.PROGRESS && onProgress(payload);
+export async function createRemover({ backend = 'auto', threads, stallTimeoutMs, measureMemory = false,
+  onProgress = () => {} } = {}) {
+  /** @type {Map<string, (progress: import('../shared/protocol.js').Progress) => void>} model -> its listener */
+  const modelProgress = new Map();
+  const onEvent = (type, payload) => {
+    if (type !== Event.PROGRESS) return;
+    if (payload.model) modelProgress.get(payload.model)?.(payload);
+    else onProgress(payload);
+  };
   const client = new WorkerClient(new URL('../worker/worker.js', import.meta.url), onEvent, { stallTimeoutMs });
   try {
     /** @type {import('../shared/protocol.js').RuntimeInfo} */
-    const info = await client.request(Request.INIT, { backend, threads }).promise;
+    const info = await client.request(Request.INIT, { backend, threads, measureMemory }).promise;
     return {
       info,
       /**
@@ -42,15 +51,17 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        * Render a finished image again with other settings, from its kept mask: no model run.
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
-       * @param {{settings?: object, background?: Blob, imageId?: string, onPreview?: Function,
-       *          edits?: import('../shared/protocol.js').Edits}} [options]
+       * @param {{settings?: object, background?: Blob, imageId?: string, maskShape?: number[],
+       *          onPreview?: Function, edits?: import('../shared/protocol.js').Edits}} [options]
+       *   maskShape: of its RemoveResult (default [320, 320])
        *   imageId: of its last result; while the engine still keeps that image, it skips decoding
        *   the file and reuses the steps the new settings do not change. onPreview: as for remove.
        *   edits: the editor's strokes in effect for this image (all of them, every time).
        * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
-      render(blob, mask, { settings = {}, background, imageId, edits, onPreview } = {}) {
-        return client.request(Request.RENDER, { blob, mask, imageId, settings, background, edits }, { onPreview }).promise;
+      render(blob, mask, { settings = {}, background, imageId, maskShape, edits, onPreview } = {}) {
+        return client.request(Request.RENDER, { blob, mask, maskShape, imageId, settings, background, edits },
+          { onPreview }).promise;
       },
       /**
        * The hints PNG of an image's edits, as `peel --hints` reads it.
@@ -60,6 +71,20 @@ export async function createRemover({ backend = 'auto', threads, stallTimeoutMs,
        */
       async hints({ width, height }, edits) {
         return (await client.request(Request.HINTS, { width, height, edits }).promise).blob;
+      },
+      /**
+       * Get a model ready (downloading its file if this device has not got it yet).
+       * @param {string} model  e.g. 'modnet'
+       * @param {{onProgress?: (progress: import('./protocol.js').Progress) => void}} [options]
+       * @returns {Promise<null>}
+       */
+      async loadModel(model, { onProgress: onModelProgress = () => {} } = {}) {
+        modelProgress.set(model, onModelProgress);
+        try {
+          return await client.request(Request.LOAD_MODEL, { model }).promise;
+        } finally {
+          modelProgress.delete(model);
+        }
       },
       close: () => client.terminate(),
     };

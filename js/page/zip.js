@@ -12,7 +12,7 @@ const CRC_TABLE = (() => {
 })();
 
 /** CRC-32 (ISO 3309) of some bytes. */
-export function crc32(bytes) {
+function crc32(bytes) {
   let crc = 0xffffffff;
   for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
@@ -24,12 +24,25 @@ function dosDateTime(date) {
   return { time, day };
 }
 
+/** What a plain (not ZIP64) archive can hold: 16-bit entry counts, 32-bit sizes and offsets. */
+export const ZIP_LIMITS = Object.freeze({ entries: 0xffff, bytes: 0xffffffff });
+
+/** Past ZIP_LIMITS: the archive would be silently corrupt, so none is made. */
+export class ZipTooLargeError extends RangeError {
+  constructor(message) {
+    super(message);
+    this.name = 'ZipTooLargeError';
+  }
+}
+
 /**
  * @param {{name: string, blob: Blob}[]} entries  names must be unique
  * @param {Date} [date]
  * @returns {Promise<Blob>}  application/zip
+ * @throws {ZipTooLargeError}  more than 65 535 entries, or an archive past 4 GiB
  */
 export async function createZip(entries, date = new Date()) {
+  checkLimits(entries);
   const encoder = new TextEncoder();
   const { time, day } = dosDateTime(date);
   const parts = [];
@@ -74,4 +87,16 @@ export async function createZip(entries, date = new Date()) {
   end.setUint32(12, centralSize, true);
   end.setUint32(16, offset, true);
   return new Blob([...parts, ...central, end], { type: 'application/zip' });
+}
+
+function checkLimits(entries) {
+  if (entries.length > ZIP_LIMITS.entries) {
+    throw new ZipTooLargeError(`A ZIP holds at most ${ZIP_LIMITS.entries} files; these are ${entries.length}. Download them in smaller groups.`);
+  }
+  // Headers and names are counted generously: the archive must end below 4 GiB.
+  const bytes = entries.reduce((sum, { name, blob }) => sum + blob.size + 76 + 2 * 4 * name.length, 22);
+  if (bytes > ZIP_LIMITS.bytes) {
+    const gb = (bytes / 2 ** 30).toFixed(1);
+    throw new ZipTooLargeError(`A ZIP holds at most 4 GiB; these results make ${gb} GiB. Download them in smaller groups.`);
+  }
 }

@@ -7,6 +7,8 @@
 // Everything is a plain, cloneable object. Pixel buffers and Blobs travel in the transfer
 // list or as Blobs (which are shared, not copied), never through a structured-clone copy.
 
+import { PYTHON_ERROR_CODES } from './contract.js';
+
 /** Requests the worker answers. */
 export const Request = Object.freeze({
   /** payload: {@link InitOptions}; result: {@link RuntimeInfo}. Sent once, first. */
@@ -17,12 +19,13 @@ export const Request = Object.freeze({
    */
   REMOVE: 'remove',
   /**
-   * payload: {blob: Blob, mask: Float32Array, imageId?: string, settings: Settings, background?: Blob,
-   * edits?: Edits}; result: {@link RemoveResult} without `mask` and `backend`. No model run: the
-   * page keeps the mask of each image, so changing a setting costs only the pixel work. The worker
-   * keeps the image it last worked on (by imageId): for that one, the file is not even decoded
-   * again. Every request carries the whole stroke list in effect, so strokes made while a render
-   * runs simply go with the next one.
+   * payload: {blob: Blob, mask: Float32Array, maskShape: [h, w], imageId?: string, settings: Settings,
+   *           background?: Blob, edits?: Edits};
+   * result: {@link RemoveResult} without `mask` and `backend`. No model run: the page keeps the
+   * mask of each image, so changing a setting costs only the pixel work. The worker keeps the
+   * image it last worked on (by imageId): for that one, the file is not even decoded again. Every
+   * request carries the whole stroke list in effect, so strokes made while a render runs simply go
+   * with the next one.
    */
   RENDER: 'render',
   /**
@@ -30,6 +33,12 @@ export const Request = Object.freeze({
    * (8-bit grey, 0 = erase, 255 = restore, 128 = no hint) for `peel --hints`.
    */
   HINTS: 'hints',
+  /**
+   * payload: {model: string}; result: null once the model's session is ready. Downloads the
+   * model's file if needed, with Event.PROGRESS carrying `model`. Not queued behind REMOVE jobs:
+   * the default model keeps working during a download. (REMOVE loads its model itself too.)
+   */
+  LOAD_MODEL: 'load-model',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */
@@ -52,6 +61,7 @@ export const Event = Object.freeze({
  * @typedef {object} InitOptions
  * @property {'auto'|'wasm'|'webgpu'} backend  'auto' picks WebGPU only on a real (non-fallback) GPU.
  * @property {number} [threads]  WASM threads; default: cores capped at 4, 1 without isolation.
+ * @property {boolean} [measureMemory]  results carry `memory` (bytes of each WASM heap); bench only.
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'
@@ -62,7 +72,9 @@ export const Event = Object.freeze({
  *
  * @typedef {object} RemoveResult
  * @property {Blob} blob        the output file in the chosen format, full resolution
- * @property {Float32Array} mask  (320*320) the model's normalised mask, for RENDER later
+ * @property {Float32Array} mask  the model's mask in [0, 1], (h*w), for RENDER later
+ * @property {number[]} maskShape  [h, w] of `mask`: [320, 320] for u2netp, MODNet's input size
+ * @property {string} model     which model made the mask (settings.model)
  * @property {string} imageId   the worker's name for this image, for RENDER later
  * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
@@ -88,20 +100,28 @@ export const Event = Object.freeze({
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all
+ * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL)
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …
- * @property {string} code      stable, one of ErrorCode (Python adds its own PeelError codes)
+ * @property {string} code      stable, one of ErrorCode
  * @property {string} message   for people: what happened and what to do
  */
 
-/** Stable error codes. Python's PeelError subclasses bring theirs (see py/peel/errors.py). */
+/** The model every engine starts with (py/peel/models/); settings.model may name another. */
+export const DEFAULT_MODEL = 'u2netp';
+
+/**
+ * Stable error codes: those Python raises (py/peel/errors.py, generated into contract.js:
+ * invalid-argument, empty-file, not-an-image, unsupported-format, corrupt-image, too-large,
+ * no-subject…) and those only JavaScript raises.
+ */
 export const ErrorCode = Object.freeze({
-  // Also from py/peel/header.py: empty-file, not-an-image, unsupported-format, too-large.
-  CORRUPT_IMAGE: 'corrupt-image',
+  ...PYTHON_ERROR_CODES,
   RUNTIME_FAILED: 'runtime-failed',
   OFFLINE: 'offline-before-first-load',
   INFERENCE_FAILED: 'inference-failed',
+  MODEL_DOWNLOAD_FAILED: 'model-download-failed',
   OUT_OF_MEMORY: 'out-of-memory',
   WORKER_DIED: 'worker-died',
   CANCELLED: 'cancelled',

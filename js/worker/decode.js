@@ -1,4 +1,5 @@
-// Blob → RGBA pixels, and RGBA pixels → PNG Blob, inside the worker.
+// Inside the worker: an image file → RGBA pixels (decodeImage), and RGBA pixels → a canvas for the
+// browser's encoders (canvasOf) and a small preview (encodePreview). Encoding the file is jobs.js's.
 
 import { ErrorCode, PeelError } from '../shared/protocol.js';
 

@@ -2,8 +2,10 @@
 // Only one onnxruntime build is loaded: the 14 MB CPU build, or the 27 MB WebGPU one when
 // WebGPU will be used.
 
+import { MODEL_SIZE } from '../shared/contract.js';
+import { DEFAULT_MODEL } from '../shared/protocol.js';
+
 const VENDOR = new URL('../../vendor/ort/', import.meta.url).href;
-export const MODEL_SIZE = 320;
 
 /**
  * Whether this browser exposes a real GPU through WebGPU. Software adapters (SwiftShader,
@@ -34,38 +36,48 @@ export function defaultThreads() {
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
  * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
- *                    memoryBytes: () => number,
- *                    run: (tensor: Float32Array) => Promise<Float32Array>}>}
+ *                    memoryBytes: () => number, has: (name: string) => boolean,
+ *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
+ *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model }) {
+export async function createInference({ backend, threads, model, measureMemory = false }) {
   const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const memories = watchSharedMemories();
-  let session;
+  const open = (bytes) => ort.InferenceSession.create(bytes, {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  });
+  /** @type {Map<string, any>} one session per model, made when first needed */
+  const sessions = new Map();
+  const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
   try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: [backend],
-      graphOptimizationLevel: 'all',
-    });
+    sessions.set(DEFAULT_MODEL, await open(model));
   } finally {
     memories.stop();
   }
-  const [inputName] = session.inputNames;
-  const [outputName] = session.outputNames;
-  const shape = [1, 3, MODEL_SIZE, MODEL_SIZE];
 
   return {
     backend,
     threads,
     label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
-    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak). */
+    /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
-    /** (1,3,320,320) float32 in → (1,1,320,320) float32 raw prediction out. */
-    async run(tensor) {
-      const input = new ort.Tensor('float32', tensor, shape);
+    has: (name) => sessions.has(name),
+    /** Add a model's session (the same onnxruntime instance and memory). */
+    async load(name, bytes) {
+      if (!sessions.has(name)) sessions.set(name, await open(bytes));
+    },
+    /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
+    async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {
+      const session = sessions.get(name);
+      if (!session) throw new Error(`the ${name} model is not loaded`);
+      const input = new ort.Tensor('float32', tensor, dims);
+      const [inputName] = session.inputNames;
+      const [outputName] = session.outputNames;
       const outputs = await session.run({ [inputName]: input }, [outputName]);
       const output = outputs[outputName];
       try {

@@ -2,7 +2,8 @@
 // with other settings (Python only: the model's mask is kept by the page).
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
-import { ErrorCode, PeelError } from '../shared/protocol.js';
+import { ensureModel } from './models.js';
+import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
 function stopwatch() {
@@ -27,10 +28,15 @@ function stopwatch() {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
+ *   file downloads (only if the page did not load it first, e.g. after a worker restart)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
-export async function removeBackground({ bridge, inference, memory }, { blob, settings, background, edits }, checkpoint, onPreview) {
+export async function removeBackground(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
+  const { bridge, inference, memory } = runtime;
   const clock = stopwatch();
+  const model = settings.model ?? DEFAULT_MODEL;
+  await ensureModel(runtime, model, onModelProgress); // the page asks first; this covers a restart
   checkpoint();
   // The header first: a bad file, or a 50 000 × 50 000 "bomb", is refused before any decoding.
   const header = bridge.inspect(new Uint8Array(await blob.arrayBuffer()));
@@ -41,11 +47,11 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
   clock.lap('decode');
   checkpoint();
   let inferenceMs = 0;
-  const infer = async (tensor) => {
+  const infer = async (tensor, dims) => {
     checkpoint();
     const t = performance.now();
     try {
-      return await inference.run(tensor);
+      return await inference.run(tensor, dims, model);
     } catch (error) {
       throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
     } finally {
@@ -63,6 +69,8 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
   const result = {
     ...encoded,
     mask: outcome.mask,
+    maskShape: outcome.maskShape,
+    model,
     imageId,
     notes: header.notes,
     backend: inference.label,
@@ -74,8 +82,8 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
 
 /**
  * @param {import('./runtime.js').Runtime} runtime
- * @param {{blob: Blob, mask: Float32Array, imageId?: string, settings: object, background?: Blob,
- *          edits?: import('../shared/protocol.js').Edits}} payload
+ * @param {{blob: Blob, mask: Float32Array, maskShape?: number[], imageId?: string, settings: object,
+ *          background?: Blob, edits?: import('../shared/protocol.js').Edits}} payload
  *   imageId: from the image's last result; when Python still keeps that image, the file is not
  *   decoded again (see py/peel/bridge.py). edits: the strokes in effect (a change redoes the
  *   refinement)
@@ -83,14 +91,15 @@ export async function removeBackground({ bridge, inference, memory }, { blob, se
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
-export async function renderAgain({ bridge, memory }, { blob, mask, imageId, settings, background, edits }, checkpoint, onPreview) {
+export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background, edits },
+  checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
   const kept = Boolean(imageId) && bridge.is_kept(imageId);
   if (!kept) {
     imageId ??= newImageId();
     const { imageData } = await decodeImage(blob);
-    bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask);
+    bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask, ...maskShape);
   }
   const backdrop = await decodeBackdrop(settings, background);
   if (!kept || backdrop) clock.lap('decode'); // no 'decode' in the timings: nothing was decoded

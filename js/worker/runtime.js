@@ -4,6 +4,7 @@
 
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { hintsPng, removeBackground, renderAgain } from './jobs.js';
+import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -14,9 +15,11 @@ const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
  * @param {(message: object, transfer?: Transferable[]) => void} post
+ * @param {{boot?: typeof boot}} [hooks]  boot: what INIT starts (a test passes a fake bridge and
+ *   fake inference here; the real one loads Pyodide and onnxruntime)
  * @returns {(message: {id: number, type: string, payload: any}) => void}  the message handler
  */
-export function startRuntime(post) {
+export function startRuntime(post, { boot: start = boot } = {}) {
   /** @type {Promise<Runtime>|null} */
   let runtime = null;
   const cancelled = new Set();
@@ -44,17 +47,23 @@ export function startRuntime(post) {
   return ({ id, type, payload }) => {
     switch (type) {
       case Request.INIT:
-        runtime ??= boot(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
+        runtime ??= start(payload, (progress) => post({ type: Event.PROGRESS, payload: progress }));
         reply(id, runtime.then((r) => ({ result: r.info })));
         break;
       case Request.REMOVE:
-        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id))));
+        reply(id, schedule(id, (r, checkpoint) => removeBackground(r, payload, checkpoint, previewOf(id),
+          (progress) => post({ type: Event.PROGRESS, payload: progress }))));
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
         break;
       case Request.HINTS:
         reply(id, schedule(id, (r) => hintsPng(r, payload)));
+        break;
+      case Request.LOAD_MODEL: // beside the job queue, not in it: see protocol.js
+        reply(id, (runtime ?? Promise.reject(new Error('not started'))).then((r) =>
+          ensureModel(r, payload.model, (progress) => post({ type: Event.PROGRESS, payload: progress })))
+          .then(() => ({ result: null })));
         break;
       case Request.CANCEL:
         cancelled.add(payload.id);
@@ -74,7 +83,8 @@ export function startRuntime(post) {
  * @property {import('../shared/protocol.js').RuntimeInfo} info
  * @property {any} bridge  the Python module peel.bridge
  * @property {Awaited<ReturnType<typeof createInference>>} inference
- * @property {() => Object<string, number>} memory  bytes of each WASM heap now
+ * @property {() => (Object<string, number>|undefined)} memory  bytes of each WASM heap now, when measured
+ * @property {{files: Object<string, number>, models?: Object<string, string[]>}} manifest  build.json
  */
 
 /**
@@ -82,7 +92,7 @@ export function startRuntime(post) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, measureMemory = false } = {}, onProgress) {
   const started = performance.now();
   const timings = {};
   const since = (t0) => Math.round(performance.now() - t0);
@@ -107,7 +117,7 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     const session = (async () => {
       const t0 = performance.now();
       const model = await (await fetch(MODEL_URL)).arrayBuffer();
-      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model });
+      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model, measureMemory });
       timings.session = since(t0);
       return inference;
     })();
@@ -119,7 +129,10 @@ async function boot({ backend = 'auto', threads } = {}, onProgress) {
     return {
       bridge,
       inference,
-      memory: () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()])),
+      manifest,
+      memory: measureMemory
+        ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
+        : () => undefined,
       info: {
         backend: inference.label,
         backendId: inference.backend,

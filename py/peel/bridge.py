@@ -24,8 +24,9 @@ from peel.errors import InvalidArgumentError, PeelError
 from peel.header import describe_animation, inspect_image
 from peel.hints import Hints, encode_hints_png, rasterize_strokes
 from peel.kept import KeptImage
-from peel.mask import normalize_prediction
-from peel.preprocess import MODEL_SIZE, prepare_input
+from peel.errors import ModelOutputError
+from peel.models import get_model
+from peel.preprocess import MODEL_SIZE
 from peel.settings import Settings
 
 # (image id, KeptImage) of the image last worked on, or None. One image only: the page edits one
@@ -52,13 +53,12 @@ def inspect(data):
     Returns
     -------
     JS object
-        ``{format, width, height, notes: [str]}`` or ``{error: {name, code, message}}``.
+        ``{notes: [str]}`` (what the card should say, e.g. that an animation's first frame is
+        used) or ``{error: {name, code, message}}``.
     """
     try:
-        info = inspect_image(data.to_py())
-        note = describe_animation(info)
-        return _to_js_object({"format": info.format, "width": info.display_width,
-                              "height": info.display_height, "notes": [note] if note else []})
+        note = describe_animation(inspect_image(data.to_py()))
+        return _to_js_object({"notes": [note] if note else []})
     except PeelError as error:
         return _error(error)
 
@@ -90,7 +90,7 @@ def is_kept(image_id: str) -> bool:
     return _kept is not None and _kept[0] == image_id
 
 
-def keep(image_id: str, pixels, width: int, height: int, mask_js):
+def keep(image_id: str, pixels, width: int, height: int, mask_js, mask_height=MODEL_SIZE, mask_width=MODEL_SIZE):
     """Keep an image (in place of the one kept before) for `render`.
 
     Parameters
@@ -100,11 +100,11 @@ def keep(image_id: str, pixels, width: int, height: int, mask_js):
     pixels : Uint8ClampedArray
         RGBA bytes of the original image, ``height * width * 4``.
     mask_js : Float32Array
-        (320*320) normalised mask that `remove` returned for this image.
+        (mask_height*mask_width) mask that `remove` returned for this image (its ``maskShape``).
     """
     global _kept
     _kept = None  # let go of the old image before the new one is read (WASM memory)
-    mask = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
+    mask = np.empty((mask_height, mask_width), dtype=np.float32)
     mask_js.assign_to(mask)
     _kept = (image_id, KeptImage(_read_rgba(pixels, width, height), mask))
 
@@ -131,7 +131,8 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         RGBA bytes of an ImageData, row-major, length ``height * width * 4``.
     width, height : int
     infer : async JS function
-        Float32Array (1*3*320*320) -> Float32Array (1*1*320*320), the raw model output.
+        ``(Float32Array, dims)`` -> Float32Array: the model named by ``settings_js.model`` on its
+        input of shape ``dims`` (1, 3, h, w); its raw output, (1, 1, h, w).
     settings_js : JS object
         Fields of :class:`peel.settings.Settings`.
     background, background_width, background_height, edits_js : optional
@@ -140,7 +141,7 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
     Returns
     -------
     JS object
-        ``{timings: {prepare, postprocess}, mask: Float32Array (320*320), output}`` with output
+        ``{timings: {prepare, postprocess}, mask: Float32Array, maskShape: [h, w], output}`` with output
         ``{width, height, pixels}`` (RGBA) or ``{png}``; or ``{error: {name, code, message}}``.
     """
     global _kept
@@ -150,22 +151,25 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         _kept = None  # let go of the old image before the new one is read (WASM memory)
         t0 = time.perf_counter()
         rgba = _read_rgba(pixels, width, height)
-        tensor = prepare_input(rgba)
+        model = get_model(settings.model)
+        tensor = model.prepare_input(rgba)
         tensor_js = Float32Array.new(tensor.size)
         tensor_js.assign(tensor)
         prepare_ms = _ms_since(t0)
 
-        prediction_js = await infer(tensor_js)
+        prediction_js = await infer(tensor_js, to_js(list(tensor.shape)))
         t0 = time.perf_counter()
-        prediction = np.empty((MODEL_SIZE, MODEL_SIZE), dtype=np.float32)
+        prediction = np.empty(tensor.shape[2:], dtype=np.float32)  # both models: (1, 1, h, w) out
+        if prediction_js.length != prediction.size:
+            raise ModelOutputError(f"{model.NAME} gave {prediction_js.length} values, expected {prediction.size}")
         prediction_js.assign_to(prediction)
-        mask = normalize_prediction(prediction)
+        mask = model.to_mask(prediction)
         _kept = (image_id, KeptImage(rgba, mask))
         output = _render_kept(settings, background, background_width, background_height, hints)
         mask_js = Float32Array.new(mask.size)
         mask_js.assign(mask)
         timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
-        return _to_js_object({"timings": timings, "mask": mask_js, "output": output})
+        return _to_js_object({"timings": timings, "mask": mask_js, "maskShape": list(mask.shape), "output": output})
     except PeelError as error:
         return _error(error)
 

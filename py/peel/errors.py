@@ -157,4 +157,30 @@ class ImageTooLargeError(InvalidImageError):
         self.info = info
 
 
-__all__ += ["EmptyFileError", "NotAnImageError", "UnsupportedFormatError", "CorruptImageError", "ImageTooLargeError"]
+class NoSubjectError(InvalidImageError):
+    """The cut-out has no subject: every pixel is (nearly) transparent (see peel.product).
+
+    The message is meant for the user as is ("No subject found...").
+    """
+
+    code = "no-subject"
+
+
+__all__ += ["EmptyFileError", "NotAnImageError", "UnsupportedFormatError", "CorruptImageError", "ImageTooLargeError",
+            "NoSubjectError", "all_errors"]
+
+
+def all_errors() -> list[type[PeelError]]:
+    """PeelError and every subclass with a code of its own, in definition order.
+
+    The build writes their codes for the JavaScript side (``js/shared/contract.js``).
+
+    >>> [error.code for error in all_errors()][:3]
+    ['peel-error', 'invalid-argument', 'invalid-image']
+    """
+    found, seen = [], set()
+    for value in globals().values():
+        if isinstance(value, type) and issubclass(value, PeelError) and value.code not in seen:
+            seen.add(value.code)
+            found.append(value)
+    return found

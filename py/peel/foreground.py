@@ -20,15 +20,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ._checks import check_alpha8, check_array, check_rgba
-from .errors import ArgumentTypeError, InvalidArgumentError
-from .refine import _integral, _pixels32, _window_sum, _take_columns, downscale_rgb, lookup_grid
+from ._checks import check_alpha8, check_array, check_number, check_rgba
+from .box import local_mean, pixels32, take_columns
+from .errors import InvalidArgumentError
+from .refine import downscale_rgb, lookup_grid
 
 __all__ = ["DECONTAMINATION_RADIUS", "decontaminate", "partial_pixels"]
 
 #: Radius of the blur-fusion box means, in pixels of the small copy (chosen with bench/quality.py).
 DECONTAMINATION_RADIUS = 2
-_WIDER = (3, 9)
 _PARTIAL = np.ones(256, bool)
 _PARTIAL[[0, 255]] = False
 
@@ -81,10 +81,7 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
     """
     check_rgba(rgba)
     check_alpha8(alpha8, rgba)
-    if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)):
-        raise ArgumentTypeError(f"strength must be a number, got {strength!r}")
-    if not 0.0 <= strength <= 1.0:
-        raise InvalidArgumentError(f"strength must be between 0 and 1, got {strength}")
+    strength = check_number(strength, "strength", 0, 1)
     if out is None:
         out = rgba.copy()
     elif out is not rgba:
@@ -113,8 +110,8 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
 
     grid, grid_row, grid_col = lookup_grid(means, (height, width))
     strips = np.searchsorted(grid_row, np.arange(grid.shape[0] + 1))
-    pixels = _pixels32(rgba)
-    out_pixels = _pixels32(out)  # a view: out is C-contiguous
+    pixels = pixels32(rgba)
+    out_pixels = pixels32(out)  # a view: out is C-contiguous
     # One strip of image rows per grid row: the partial pixels of a strip form a dense block
     # (rows × the columns that have any), which reads one row of the grid. Each colour channel
     # is computed as one contiguous (rows, columns) plane.
@@ -125,7 +122,7 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
         block = partial[top:bottom]
         cols = np.flatnonzero(block.any(axis=0))
         where = np.take(block, cols, axis=1)
-        colours = _take_columns(pixels[top:bottom], cols)
+        colours = take_columns(pixels[top:bottom], cols)
         alpha = np.take(alpha8[top:bottom], cols, axis=1).astype(np.float32)
         alpha *= np.float32(1 / 255)
         means = grid[g, grid_col[cols]]
@@ -149,20 +146,8 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
 
 
 def _weighted_mean(colours, weight):
-    """blur(weight · colours) / blur(weight), widening the box where the weight is all zero."""
-    mean = np.zeros(colours.shape, np.float32)
-    found = np.zeros(weight.shape, bool)
-    weights = _integral(weight)
-    weighted = _integral(colours * weight[..., None])
-    for multiple in (1, *_WIDER):
-        radius = DECONTAMINATION_RADIUS * multiple
-        total_weight = _window_sum(weights, radius)
-        here = (total_weight > 1e-3) & ~found
-        if here.any():
-            mean[here] = _window_sum(weighted, radius)[here] / total_weight[here][:, None]
-            found |= here
-        if found.all():
-            break
+    """box(weight · colours) / box(weight), widening the box where the weight is all zero."""
+    mean, found = local_mean(colours, weight, DECONTAMINATION_RADIUS, min_weight=1e-3)
     # Nothing at all on one side (e.g. no background anywhere): the photo's own colour.
     mean[~found] = colours[~found]
     return mean

@@ -31,7 +31,7 @@ from functools import partial
 from .errors import (ArgumentTypeError, CorruptImageError, EmptyFileError, ImageTooLargeError, InvalidArgumentError,
                      NotAnImageError, UnsupportedFormatError)
 
-__all__ = ["DEFAULT_MAX_PIXELS", "SUPPORTED_FORMATS", "ImageInfo", "inspect_image", "describe_animation"]
+__all__ = ["DEFAULT_MAX_PIXELS", "SUPPORTED_FORMATS", "IMAGE_EXTENSIONS", "ImageInfo", "inspect_image", "describe_animation"]
 
 #: Largest image accepted by default, in pixels (width × height): 40 MP, the
 #: minimum issue 7 asks for. It covers what phones save by default (12–24 MP)
@@ -45,6 +45,10 @@ DEFAULT_MAX_PIXELS = 40_000_000
 
 #: Formats :func:`inspect_image` accepts (those browsers decode in a worker).
 SUPPORTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "AVIF", "ICO", "CUR")
+#: File names a folder scan (the page's folder drop, the `peel` command) takes for images, by
+#: extension; formats the browser cannot decode are included so that they get a clear error.
+IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".webp", ".gif", ".bmp", ".avif",
+                              ".ico", ".heic", ".heif", ".tif", ".tiff"))
 
 # Names for people, in messages.
 _FORMAT_NAMES = {"WEBP": "WebP", "ICO": "icon (ICO)", "CUR": "cursor (CUR)"}

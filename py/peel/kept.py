@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_rgba
+from ._checks import check_mask, check_rgba
 from .hints import Hints
-from .refine import _check_mask, downscale_rgb, refine_alpha
+from .refine import downscale_rgb, refine_alpha
 from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
 from .settings import Settings
 
@@ -47,7 +47,7 @@ class KeptImage:
 
     def __init__(self, rgba, mask):
         check_rgba(rgba)
-        _check_mask(mask)
+        check_mask(mask)
         self.rgba = rgba
         self.mask = mask
         self._small = None

@@ -6,7 +6,7 @@ from PIL import Image
 from ._checks import check_array, check_size
 from .errors import ArgumentTypeError, InvalidArgumentError, ModelOutputError
 
-__all__ = ["normalize_prediction", "upscale_mask"]
+__all__ = ["normalize_prediction", "clip_matte", "check_prediction", "upscale_mask"]
 
 
 def normalize_prediction(prediction):
@@ -37,6 +37,24 @@ def normalize_prediction(prediction):
     array([[0. , 1. ],
            [0.5, 1. ]], dtype=float32)
     """
+    array = check_prediction(prediction)
+    # float64 on this small array so that extreme ranges (max - min overflowing
+    # float32) or tiny ones (denormals) cannot produce inf or NaN.
+    array = array.astype(np.float64)
+    low = array.min()
+    span = array.max() - low
+    if span <= 0:
+        return np.zeros(array.shape, np.float32)
+    mask = (array - low) / span
+    np.clip(mask, 0.0, 1.0, out=mask)  # rounding can land a hair outside
+    return mask.astype(np.float32)
+
+
+def check_prediction(prediction):
+    """The raw model output as an (h, w) array, or ModelOutputError.
+
+    Accepts (1, 1, h, w) or (h, w), any real dtype, non-empty, finite.
+    """
     try:
         array = np.asarray(prediction)
     except Exception as error:  # arbitrary objects from a user-supplied infer()
@@ -51,17 +69,27 @@ def normalize_prediction(prediction):
         raise ModelOutputError(f"prediction must not be empty, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ModelOutputError("prediction contains NaN or infinity")
+    return array
 
-    # float64 on this small array so that extreme ranges (max - min overflowing
-    # float32) or tiny ones (denormals) cannot produce inf or NaN.
-    array = array.astype(np.float64)
-    low = array.min()
-    span = array.max() - low
-    if span <= 0:
-        return np.zeros(array.shape, np.float32)
-    mask = (array - low) / span
-    np.clip(mask, 0.0, 1.0, out=mask)  # rounding can land a hair outside
-    return mask.astype(np.float32)
+
+def clip_matte(prediction):
+    """A matting model's output as a mask: its values clipped to [0, 1], not stretched.
+
+    A matte is an alpha already; min–max normalisation would turn a photo with no person (a
+    faint matte everywhere) into a confident one.
+
+    Returns
+    -------
+    mask : numpy.ndarray
+        (h, w) float32 in [0, 1].
+
+    Examples
+    --------
+    >>> clip_matte(np.array([[[[-0.01, 0.25], [0.5, 1.02]]]], np.float32))
+    array([[0.  , 0.25],
+           [0.5 , 1.  ]], dtype=float32)
+    """
+    return np.clip(check_prediction(prediction), 0.0, 1.0).astype(np.float32)
 
 
 def upscale_mask(mask, size):

@@ -28,8 +28,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from ._checks import check_array, check_rgba
+from ._checks import check_array, check_mask, check_number, check_rgba
 from .errors import ArgumentTypeError, InvalidArgumentError
+from .box import box_sum, local_mean, pixels32, take_columns
 from .mask import upscale_mask
 
 __all__ = ["REFINE_METHODS", "COLOUR_SIZE", "refine_alpha", "threshold_alpha", "downscale_rgb",
@@ -50,10 +51,9 @@ SURE_BACKGROUND, SURE_FOREGROUND = 0.05, 0.95
 #: colours even where the model was sure), and no hint (any other value; empty maps use 64).
 HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE, HINT_NONE = 0, 255, 128, 64
 
-# Radius of the local colour means, in band widths, and the wider radii tried where a pixel has
-# no sure foreground (background) pixel within it.
+# Radius of the local colour means, in band widths (box.WIDER: the wider radii tried where a pixel
+# has no sure foreground (background) pixel within it).
 _MEAN_RADIUS = 2.0
-_WIDER = (3, 9)
 # Confidence of the colour solve: min(|F - B|² / _SEPARATION, 1) * exp(-residual² / _FIT), with
 # colours in [0, 1] (full trust from |F - B| = 0.1 on; residual = |I - alpha F - (1 - alpha) B|).
 _SEPARATION = 0.01
@@ -110,7 +110,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     array([  0,   0,   0,   0, 255, 255], dtype=uint8)
     """
     check_rgba(rgba)
-    _check_mask(mask)
+    check_mask(mask)
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
@@ -166,8 +166,8 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
             unsure = sampled == HINT_UNSURE  # the model was wrong here
             fg_small[small_box] &= ~unsure
             bg_small[small_box] &= ~unsure
-        foreground, fg_found = _local_mean(small, fg_small, radius)
-        background, bg_found = _local_mean(small, bg_small, radius)
+        foreground, fg_found = local_mean(small, fg_small, radius, min_weight=1e-6)
+        background, bg_found = local_mean(small, bg_small, radius, min_weight=1e-6)
         model = _matte_model(foreground, background, fg_found & bg_found)
         # Where only one side is known nearby, an uncertain hint takes that side, not the model's.
         one_side = np.where(fg_found & ~bg_found, 1.0, np.where(bg_found & ~fg_found, 0.0, np.nan))
@@ -184,7 +184,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     lookup, _, grid_col = lookup_grid(model, (height, width), rows=mask_height)
     fallback_rows = _bilinear_table(height, mask_height)
     fallback_cols = _bilinear_table(width, mask_width)
-    pixels = _pixels32(rgba)
+    pixels = pixels32(rgba)
     # One strip of image rows per mask row: the band is a dense block (rows × band columns).
     for r in range(mask_height):
         top, bottom = strip_start[r], strip_end[r]
@@ -194,7 +194,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         cols = np.flatnonzero(uncertain_rows[r])
         if cols.size == 0:
             continue
-        colour = _take_columns(pixels[top:bottom], cols)
+        colour = take_columns(pixels[top:bottom], cols)
         fallback = _interpolate(mask, fallback_rows, fallback_cols, slice(top, bottom), cols)
         alpha = solve(colour, lookup[r, grid_col[cols]], fallback)
         np.clip(alpha, 0.0, 1.0, out=alpha)
@@ -360,11 +360,7 @@ def threshold_alpha(alpha8, low, high):
     check_array(alpha8, "alpha8", image=False)
     if alpha8.dtype != np.uint8 or alpha8.ndim != 2:
         raise ArgumentTypeError(f"alpha8 must be a 2-D uint8 array, got {alpha8.dtype} {alpha8.shape}")
-    for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise ArgumentTypeError(f"{name} must be a number, got {value!r}")
-        if not 0.0 <= value <= 1.0:
-            raise InvalidArgumentError(f"{name} must be between 0 and 1, got {value}")
+    low, high = check_number(low, "low", 0, 1), check_number(high, "high", 0, 1)
     if low > high:
         raise InvalidArgumentError(f"low must not exceed high, got low={low}, high={high}")
     if low == 0.0 and high == 1.0:
@@ -405,16 +401,6 @@ def downscale_rgb(rgba, long_side=COLOUR_SIZE):
 
 # ---------------------------------------------------------------------------- helpers
 
-def _check_mask(mask):
-    check_array(mask, "mask", image=False)
-    if mask.dtype.kind != "f":
-        raise ArgumentTypeError(f"mask must be a float array with values in [0, 1], got dtype {mask.dtype}")
-    if mask.ndim != 2 or mask.size == 0:
-        raise InvalidArgumentError(f"mask must have a non-empty shape (h, w), got {mask.shape}")
-    if np.isnan(mask).any():
-        raise InvalidArgumentError("mask contains NaN")
-
-
 def _nearest_index(size_out, size_in):
     """Source index of each output index for a nearest-neighbour resize (pixel centres)."""
     return ((np.arange(size_out) + 0.5) * (size_in / size_out)).astype(np.intp)
@@ -428,70 +414,20 @@ def _resize_nearest(binary, size):
     return np.take(np.take(binary.astype(np.uint8), rows, axis=0), cols, axis=1)
 
 
-def _integral(values):
-    """Summed-area table of (h, w) or (h, w, c) values, float64, with a leading row and column of 0."""
-    table = np.zeros((values.shape[0] + 1, values.shape[1] + 1) + values.shape[2:])
-    np.cumsum(values, axis=0, dtype=np.float64, out=table[1:, 1:])
-    np.cumsum(table[1:, 1:], axis=1, out=table[1:, 1:])
-    return table
-
-
-def _window_sum(table, radius):
-    """Sums over the (2r+1)² windows clipped to the array, from its :func:`_integral` table."""
-    height, width = table.shape[0] - 1, table.shape[1] - 1
-    # Repeating the first and last rows (columns) of the table clips the windows at the borders:
-    # the window of row i then spans padded rows i .. i + 2r + 1.
-    padded = np.pad(table, [(radius, radius), (radius, radius)] + [(0, 0)] * (table.ndim - 2), mode="edge")
-    span = 2 * radius + 1
-    out = padded[span:span + height, span:span + width] - padded[:height, span:span + width]
-    out -= padded[span:span + height, :width]
-    out += padded[:height, :width]
-    return out
-
-
-def _box_sum(values, radius):
-    """Sum over the (2r+1)² window clipped to the array, for (h, w) or (h, w, c), float64."""
-    return _window_sum(_integral(values), radius)
-
-
 def _erode(binary, radius):
     """Binary erosion by a (2r+1)² square; the image border does not erode."""
     if radius <= 0 or not binary.any():
         return binary.copy()
-    counts = _box_sum(np.ones(binary.shape), radius)
-    return _box_sum(binary, radius) >= counts - 0.5
-
-
-def _local_mean(colours, known, radius):
-    """Mean colour of the ``known`` pixels around each pixel, and whether there was any.
-
-    Tries ``radius``, then the wider radii of ``_WIDER`` where nothing was found.
-    Returns (h, w, 3) float32 and (h, w) bool.
-    """
-    mean = np.zeros(colours.shape, np.float32)
-    found = np.zeros(known.shape, bool)
-    if not known.any():
-        return mean, found
-    weights = _integral(known)
-    weighted = _integral(colours * known[..., None])
-    for multiple in (1, *_WIDER):
-        count = _window_sum(weights, radius * multiple)
-        here = (count > 1e-6) & ~found
-        if here.any():
-            total = _window_sum(weighted, radius * multiple)
-            mean[here] = total[here] / count[here][:, None]
-            found |= here
-        if found.all():
-            break
-    return mean, found
+    counts = box_sum(np.ones(binary.shape), radius)
+    return box_sum(binary, radius) >= counts - 0.5
 
 
 def _guided_coefficients(guide, source, radius, eps):
     """Colour-guided filter coefficients (h, w, 4) float32: A (3) and b, averaged over windows."""
-    count = _box_sum(np.ones(source.shape), radius)
+    count = box_sum(np.ones(source.shape), radius)
 
     def mean(values):
-        total = _box_sum(values, radius)
+        total = box_sum(values, radius)
         return total / (count if total.ndim == 2 else count[..., None])
 
     mean_i = mean(guide)
@@ -561,14 +497,3 @@ def _interpolate(values, rows_table, cols_table, rows, cols):
     lines = values[first] + (values[second] - values[first]) * weight[:, None]
     first, second, weight = (table[cols] for table in cols_table)
     return lines[:, first] + (lines[:, second] - lines[:, first]) * weight
-
-
-def _pixels32(rgba):
-    """(H, W) uint32 view of RGBA pixels, one element per pixel (a copy only if not C-contiguous):
-    numpy gathers whole elements much faster than (n, 4) rows."""
-    return np.ascontiguousarray(rgba).view(np.uint32)[..., 0]
-
-
-def _take_columns(pixels, cols):
-    """(n, k, 4) uint8: the columns ``cols`` of an (n, W) uint32 block of _pixels32."""
-    return np.take(pixels, cols, axis=1).view(np.uint8).reshape(pixels.shape[0], cols.size, 4)

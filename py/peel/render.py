@@ -112,7 +112,7 @@ def finish(cutout, settings: Settings, background=None):
             background=settings.background_rgb if opaque else None,
             shadow=settings.product_shadow, shadow_strength=settings.product_shadow_strength)
     if settings.background == "image" and background is not None:
-        return composite_over(cutout, _cover_image(background, cutout.shape[:2]))
+        return composite_over(cutout, cover(background, cutout.shape[:2]))
     if settings.background == "blur":
         return composite_over(cutout, _blurred(cutout, settings.background_blur))
     if opaque:
@@ -178,18 +178,8 @@ def composite_over(rgba, background):
 
 
 def cover(image, size):
-    """Scale and centre-crop an RGBA/RGB image to fill (height, width): CSS object-fit: cover.
-
-    Returns
-    -------
-    numpy.ndarray
-        (height, width, 3) uint8.
-    """
-    return np.asarray(_cover_image(image, size))
-
-
-def _cover_image(image, size):
-    """:func:`cover` as an RGB PIL image (no conversion back to an array)."""
+    """Scale and centre-crop an (H, W, 3|4) uint8 image to fill (height, width), as CSS
+    object-fit: cover does; an RGB PIL image (render composites it without an array copy)."""
     height, width = size
     source = Image.fromarray(np.ascontiguousarray(image[..., :3]), "RGB")
     scale = max(width / source.width, height / source.height)

@@ -14,9 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
+from ._checks import check_number
 from .errors import ArgumentTypeError, InvalidArgumentError
+from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
 
 FORMATS = ("png", "webp", "jpeg", "mask")
+#: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
+OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 BACKGROUNDS = ("transparent", "color", "image", "blur")
 #: Edge refinement of the upscaled mask (see peel.refine): none = plain bilinear upscale.
 REFINES = ("none", "guided", "matte")
@@ -24,6 +28,9 @@ REFINES = ("none", "guided", "matte")
 THRESHOLDS = ("auto", "off", "manual")
 #: (low, high) clamp of threshold="auto" per refinement, chosen with bench/quality.py.
 AUTO_THRESHOLDS = {"none": (0.1, 0.9), "guided": (0.1, 0.9), "matte": (0.05, 0.9)}
+#: The same for a model whose output is an alpha matte already (MODNet), chosen with
+#: bench/people.py: a clamp only where it measured better, so faint hair is kept.
+MATTE_AUTO_THRESHOLDS = {"none": (0.0, 1.0), "guided": (0.05, 0.95), "matte": (0.0, 1.0)}
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ASPECT = re.compile(r"^(\d{1,3}):(\d{1,3})$")
 
@@ -37,6 +44,9 @@ class Settings:
     :meth:`schema` lists every field with its default and range, for a UI or a command line.
     """
 
+    #: Which model finds the subject: "u2netp" (anything, fast) or "modnet" (people, best hair;
+    #: a 26 MB download in the browser). See peel/models/.
+    model: str = DEFAULT_MODEL
     #: Output file: "png", "webp" (both with alpha), "jpeg" (over background_color), "mask"
     #: (the alpha alone, an 8-bit grayscale PNG).
     format: str = "png"
@@ -136,7 +146,8 @@ class Settings:
     def threshold_range(self) -> tuple[float, float]:
         """The (low, high) clamp this threshold setting applies; (0.0, 1.0) is the identity."""
         if self.threshold == "auto":
-            return AUTO_THRESHOLDS[self.refine]
+            matte = get_model(self.model).KIND == "matte"
+            return (MATTE_AUTO_THRESHOLDS if matte else AUTO_THRESHOLDS)[self.refine]
         if self.threshold == "manual":
             return float(self.threshold_low), float(self.threshold_high)
         return 0.0, 1.0
@@ -153,7 +164,7 @@ class Settings:
         return int(width), int(height)
 
 
-_CHOICES = {"format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
+_CHOICES = {"model": MODEL_NAMES, "format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
 _RANGES = {
     "quality": (0.5, 1.0),
     "feather": (0.0, 50.0),
@@ -167,6 +178,7 @@ _RANGES = {
 }
 _INTEGERS = {"product_size"}
 FIELD_HELP = {
+    "model": "u2netp (anything, fast) or modnet (people: portrait matting, best hair)",
     "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
     "quality": "quality of webp/jpeg, 0.5-1",
     "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
@@ -193,10 +205,4 @@ def _choice(settings, name, allowed):
 
 
 def _number(settings, name, low, high, integer=False):
-    value = getattr(settings, name)
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        kind = "an integer" if integer else "a number"
-        raise ArgumentTypeError(f"{name} must be {kind}, got {value!r}")
-    if not low <= value <= high:
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}, got {value}")
+    check_number(getattr(settings, name), name, low, high, integer=integer)

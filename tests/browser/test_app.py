@@ -21,7 +21,7 @@ def cpython_alpha():
     settings as the page) per fixture."""
     from peel.desktop.api import Remover
 
-    remover = Remover(model=SERVED_MODEL)
+    remover = Remover(SERVED_MODEL)
     return {name: np.asarray(remover.remove(f"tests/fixtures/{name}"))[..., 3] for name in FIXTURES}
 
 

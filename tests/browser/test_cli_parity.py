@@ -30,7 +30,7 @@ def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model
     wait_settled(app)
     words = shlex.split(command)[1:]
     assert cli.main([*words, *(str(FIXTURES / name) for name in names), "-o", str(tmp_path),
-                     "--model", str(upstream_model_path), "--quiet"]) == 0
+                     "--model-file", str(upstream_model_path), "--quiet"]) == 0
 
     for name in names:
         download_name, data = download(app, card(app, name))
@@ -64,13 +64,13 @@ def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tm
 
     words = shlex.split(command)[1:]
     words[words.index("--hints") + 1] = str(tmp_path / name)
-    assert cli.main([*words, str(CAR), "-o", str(tmp_path), "--model", str(upstream_model_path), "--quiet"]) == 0
+    assert cli.main([*words, str(CAR), "-o", str(tmp_path), "--model-file", str(upstream_model_path), "--quiet"]) == 0
     with Image.open(tmp_path / page_name) as image:
         desktop_alpha = np.asarray(image)[..., 3]
     page_alpha = np.asarray(Image.open(io.BytesIO(page_png)).convert("RGBA"))[..., 3]
     assert alpha_mae(page_alpha, desktop_alpha) <= 2
     plain = tmp_path / "plain"
-    assert cli.main([str(CAR), "-o", str(plain), "--model", str(upstream_model_path), "--quiet"]) == 0
+    assert cli.main([str(CAR), "-o", str(plain), "--model-file", str(upstream_model_path), "--quiet"]) == 0
     with Image.open(plain / page_name) as image:
         assert alpha_mae(np.asarray(image)[..., 3], desktop_alpha) > 2  # the hints did something
 

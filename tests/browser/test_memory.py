@@ -3,7 +3,7 @@
 #: 15 photo-like 12 MP JPEGs made in the page, cut out one after the other by one engine.
 BATCH = """async (count) => {
   const { createRemover } = await import('./js/page/peel.js');
-  const remover = await createRemover({ backend: 'wasm' });
+  const remover = await createRemover({ backend: 'wasm', measureMemory: true });
   const heaps = [];
   for (let i = 0; i < count; i++) {
     const canvas = new OffscreenCanvas(4000, 3000);

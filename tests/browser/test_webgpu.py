@@ -53,7 +53,7 @@ def test_prepared_model_runs_on_webgpu_and_matches_wasm(webgpu_browser, base_url
 
     from peel.desktop.api import Remover
 
-    reference = np.asarray(Remover(model=SERVED_MODEL).remove("tests/fixtures/astronaut.png"))
+    reference = np.asarray(Remover(SERVED_MODEL).remove("tests/fixtures/astronaut.png"))
     mae = alpha_mae(webgpu_alpha, reference[..., 3])
     print(f"astronaut: WebGPU vs CPU alpha MAE {mae:.3f}/255")
     assert mae <= 2

@@ -137,3 +137,34 @@ def test_build_records_both_model_hashes():
     assert model["upstream_sha256"] == assets.UPSTREAM_MODEL.sha256
     assert model["served_sha256"] == assets.sha256_of(DIST / "models" / "u2netp-320.onnx")
     assert model["served_sha256"] != model["upstream_sha256"]
+
+
+def test_the_generated_contract_is_current_and_holds_what_both_languages_need():
+    from buildtools import contract
+
+    values = contract.contract()
+    assert contract.MODULE.read_text() == contract.render_module(values), "run `python3 build.py build`"
+    from peel.settings import Settings
+
+    assert values["SETTINGS"] == Settings.schema()
+    assert values["PYTHON_ERROR_CODES"]["NO_SUBJECT"] == "no-subject"
+    assert values["OUTPUT_SUFFIX"]["jpeg"] == "-nobg.jpg" and values["MODEL_SIZE"] == 320
+    assert ".jpg" in values["IMAGE_EXTENSIONS"]
+
+
+@pytest.mark.parametrize(("node", "pytest_", "expected"), [(0, 0, 0), (1, 0, 1), (0, 5, 5), (1, 2, 2)])
+def test_build_py_test_runs_node_and_pytest_and_fails_when_either_fails(monkeypatch, node, pytest_, expected):
+    import build as entry
+
+    ran = []
+
+    def run(command, **_):
+        ran.append(command)
+        return subprocess.CompletedProcess(command, node if command[0] == "node" else pytest_)
+
+    monkeypatch.setattr(entry, "build", lambda: None)
+    monkeypatch.setattr(entry.machine, "ensure_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(entry.subprocess, "run", run)
+    assert entry.main(["test", "-k", "x"]) == expected
+    assert ran[0] == ["node", "--test", "tests/js/"]
+    assert ran[1][1:] == ["-m", "pytest", "-k", "x"]

@@ -32,7 +32,7 @@ def folder(tmp_path):
 
 
 def run(model, *argv):
-    return cli.main([*map(str, argv), "--model", str(model), "--quiet"])
+    return cli.main([*map(str, argv), "--model-file", str(model), "--quiet"])
 
 
 def test_single_file_goes_next_to_its_input_with_the_browsers_name(tmp_path, upstream_model_path, remover):
@@ -49,7 +49,7 @@ def test_single_file_goes_next_to_its_input_with_the_browsers_name(tmp_path, ups
 
 def test_folder_with_a_bad_file_writes_the_others_and_fails(folder, tmp_path, upstream_model_path, capsys):
     out = tmp_path / "out"
-    assert cli.main([str(folder), "-o", str(out), "--model", str(upstream_model_path),
+    assert cli.main([str(folder), "-o", str(out), "--model-file", str(upstream_model_path),
                      "--format", "jpeg", "--background", "color", "--background-color", "#ff0000"]) == 1
     assert sorted(p.name for p in out.iterdir()) == ["astronaut-nobg.jpg", "coffee-nobg.jpg"]
     with Image.open(out / "coffee-nobg.jpg") as image:
@@ -66,7 +66,7 @@ def test_existing_outputs_are_skipped_unless_overwrite(tmp_path, upstream_model_
     shutil.copy(FIXTURES / "coffee.png", tmp_path / "coffee.png")
     output = tmp_path / "coffee-mask.png"
     output.write_bytes(b"old")
-    assert cli.main([str(tmp_path / "coffee.png"), "--format", "mask", "--model", str(upstream_model_path)]) == 0
+    assert cli.main([str(tmp_path / "coffee.png"), "--format", "mask", "--model-file", str(upstream_model_path)]) == 0
     assert output.read_bytes() == b"old" and "1 skipped" in capsys.readouterr().err
     assert run(upstream_model_path, tmp_path / "coffee.png", "--format", "mask", "--overwrite") == 0
     with Image.open(output) as image:
@@ -94,7 +94,7 @@ def test_recursive_folders_globs_and_missing_inputs(tmp_path, upstream_model_pat
 
 def test_usage_errors_exit_2(tmp_path, upstream_model_path):
     for argv in (["x.png", "--quality", "2"], ["x.png", "--background-color", "red"], ["-", "x.png"],
-                 ["x.png", "--background", "image"], ["x.png", "--model", str(tmp_path / "none.onnx")]):
+                 ["x.png", "--background", "image"], ["x.png", "--model-file", str(tmp_path / "none.onnx")]):
         with pytest.raises(SystemExit) as exit_info:
             cli.main(argv)
         assert exit_info.value.code == 2, argv
@@ -113,12 +113,12 @@ def test_every_setting_is_a_flag_with_its_name():
 def test_stdin_to_stdout_in_a_subprocess(upstream_model_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "py")}
     result = subprocess.run([sys.executable, "-m", "peel.desktop.cli", "-", "--format", "mask", "--feather", "3",
-                             "--model", str(upstream_model_path)],
+                             "--model-file", str(upstream_model_path)],
                             input=(FIXTURES / "astronaut.png").read_bytes(), capture_output=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr.decode()
     with Image.open(io.BytesIO(result.stdout)) as image:
         assert (image.format, image.mode, image.size) == ("PNG", "L", (512, 512))
-    bad = subprocess.run([sys.executable, "-m", "peel.desktop.cli", "-", "--model", str(upstream_model_path)],
+    bad = subprocess.run([sys.executable, "-m", "peel.desktop.cli", "-", "--model-file", str(upstream_model_path)],
                          input=b"", capture_output=True, env=env, timeout=60)
     assert bad.returncode == 1 and b"[empty-file]" in bad.stderr and bad.stdout == b""
 

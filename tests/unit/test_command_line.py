@@ -2,7 +2,6 @@
 defaults, and a copied command line gives back the page's settings."""
 
 import json
-import re
 import shlex
 import shutil
 import subprocess
@@ -18,14 +17,14 @@ from tests.conftest import ROOT
 DEFAULTS = Settings().to_dict()
 
 
-class _FormDefaults(HTMLParser):
-    """Default values of the named controls of index.html's #settings form, as readSettings reads them."""
+class _FormControls(HTMLParser):
+    """The named controls of index.html's #settings form: {name: [(tag, attrs)]}, options included."""
 
     def __init__(self):
         super().__init__()
         self.in_form = False
         self.select = None
-        self.values = {}
+        self.controls = {}
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -34,21 +33,11 @@ class _FormDefaults(HTMLParser):
         if not self.in_form:
             return
         name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind == "radio":
-                if "checked" in attrs:
-                    self.values[name] = attrs["value"]
-            elif kind == "checkbox":
-                self.values[name] = "checked" in attrs
-            elif kind in ("range", "number"):
-                self.values[name] = float(attrs["value"])
-            else:
-                self.values[name] = attrs["value"]
-        elif tag == "select" and name:
-            self.select = name
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.values[self.select] = attrs["value"]
+        if tag in ("input", "select") and name:
+            self.controls.setdefault(name, []).append((tag, attrs))
+            self.select = name if tag == "select" else None
+        elif tag == "option" and self.select:
+            self.controls[self.select].append((tag, attrs))
 
     def handle_endtag(self, tag):
         if tag == "form":
@@ -57,23 +46,33 @@ class _FormDefaults(HTMLParser):
             self.select = None
 
 
-def test_the_page_form_has_every_setting_with_the_python_default():
-    parser = _FormDefaults()
+def form_controls():
+    parser = _FormControls()
     parser.feed((ROOT / "index.html").read_text())
-    assert set(parser.values) == set(DEFAULTS)
-    for name, value in parser.values.items():
-        assert value == DEFAULTS[name], name
+    return parser.controls
 
 
-def js_defaults():
-    source = (ROOT / "js" / "page" / "command-line.js").read_text()
-    body = re.search(r"DEFAULTS = Object\.freeze\(\{(.*?)\}\);", source, re.S)[1]
-    entries = re.findall(r"^\s*(\w+): (.+?),?$", body, re.M)
-    return {name: json.loads(value.replace("'", '"')) for name, value in entries}
+SCHEMA = Settings.schema()
 
 
-def test_command_line_js_has_the_python_defaults():
-    assert js_defaults() == DEFAULTS
+def test_the_page_form_has_a_control_for_every_setting_and_no_other():
+    assert set(form_controls()) == set(SCHEMA)
+
+
+@pytest.mark.parametrize("name", [name for name, entry in SCHEMA.items() if "choices" in entry])
+def test_the_form_offers_exactly_the_schema_choices(name):
+    offered = [attrs["value"] for tag, attrs in form_controls()[name] if tag == "option" or attrs.get("type") == "radio"]
+    assert sorted(offered) == sorted(SCHEMA[name]["choices"])
+
+
+def test_defaults_and_ranges_are_not_written_twice():
+    # settings-form.js's applySchema gives them from the schema; a copy in the markup would drift.
+    for name, controls in form_controls().items():
+        for tag, attrs in controls:
+            duplicated = {"min", "max", "checked", "selected"} & set(attrs)
+            if tag == "input" and attrs.get("type") not in ("radio",):
+                duplicated |= {"value"} & set(attrs)
+            assert not duplicated, f"{name}: {duplicated} in index.html"
 
 
 def parse(command):

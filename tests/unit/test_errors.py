@@ -1,6 +1,7 @@
 """The error classes: stable codes, builtin bases, messages."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,16 @@ def test_errors_are_exported():
     for cls in ERROR_CODES:
         assert getattr(peel, cls.__name__) is cls
         assert cls.__name__ in errors.__all__
+
+
+def test_every_code_an_image_can_fail_with_is_in_the_readme_table():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for cls in errors.all_errors():
+        if issubclass(cls, errors.InvalidImageError) and cls is not errors.InvalidImageError:
+            assert f"error `{cls.code}`" in readme, cls.__name__
+
+
+def test_all_errors_lists_each_code_once():
+    codes = [cls.code for cls in errors.all_errors()]
+    assert len(codes) == len(set(codes))
+    assert {"no-subject", "too-large", "corrupt-image", "invalid-argument"} <= set(codes)

@@ -293,7 +293,7 @@ def test_command_line_hints(tmp_path, upstream_model_path, fixture_image, capsys
     hints_path.write_bytes(encode_hints_png(rasterize_strokes([stroke], (height, width))))
 
     def run(*argv):
-        return cli.main([str(photo), "-o", str(tmp_path / "out"), "--overwrite", "--model", str(upstream_model_path),
+        return cli.main([str(photo), "-o", str(tmp_path / "out"), "--overwrite", "--model-file", str(upstream_model_path),
                          "--quiet", *map(str, argv)])
 
     outputs = {}
@@ -324,6 +324,6 @@ def test_command_line_hints(tmp_path, upstream_model_path, fixture_image, capsys
     err = capsys.readouterr().err
     assert f"--hints: the hints are {width + 1} × {height} px, but the image is {width} × {height} px" in err
     with pytest.raises(SystemExit) as exit_info:
-        cli.main([str(photo), str(photo), "--hints", str(hints_path), "--model", str(upstream_model_path)])
+        cli.main([str(photo), str(photo), "--hints", str(hints_path), "--model-file", str(upstream_model_path)])
     assert exit_info.value.code == 2
     assert "--hints: the hints are for one image" in capsys.readouterr().err

@@ -15,7 +15,8 @@ JS_MODULES = {"js", "pyodide", "pyodide_js"}
 CORE_ALLOWED = set(sys.stdlib_module_names) | {"numpy", "PIL"}
 #: The browser core (what the worker unpacks) and the desktop side (CPython only), as paths
 #: relative to the package folder.
-MODULES = sorted(path.name for path in PACKAGE.glob("*.py"))
+MODULES = sorted([*(path.name for path in PACKAGE.glob("*.py")),
+                  *(f"models/{path.name}" for path in (PACKAGE / "models").glob("*.py"))])
 DESKTOP_MODULES = sorted(f"desktop/{path.name}" for path in (PACKAGE / "desktop").glob("*.py"))
 # bridge.py is the one module allowed to import js/pyodide; everything else is core.
 CORE_MODULES = [name for name in MODULES if name != "bridge.py"]

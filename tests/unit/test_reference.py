@@ -1,6 +1,6 @@
 """Parity with rembg's u2netp pipeline, re-implemented here as the reference.
 
-The reference follows ASSETS.md ("Reference pipeline"), i.e. rembg's
+The reference follows docs/assets.md ("Reference pipeline"), i.e. rembg's
 ``BaseSession.normalize`` and ``U2netpSession.predict`` plus its naive cut-out:
 RGB resized to 320×320 with LANCZOS, divided by its maximum, ImageNet mean/std,
 CHW float32; output 0 min–max normalised, truncated to uint8, resized back with

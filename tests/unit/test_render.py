@@ -99,6 +99,6 @@ def test_composite_over_is_exact_at_the_ends():
 def test_cover_fills_and_centres():
     image = np.zeros((10, 40, 3), np.uint8)
     image[:, 18:22] = 255  # scaled ×2 and cropped to the middle: columns 6–13 of the result
-    out = cover(image, (20, 20))
+    out = np.asarray(cover(image, (20, 20)))
     assert out.shape == (20, 20, 3)
     assert out[10, 10, 0] == 255 and out[10, 0, 0] == 0

@@ -25,15 +25,12 @@ from PIL import Image, ImageOps
 from ..errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
 from ..header import DEFAULT_MAX_PIXELS, inspect_image
 from ..hints import read_hints_png, snap_hints
-from ..mask import normalize_prediction
-from ..preprocess import as_rgba, prepare_input
+from ..models import DEFAULT_MODEL, get_model
+from ..preprocess import as_rgba
 from ..render import render
-from ..settings import Settings
+from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["Remover", "remove", "read_image", "encode", "to_pil", "OUTPUT_SUFFIX"]
-
-#: `<name><suffix>` of an output file, per format (js/page/names.js names downloads the same way).
-OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 
 
 def read_image(image, *, max_pixels=DEFAULT_MAX_PIXELS):
@@ -126,13 +123,14 @@ def encode(image, settings: Settings) -> bytes:
 
 
 class Remover:
-    """Background removal with one onnxruntime session, reused for every image.
+    """Background removal with one onnxruntime session per model, each reused for every image.
 
     Parameters
     ----------
-    model : str or os.PathLike, optional
-        Path of u2netp.onnx. By default the pinned model, fetched once (hash-verified) into
-        ``~/.cache/peel`` (``$PEEL_CACHE``).
+    model_files : dict or str or os.PathLike, optional
+        Local ONNX files to use, ``{model name: path}`` (a single path: the u2netp file). A model
+        without one gets its pinned file, fetched once (hash-verified) into ``~/.cache/peel``
+        (``$PEEL_CACHE``) when first used.
     threads : int, optional
         onnxruntime intra-op threads; all cores when omitted.
 
@@ -140,21 +138,36 @@ class Remover:
     --------
     >>> remover = Remover()                                        # doctest: +SKIP
     >>> for path in ["a.jpg", "b.jpg"]:                            # doctest: +SKIP
-    ...     remover.remove(path, background="color", background_color="#ffffff")
+    ...     remover.remove(path, model="modnet", background="color", background_color="#ffffff")
     """
 
-    def __init__(self, model=None, threads=None, *, log=None):
+    def __init__(self, model_files=None, threads=None, *, log=None):
+        if model_files is not None and not isinstance(model_files, dict):
+            model_files = {DEFAULT_MODEL: model_files}
+        self.model_files = {get_model(name).NAME: path for name, path in (model_files or {}).items()}
+        self.threads = threads
+        self.log = log or (lambda *_: None)
+        self.sessions = {}
+
+    def session(self, model=DEFAULT_MODEL):
+        """The ``infer(tensor) -> prediction`` of a model (an OnnxInference), made on first use."""
         from .native import OnnxInference
 
-        if model is None:
-            from .assets import model_path
+        name = get_model(model).NAME
+        if name not in self.sessions:
+            path = self.model_files.get(name)
+            if path is None:
+                from .assets import model_path
 
-            model = model_path(log=log or (lambda *_: None))
-        self.infer = OnnxInference(model, threads=threads)
+                path = model_path(log=self.log, name=name)
+            self.sessions[name] = OnnxInference(path, threads=self.threads)
+        return self.sessions[name]
 
-    def mask(self, rgba):
-        """(320, 320) float32 mask in [0, 1] of an (H, W, 4) uint8 image (the model's output)."""
-        return normalize_prediction(self.infer(prepare_input(rgba)))
+    def mask(self, rgba, model=DEFAULT_MODEL):
+        """The model's (h, w) float32 mask in [0, 1] of an (H, W, 4) uint8 image: (320, 320) for
+        u2netp, MODNet's input size for modnet."""
+        spec = get_model(model)
+        return spec.to_mask(self.session(model)(spec.prepare_input(rgba)))
 
     def remove(self, image, *, background_image=None, hints=None, snap=True, max_pixels=DEFAULT_MAX_PIXELS,
                **options):
@@ -177,7 +190,8 @@ class Remover:
         max_pixels : int, optional
             Largest accepted input file, in pixels.
         **options
-            Fields of :class:`peel.settings.Settings` (``feather=2``, ``format="jpeg"``...).
+            Fields of :class:`peel.settings.Settings` (``model="modnet"``, ``feather=2``,
+            ``format="jpeg"``...).
 
         Returns
         -------
@@ -198,7 +212,7 @@ class Remover:
             hint_map = read_hints_png(hints, rgba.shape[:2], flag="hints")
             if snap:
                 hint_map = snap_hints(hint_map)
-        return to_pil(render(rgba, self.mask(rgba), settings, background=backdrop, hints=hint_map))
+        return to_pil(render(rgba, self.mask(rgba, settings.model), settings, background=backdrop, hints=hint_map))
 
 
 _default = None

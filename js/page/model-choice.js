@@ -1,0 +1,96 @@
+// The page's Model control: which models are ready to run, and the people model's download,
+// which starts only when the user clicks for it (26 MB is not something to take unasked).
+
+import { formatMB } from './engine.js';
+import { DEFAULT_MODEL } from '../shared/protocol.js';
+import { missingForOffline } from './sw-client.js';
+
+const USED = 'peel-models-used';
+
+/** Models this browser has downloaded once: "Make available offline" keeps their files too. */
+export function usedModels() {
+  try {
+    return JSON.parse(localStorage.getItem(USED) ?? '[]');
+  } catch {
+    return [];
+  }
+}
+
+export class ModelChoice {
+  /**
+   * @param {HTMLFormElement} form  the settings form, with radios named `model`
+   * @param {object} hooks
+   * @param {() => Promise<any>} hooks.remover  the engine (js/peel.js) now
+   * @param {(model: string) => Promise<{paths: string[], bytes: number}>} hooks.filesOf  from build.json
+   * @param {(model: string) => void} hooks.onReady  a model became usable: run what waited for it
+   */
+  constructor(form, { remover, filesOf, onReady }) {
+    this.form = form;
+    this.hooks = { remover, filesOf, onReady };
+    this.box = form.querySelector('.model-download');
+    this.button = this.box.querySelector('[data-testid=model-download]');
+    this.progress = this.box.querySelector('.model-progress');
+    this.status = this.box.querySelector('.model-download-status');
+    /** Models that run without a download: loaded in the engine, or in the offline cache. */
+    this.ready = new Set([DEFAULT_MODEL]);
+    this.button.addEventListener('click', () => this.download(this.selected));
+    this.update();
+  }
+
+  get selected() {
+    return this.form.elements.model.value || DEFAULT_MODEL;
+  }
+
+  isReady(model) {
+    return this.ready.has(model ?? DEFAULT_MODEL);
+  }
+
+  /** Show the download button if the selected model is not on this device yet. */
+  async update() {
+    const model = this.selected;
+    if (this.ready.has(model)) {
+      this.box.hidden = true;
+      return;
+    }
+    const { paths, bytes } = await this.hooks.filesOf(model);
+    const missing = await missingForOffline(paths); // null: no service worker, nothing cached
+    if (missing?.length === 0) {
+      this.markReady(model);
+      return;
+    }
+    if (this.selected !== model || this.downloading) return;
+    this.button.textContent = `Download the people model (${formatMB(bytes)})`;
+    this.button.disabled = false;
+    this.status.textContent = 'Portrait matting for hair: downloaded once, then kept for offline use.';
+    this.box.hidden = false;
+  }
+
+  async download(model) {
+    this.downloading = true;
+    this.button.disabled = true;
+    this.progress.hidden = false;
+    this.progress.value = 0;
+    try {
+      await (await this.hooks.remover()).loadModel(model, {
+        onProgress: ({ loaded, total }) => {
+          this.progress.value = total ? loaded / total : 0;
+          this.status.textContent = `Downloading… ${formatMB(loaded)} of ${formatMB(total)}`;
+        },
+      });
+      localStorage.setItem(USED, JSON.stringify([...new Set([...usedModels(), model])]));
+      this.markReady(model);
+    } catch (error) {
+      this.status.textContent = error.message;
+      this.button.disabled = false;
+    } finally {
+      this.downloading = false;
+      this.progress.hidden = true;
+    }
+  }
+
+  markReady(model) {
+    this.ready.add(model);
+    if (this.selected === model) this.box.hidden = true;
+    this.hooks.onReady(model);
+  }
+}

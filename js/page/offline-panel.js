@@ -1,0 +1,56 @@
+// The offline panel ("✓ Available offline" / "Make available offline") and the update banner.
+
+import { downloadForOffline, missingForOffline } from './sw-client.js';
+import { formatMB } from './engine.js';
+
+/**
+ * @param {{status: HTMLElement, button: HTMLButtonElement, progress: HTMLProgressElement}} elements
+ * @param {() => string[]} [usedModels]  on-demand models used here: their files count too
+ * @returns {(backendId: string) => Promise<void>}  shows what offline use of this backend needs
+ */
+export function createOfflinePanel({ status, button, progress }, usedModels = () => []) {
+  let manifest = null;
+  /** The runtime files this backend needs, from the build's manifest (read once). */
+  async function runtimeFiles(backendId) {
+    manifest ??= fetch('build.json').then((response) => response.json());
+    const { files, runtime, models = {} } = await manifest;
+    const paths = [...runtime.common, ...runtime[backendId], ...usedModels().flatMap((name) => models[name] ?? [])];
+    return { paths, sizes: Object.fromEntries(paths.map((path) => [path, files[path]])) };
+  }
+
+  return async function showOfflineAvailability(backendId) {
+    const { paths, sizes } = await runtimeFiles(backendId);
+    const missing = await missingForOffline(paths);
+    if (missing === null) {
+      status.textContent = 'Offline use is not available in this browser window.';
+      return;
+    }
+    const available = missing.length === 0;
+    status.dataset.available = String(available);
+    status.textContent = available ? '✓ Available offline' : '';
+    button.hidden = available;
+    if (available) return;
+    const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
+    button.textContent = `Make available offline (${formatMB(bytes)})`;
+    button.onclick = async () => {
+      button.disabled = true;
+      progress.hidden = false;
+      navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
+      try {
+        await downloadForOffline(missing, (loaded) => (progress.value = loaded / bytes));
+      } catch (error) {
+        status.textContent = `Could not download everything for offline use (${error.message}). Try again when online.`;
+      } finally {
+        button.disabled = false;
+        progress.hidden = true;
+      }
+      showOfflineAvailability(backendId);
+    };
+  };
+}
+
+/** "A new version is available": the user decides when to take it. */
+export function offerUpdate(banner, apply) {
+  banner.hidden = false;
+  banner.querySelector('button').addEventListener('click', apply, { once: true });
+}

