@@ -55,17 +55,23 @@ $('#settings').addEventListener('input', () => {
 
 /**
  * Render a finished image again. One render per image at a time: changes made meanwhile
- * (strokes, controls) all go into the next one, never a queue of renders.
+ * (strokes, controls) all go into the next one, never a queue of renders; the card takes the
+ * file of the last one (each shows its preview as it comes).
  */
 async function rerender(item) {
   item.renderWanted = true;
   editor.setBusy(item, true);
   if (item.renderLoop) return;
   item.renderLoop = true;
-  while (item.renderWanted && batch.items.includes(item)) {
-    item.renderWanted = false;
-    await batch.rerender(item, renderAgain);
-  }
+  await batch.rerender(item, async () => {
+    let rendered;
+    while (item.renderWanted && batch.items.includes(item)) {
+      item.renderWanted = false;
+      rendered = await renderAgain(item);
+      item.result = rendered.result; // the next render's imageId
+    }
+    return rendered;
+  });
   item.renderLoop = false;
   editor.setBusy(item, false);
 }
