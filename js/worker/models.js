@@ -11,8 +11,9 @@ const ROOT = new URL('../../', import.meta.url);
  * runs on the CPU provider even where u2netp runs on WebGPU, until a real GPU says otherwise.
  */
 const WEBGPU_CHECKED = new Set();
-/** @type {Map<string, Promise<void>>} model name -> its load (shared by concurrent callers) */
-const loading = new Map();
+/** @type {WeakMap<object, Map<string, Promise<void>>>} inference -> model name -> its load
+ *  (shared by concurrent callers) */
+const loads = new WeakMap();
 
 /**
  * Make sure `name` has a session, downloading its file if needed.
@@ -22,6 +23,8 @@ const loading = new Map();
  */
 export function ensureModel({ inference, manifest }, name, onProgress = () => {}) {
   if (name === DEFAULT_MODEL || inference.has(name)) return Promise.resolve();
+  if (!loads.has(inference)) loads.set(inference, new Map());
+  const loading = loads.get(inference);
   if (!loading.has(name)) {
     const load = download(manifest, name, onProgress).then((bytes) =>
       inference.load(name, bytes, { cpuOnly: !WEBGPU_CHECKED.has(name) }));
@@ -55,7 +58,7 @@ async function download({ files, models = {} }, name, onProgress) {
     if (loaded !== total) throw new Error(`got ${loaded} of ${total} bytes`);
     return bytes.buffer;
   } catch (error) {
-    const offline = !navigator.onLine || error instanceof TypeError;
+    const offline = globalThis.navigator?.onLine === false || error instanceof TypeError;
     throw new PeelError({
       code: ErrorCode.MODEL_DOWNLOAD_FAILED,
       message: offline
