@@ -6,9 +6,11 @@
 Run through build.py, which builds dist/ and passes Chromium's path (see bench/README.md).
 It measures, in this order, each block after waiting for a quiet machine (bench/load.py):
 
-1. start: first visit with an empty cache to `data-ready`, in fresh contexts; then a persistent
-   profile: first visit, a second visit in a new tab, and visits after restarting the browser
-   on the same profile (HTTP cache, service worker and its caches, compiled-code caches kept);
+1. start: per round, a first visit with an empty cache to `data-ready`, in a fresh context; then
+   a persistent profile: its first visit, a second visit in a new tab ("warm tab"), and visits
+   after restarting the browser on the same profile (HTTP cache, service worker and its caches,
+   compiled-code caches kept), with the stages the app reports; with `--baseline DIST` another
+   build is measured round by round in the same run, for a ratio that the machine's load spares;
 2. per image (JPEGs of 1, 12, 16, 24 MP made here) and per WASM thread count: the stages the
    app reports in each result card's `data-timings`, median of `--runs` runs after one untimed
    run, driving the real UI (`#file-input`); the page's JS heap (CDP) and its renderer's peak RSS;
@@ -91,8 +93,8 @@ def make_images(folder: Path, sizes: list[int]) -> dict[str, Path]:
     return images
 
 
-def serve(images_folder: Path):
-    """dist/ with the production headers, plus the bench's images under /bench-images/."""
+def serve(images_folder: Path, root: Path = DIST):
+    """`root` (dist/) with the production headers, plus the bench's images under /bench-images/."""
 
     class Handler(PeelRequestHandler):
         def translate_path(self, path):
@@ -100,7 +102,7 @@ def serve(images_folder: Path):
                 return str(images_folder / Path(path[len(IMAGES_PATH):].split("?")[0]).name)
             return super().translate_path(path)
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a, **k: Handler(*a, directory=str(DIST), **k))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a, **k: Handler(*a, directory=str(root), **k))
     server.daemon_threads = True
     server.verbose = False
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -166,60 +168,87 @@ class PageHeap:
 
 # --- start-up --------------------------------------------------------------------------------
 
+#: Kinds of start, in the order printed: a first visit (fresh context, nothing cached), a new tab
+#: in a profile that has the app (service worker, HTTP and code caches warm, browser running),
+#: and a visit after restarting the browser on that profile.
+START_KINDS = ("first_visit", "warm_tab", "after_restart")
+#: Start-up stages the worker reports (`info.timings`: ms since it started when each ended), in
+#: the order they usually end; printed on the page's clock (the worker starts at `workerAt`).
+START_STAGES = ("backendChosenAt", "ortImportAt", "modelAt", "pyodideAt", "packagesAt", "sessionAt", "pythonAt")
+
+
 def wait_ready(page) -> None:
     expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
 
 
-def visit(context, url: str) -> float:
-    """ms from navigation to ready in a new page of `context` (which stays open), by the page's
-    own clock (`data-ready-at`: performance.now() when the app said ready), so that the polling
-    of the wait below does not count."""
+def visit(context, url: str) -> dict:
+    """Start the app in a new page of `context` (which stays open): ms from navigation to ready by
+    the page's own clock (`data-ready-at`, so the polling of the wait does not count), and the
+    stages, on the same clock, where the build reports them."""
     page = context.new_page()
     page.goto(url)
     wait_ready(page)
-    return int(page.locator("[data-testid=app-status]").get_attribute("data-ready-at"))
+    status = page.locator("[data-testid=app-status]")
+    ready = int(status.get_attribute("data-ready-at"))
+    timings = json.loads(status.get_attribute("data-timings") or "{}")
+    worker_at = timings.get("workerAt")
+    stages = {"workerAt": worker_at} if worker_at is not None else {}
+    if worker_at is not None:
+        stages.update({name: worker_at + timings[name] for name in START_STAGES if name in timings})
+    return {"ready_ms": ready, "stages": stages}
 
 
-def cold_starts(browser, url: str, count: int) -> list[int]:
-    """First visits: a fresh (incognito) context each time, so nothing is cached."""
-    times = []
-    for _ in range(count):
-        context = browser.new_context()
-        times.append(visit(context, url))
-        context.close()
-    return times
-
-
-def persistent_starts(playwright, launch_args: dict, url: str, restarts: int) -> dict:
-    """A real profile on disk: first visit, a new tab, then visits after browser restarts.
-
-    This is where the service worker's warm start shows: its caches, the HTTP cache and the
-    compiled-code caches live in the profile. The first visit waits until the page says it is
-    available offline (`[data-testid=offline-status][data-available=true]`, when the build has
-    that hook) so the runtime is fully cached before the browser is closed.
-    """
-    result = {"first_visit_ms": None, "new_tab_ms": None, "after_restart_ms": []}
+def start_round(playwright, browser, launch_args: dict, url: str, restarts: int) -> dict:
+    """One first visit in a fresh context, then a real profile on disk: its first visit (which
+    fills the caches: it waits until the page says it is available offline), a new tab, and
+    `restarts` visits after restarting the browser on that profile."""
+    context = browser.new_context()
+    visits = {"first_visit": [visit(context, url)], "warm_tab": [], "after_restart": []}
+    context.close()
     with tempfile.TemporaryDirectory(prefix="peel-profile-") as profile:
         context = playwright.chromium.launch_persistent_context(profile, **launch_args)
-        result["first_visit_ms"] = visit(context, url)
+        visit(context, url)
         page = context.pages[-1]
-        result["sw_controlled"] = page.evaluate("!!navigator.serviceWorker?.controller")
         try:
             expect(page.locator("[data-testid=offline-status]")).to_have_attribute(
                 "data-available", "true", timeout=30_000)
-            result["offline_ready_after_first_visit"] = True
         except AssertionError:
-            result["offline_ready_after_first_visit"] = False
+            visits["not_offline_ready"] = True
         page.close()
-        result["new_tab_ms"] = visit(context, url)
+        visits["warm_tab"].append(visit(context, url))
         context.close()
         for _ in range(restarts):
             context = playwright.chromium.launch_persistent_context(profile, **launch_args)
-            result["after_restart_ms"].append(visit(context, url))
-            page = context.pages[-1]
-            result["sw_controlled_after_restart"] = page.evaluate("!!navigator.serviceWorker?.controller")
+            visits["after_restart"].append(visit(context, url))
+            visits["sw_controlled_after_restart"] = context.pages[-1].evaluate("!!navigator.serviceWorker?.controller")
             context.close()
-    return result
+    return visits
+
+
+def measure_starts(playwright, browser, launch_args: dict, urls: dict[str, str], rounds: int, restarts: int,
+                   log) -> dict:
+    """Start-up of each build in `urls` (label -> app URL), interleaved round by round (the order
+    alternating), so that builds compared share the machine's load; per build and kind of start:
+    every visit, the median to ready and the median of each stage."""
+    results = {label: {kind: [] for kind in START_KINDS} | {"load_cores": []} for label in urls}
+    for number in range(rounds):
+        order = list(urls) if number % 2 == 0 else list(urls)[::-1]
+        for label in order:
+            wait_quiet(limit_cores=BUSY_CORES, log=log)
+            with ForeignLoad() as load:
+                visits = start_round(playwright, browser, launch_args, urls[label], restarts)
+            for kind in START_KINDS:
+                results[label][kind] += visits[kind]
+            results[label]["load_cores"].append(load.cores)
+            log(f"  round {number + 1} {label}: " + ", ".join(
+                f"{kind} {[v['ready_ms'] for v in visits[kind]]}" for kind in START_KINDS) + f" (load {load.cores:.2f})")
+    for label, result in results.items():
+        result["median_ms"] = {kind: statistics.median(v["ready_ms"] for v in result[kind]) for kind in START_KINDS}
+        result["stages_median_ms"] = {
+            kind: {stage: statistics.median(v["stages"][stage] for v in result[kind])
+                   for stage in ("workerAt", *START_STAGES) if all(stage in v["stages"] for v in result[kind])}
+            for kind in START_KINDS}
+    return results
 
 
 # --- per-image stages through the UI ---------------------------------------------------------
@@ -560,14 +589,7 @@ def print_report(report: dict) -> None:
     print(f"\nPeel bench, {report['date']}: Chromium {report['chromium']}, {machine['cpus']} CPUs "
           f"({machine['cpu']}), {machine['memory_gb']} GB, {machine['platform']}")
     if report.get("start"):
-        start = report["start"]
-        print(f"\nstart to ready: first visit (empty cache) median {statistics.median(start['cold_ms']):.0f} ms "
-              f"(runs {start['cold_ms']})")
-        warm = start.get("persistent")
-        if warm:
-            print(f"  persistent profile: first visit {warm['first_visit_ms']} ms, new tab {warm['new_tab_ms']} ms, "
-                  f"after browser restart {warm['after_restart_ms']} ms "
-                  f"(service worker in control: {warm.get('sw_controlled_after_restart')})")
+        print_starts(report["start"])
 
     if report.get("browser"):
         print("\nper image, WASM, median of runs (ms):")
@@ -626,6 +648,27 @@ def print_report(report: dict) -> None:
               "those rows are slower than this machine can do.")
 
 
+def print_starts(starts: dict) -> None:
+    """Medians to ready per build and kind of start, their ratio to the baseline, and the stages."""
+    labels = list(starts["builds"])
+    print("\nstart to ready, median ms (page clock, navigation to data-ready-at):")
+    print(f"{'':<15}" + "".join(f"{label:>12}" for label in labels)
+          + (f"{labels[0] + '/' + labels[1]:>22}" if len(labels) > 1 else ""))
+    for kind in START_KINDS:
+        medians = [starts["builds"][label]["median_ms"][kind] for label in labels]
+        ratio = f"{medians[0] / medians[1]:>22.2f}" if len(labels) > 1 else ""
+        print(f"{kind.replace('_', ' '):<15}" + "".join(f"{m:>12.0f}" for m in medians) + ratio)
+    for label in labels:
+        build = starts["builds"][label]
+        print(f"{label}: runs " + "; ".join(f"{kind} {[v['ready_ms'] for v in build[kind]]}" for kind in START_KINDS)
+              + f"; other processes used {statistics.mean(build['load_cores']):.2f} cores on average")
+        for kind, stages in build["stages_median_ms"].items():
+            if stages:
+                print(f"  {kind.replace('_', ' ')} stages, ms since navigation (median): "
+                      + ", ".join(f"{stage.removesuffix('At')} {ms:.0f}" for stage, ms in stages.items())
+                      + f", ready {build['median_ms'][kind]:.0f}")
+
+
 def save(report: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
@@ -638,7 +681,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="timed runs per image (default 5; 2 with --quick)")
     parser.add_argument("--sizes", type=int, nargs="+", choices=sorted(SIZES), help="megapixels")
     parser.add_argument("--threads", type=int, nargs="+", help="WASM thread counts (default: 1 and all cores)")
-    parser.add_argument("--cold-starts", type=int, help="first visits (default 3; 1 with --quick)")
+    parser.add_argument("--start-rounds", type=int,
+                        help="start-up rounds, each a first visit, a warm tab and browser restarts (default 3; 1 with --quick)")
+    parser.add_argument("--baseline", type=Path,
+                        help="another built dist/ (e.g. of main) whose start-up is measured interleaved with this one's")
     parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
     parser.add_argument("--only", nargs="+", choices=BLOCKS, help="run only these blocks (default: all)")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
@@ -649,7 +695,7 @@ def main() -> None:
     runs = args.runs or (2 if args.quick else 5)
     sizes = args.sizes or ([1, 12] if args.quick else [1, 12, 16, 24])
     threads = args.threads or ([cores] if args.quick else sorted({1, cores}))
-    colds = args.cold_starts or (1 if args.quick else 3)
+    rounds = args.start_rounds or (1 if args.quick else 3)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
 
     started = time.monotonic()
@@ -668,17 +714,17 @@ def main() -> None:
 
         blocks = set(args.only or BLOCKS)
         if "start" in blocks:
-            log("start-up: first visits")
-            wait_quiet(limit_cores=BUSY_CORES, log=log)
-            with ForeignLoad() as load:
-                report["start"] = {"cold_ms": cold_starts(browser, app, colds)}
-            log("start-up: persistent profile (warm start)")
-            wait_quiet(limit_cores=BUSY_CORES, log=log)
-            with ForeignLoad() as warm_load:
-                report["start"]["persistent"] = persistent_starts(
-                    playwright, {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True},
-                    app, restarts=1 if args.quick else 2)
-            report["start"]["load_cores"] = {"cold": load.cores, "persistent": warm_load.cores}
+            log("start-up: first visit, warm tab, after a browser restart" + (" (interleaved with --baseline)" if args.baseline else ""))
+            urls = {"this": app}
+            if args.baseline:
+                baseline_server, baseline = serve(Path(tmp), root=args.baseline)
+                urls["baseline"] = f"{baseline}?backend=wasm"
+            launch = {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True}
+            report["start"] = {"baseline": str(args.baseline) if args.baseline else None,
+                               "builds": measure_starts(playwright, browser, launch, urls, rounds,
+                                                        restarts=1 if args.quick else 2, log=log)}
+            if args.baseline:
+                baseline_server.shutdown()
             save(report, args.out)  # partial results survive an interrupted run
         if "images" in blocks:
             report["browser"] = {}

@@ -14,9 +14,9 @@ Each composite goes through the same code as the browser: ``prepare_input``, the
 onnxruntime, the served u2netp-320.onnx when built, else the upstream u2netp.onnx),
 ``normalize_prediction``, then one alpha method:
 
-- ``bilinear``: the reference pipeline's plain upscale of the 320-px mask (``refine="none"``);
-- ``band only``: a diagnostic — sure foreground/background snapped to 1/0 as the refinements do,
-  bilinear in the uncertain band (shows how much of the gain is the snap alone);
+- ``bilinear``: the 320-px mask rounded and bilinearly upscaled (``refine.upscale_plain``), the
+  baseline;
+- ``reference``: rembg's upscale (``refine="none"``: truncation and LANCZOS);
 - ``guided``: fast colour-guided filter (``refine="guided"``);
 - ``matte``: the band colour solve (``refine="matte"``);
 - ``default``: what ``Settings()`` renders (refinement and auto threshold of the defaults).
@@ -55,7 +55,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 from bench.composites import BACKGROUNDS, make_composites  # noqa: E402
 from buildtools import paths  # noqa: E402
 from peel import foreground, refine  # noqa: E402
-from peel.mask import normalize_prediction, upscale_mask  # noqa: E402
+from peel.mask import normalize_prediction  # noqa: E402
 from peel.desktop.native import OnnxInference  # noqa: E402
 from peel.preprocess import as_rgba, prepare_input  # noqa: E402
 from peel.settings import Settings  # noqa: E402
@@ -141,19 +141,6 @@ class Truth:
 
 # ---------------------------------------------------------------------------- methods
 
-def band_only(rgba, mask):
-    """Diagnostic: the refinements' snap to 0/1 outside the band, plain bilinear inside it."""
-    height, width = rgba.shape[:2]
-    sure_fg = refine._erode(mask >= refine.SURE_FOREGROUND, refine.BAND)
-    sure_bg = refine._erode(mask <= refine.SURE_BACKGROUND, refine.BAND)
-    fg = refine._resize_nearest(sure_fg, (height, width)).astype(bool)
-    bg = refine._resize_nearest(sure_bg, (height, width)).astype(bool)
-    alpha = upscale_mask(mask, (height, width)).copy()
-    alpha[fg] = 255
-    alpha[bg] = 0
-    return alpha
-
-
 def default_alpha(rgba, mask, settings=None):
     settings = settings or Settings()
     alpha8 = refine.refine_alpha(rgba, mask, settings.refine)
@@ -161,8 +148,8 @@ def default_alpha(rgba, mask, settings=None):
 
 
 METHODS = {
-    "bilinear": lambda rgba, mask: refine.refine_alpha(rgba, mask, "none"),
-    "band only": band_only,
+    "bilinear": lambda rgba, mask: refine.upscale_plain(mask, rgba.shape[:2]),
+    "reference": lambda rgba, mask: refine.refine_alpha(rgba, mask, "none"),
     "guided": lambda rgba, mask: refine.refine_alpha(rgba, mask, "guided"),
     "matte": lambda rgba, mask: refine.refine_alpha(rgba, mask, "matte"),
     "default": default_alpha,
@@ -252,22 +239,16 @@ def sweep(cases, baseline):
         print(f"  {label:<34} SAD {s['sad']:8.1f}  edge {s['sad_edge']:7.1f}  elsewhere {s['sad_elsewhere']:7.1f}"
               f"  median {s['sad_ratio_median']:.3f}  geomean {s['sad_ratio_geomean']:.3f}", flush=True)
 
-    saved = {name: getattr(refine, name) for name in ("BAND", "COLOUR_SIZE", "_SEPARATION", "_FIT")}
-    try:
-        for band in (1, 2, 3):
-            refine.BAND = band
-            run(f"band {band}", lambda rgba, mask: refine.refine_alpha(rgba, mask, "matte"))
-        refine.BAND = saved["BAND"]
-        refine.COLOUR_SIZE = 640
-        run("colour size 640", lambda rgba, mask: refine.refine_alpha(rgba, mask, "matte"))
-        refine.COLOUR_SIZE = saved["COLOUR_SIZE"]
-        for separation, fit in ((0.003, 0.01), (0.03, 0.01), (0.01, 0.003), (0.01, 0.03)):
-            refine._SEPARATION, refine._FIT = separation, fit
-            run(f"separation {separation} fit {fit}", lambda rgba, mask: refine.refine_alpha(rgba, mask, "matte"))
-        refine._SEPARATION, refine._FIT = saved["_SEPARATION"], saved["_FIT"]
-    finally:
-        for name, value in saved.items():
-            setattr(refine, name, value)
+    parameters = [("_GUIDE_EPS", (3e-3, 3e-2)), ("_GUIDE_RADIUS", (1, 4)), ("_SLOPE", (0.2, 0.5)),
+                  ("_SPREAD", (0, 2)), ("_RAMP", (0.1, 0.5)), ("_FIT", (0.003, 0.03))]
+    for name, values in parameters:
+        saved = getattr(refine, name)
+        try:
+            for value in values:
+                setattr(refine, name, value)
+                run(f"{name} {value}", lambda rgba, mask: refine.refine_alpha(rgba, mask, "matte"))
+        finally:
+            setattr(refine, name, saved)
     for method in ("none", "guided", "matte"):
         for low, high in ((0.02, 0.98), (0.05, 0.95), (0.05, 0.9), (0.1, 0.9), (0.2, 0.8)):
             run(f"{method} + threshold {low}-{high}",

@@ -83,7 +83,7 @@ def step_timings(rgba, mask, backdrop, runs=5):
     small = refine.downscale_rgb(rgba)
     steps = {
         "downscale_rgb (small copy)": lambda: refine.downscale_rgb(rgba),
-        "refine none (bilinear upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
+        "refine none (rembg's upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
         "refine guided": lambda: refine.refine_alpha(rgba, mask, "guided", small=small),
         "refine matte": lambda: refine.refine_alpha(rgba, mask, "matte", small=small),
         "threshold 0.05-0.9": lambda: refine.threshold_alpha(alpha8, 0.05, 0.9),
@@ -94,8 +94,7 @@ def step_timings(rgba, mask, backdrop, runs=5):
     copy_ms = time_ms(rgba.copy, runs)
     # render() writes into its rgba (the worker's own copy): give it a fresh one each run.
     renders = {name: (lambda s=s: render(rgba.copy(), mask, s, background=backdrop)) for name, s in SETTINGS.items()}
-    band = ~(refine._erode(mask >= refine.SURE_FOREGROUND, refine.BAND)
-             | refine._erode(mask <= refine.SURE_BACKGROUND, refine.BAND))
+    band = refine._refine_weight(np.clip(mask, 0, 1)) > 0  # where the default refines
     return {
         "python": ("Pyodide" if sys.platform == "emscripten" else "CPython") + " " + platform.python_version(),
         "platform": sys.platform,

@@ -12,7 +12,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from buildtools import assets
+from buildtools import assets, pycompile
 from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
@@ -24,6 +24,7 @@ SERVICE_WORKER = "sw.js"
 RUNTIME_FOLDERS = ("vendor/", "models/")
 _BUILD_SLOT = "/* build.py writes this */ null"
 PYTHON_PACKAGE = ROOT / "py" / "peel"
+PYODIDE_DIR = "vendor/pyodide/"
 #: The CPython-only side of the package (CLI, file API, native onnxruntime): never shipped.
 DESKTOP_PACKAGE = PYTHON_PACKAGE / "desktop"
 PREPARE_MODEL = ROOT / "buildtools" / "prepare_model.py"
@@ -64,6 +65,13 @@ def prepare_model(upstream: Path, log=print) -> Path:
     return derived
 
 
+def derive_python_runtime(fetched: dict[str, Path], log=print) -> dict[str, Path]:
+    """dist path -> derived file, for the Pyodide files served py-compiled (pycompile.py)."""
+    pyodide = {Path(dest).name: path for dest, path in fetched.items() if dest.startswith(PYODIDE_DIR)}
+    derived = pycompile.derive_runtime(pyodide, log)
+    return {PYODIDE_DIR + name: path for name, path in derived.items()}
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     """Hard-link a cached, read-only asset: the cache and dist usually share a disk."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,30 +99,37 @@ def build(log=print) -> dict:
         shutil.copyfile(ROOT / name, DIST / name)
     for folder in APP_DIRS:
         shutil.copytree(ROOT / folder, DIST / folder)
-    for asset in assets.SERVED:
-        _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
+    fetched = {asset.dest: assets.fetch(asset, log) for asset in assets.SERVED}
+    python = derive_python_runtime(fetched, log)
+    for dest, path in fetched.items():
+        _link_or_copy(python.get(dest, path), DIST / dest)
     served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
     for asset in assets.ON_DEMAND_MODELS.values():  # downloaded by the page only when picked
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     (DIST / "py").mkdir()
-    (DIST / "py" / "peel.zip").write_bytes(build_python_archive())
+    (DIST / "py" / "peel.zip").write_bytes(pycompile.compile_package(build_python_archive(), {
+        Path(dest).name: path for dest, path in {**fetched, **python}.items() if dest.startswith(PYODIDE_DIR)}, log))
 
     manifest = finalize(DIST, model={"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
-                                     "served_sha256": assets.sha256_of(served_model)})
+                                     "served_sha256": assets.sha256_of(served_model)},
+                        python={dest: {"upstream_sha256": assets.sha256_of(fetched[dest]),
+                                       "served_sha256": assets.sha256_of(path)} for dest, path in python.items()})
     total = sum(manifest["files"].values())
     log(f"dist/ ready: {len(manifest['files'])} files, {total / 1e6:.1f} MB, version {manifest['version']}")
     return manifest
 
 
-def finalize(root: Path, model: dict | None = None) -> dict:
+def finalize(root: Path, model: dict | None = None, python: dict | None = None) -> dict:
     """Write `root`/build.json and `root`/sw.js for the files in `root`, versioned by their bytes.
 
     Separate from build() so a test can make a second version of a built folder.
     """
     previous = root / "build.json"
-    if model is None and previous.exists():
-        model = json.loads(previous.read_text()).get("model")
+    if previous.exists():
+        built = json.loads(previous.read_text())
+        model = model if model is not None else built.get("model")
+        python = python if python is not None else built.get("python")
     previous.unlink(missing_ok=True)
     (root / SERVICE_WORKER).unlink(missing_ok=True)
     hashes = {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).digest()
@@ -127,6 +142,7 @@ def finalize(root: Path, model: dict | None = None) -> dict:
     manifest = {
         "version": version,
         "model": model,
+        "python": python,  # dist path -> upstream and served (py-compiled) sha256
         "files": {name: (root / name).stat().st_size for name in hashes},
         "runtime": {group: sorted(n for n in runtime if backend_of.get(n) == backend and n not in on_demand)
                     for group, backend in (("common", None), ("wasm", "wasm"), ("webgpu", "webgpu"))},

@@ -32,6 +32,17 @@ export class Batch {
     this.isReady = isReady;
     this.nextId = 1;
     this.running = false;
+    this.held = false;
+  }
+
+  /** Keep new items queued (while the engine starts); `release` runs them. */
+  hold() {
+    this.held = true;
+  }
+
+  release() {
+    this.held = false;
+    this.run();
   }
 
   /**
@@ -112,9 +123,9 @@ export class Batch {
   }
 
   async run() {
-    if (this.running) return;
+    if (this.running || this.held) return;
     this.running = true;
-    for (let item = this.next(); item; item = this.next()) {
+    for (let item = this.next(); item && !this.held; item = this.next()) {
       item.state = 'working';
       this.onChange(item);
       const started = performance.now();

@@ -57,6 +57,11 @@ let runtimeInfo = null;
 const engine = createEngine($('[data-testid=app-status]'), options, (info) => {
   runtimeInfo = info;
   showOfflineAvailability(info.backendId);
+  batch.release(); // the images queued meanwhile start now
+}, {
+  onStart: () => batch.hold(), // images added while the engine starts wait, queued
+  onFailed: () => batch.release(), // they get the start-up error on their cards
+  queued: () => batch.items.filter((item) => item.state === 'queued').length,
 });
 
 /** A new image: the model, then the output with the current settings. */
@@ -96,6 +101,7 @@ const batch = new Batch({
   isReady: (item) => modelChoice.isReady(item.model), // the people model may not be downloaded yet
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
 });
+batch.hold(); // until the engine is ready
 const results = createResults({
   list: $('#results'),
   bar: $('.results-bar'),
@@ -118,10 +124,12 @@ $('[data-testid=apply-all]').addEventListener('click', async () => {
   }
 });
 
+// Open from the first moment: images that come during start-up wait in the queue.
+listenForImages({ fileInputs: [$('#file-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, (files) => {
+  batch.add(files, { model: settings.current().settings.model });
+  engine.refresh();
+});
 await startServiceWorker({ onUpdate: (apply) => offerUpdate($('[data-testid=update-available]'), apply) });
 if (needsIsolationReload()) location.reload(); // the service worker now adds COOP/COEP
 engine.restart();
 modelChoice.update(); // now that the service worker can say what this device has
-
-listenForImages({ fileInputs: [$('#file-input'), $('#folder-input')], dropZone: $('#drop-zone'), params },
-  (files) => batch.add(files, { model: settings.current().settings.model }));

@@ -80,7 +80,8 @@ export const Event = Object.freeze({
  * @typedef {object} Progress
  * @property {string} message   what is happening, for people
  * @property {number} loaded    bytes downloaded so far
- * @property {number} total     bytes expected in all
+ * @property {number} total     bytes expected in all (0 until known)
+ * @property {string[]} [waitingFor]  the parts start-up still waits for (Python, onnxruntime)
  * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL)
  *
  * @typedef {object} WireError

@@ -35,15 +35,18 @@ export function defaultThreads() {
  * @param {object} options
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads (also used by the WebGPU build for CPU ops)
- * @param {ArrayBuffer} options.model  the prepared u2netp model
+ * @param {ArrayBuffer|Promise<ArrayBuffer>} options.model  the prepared u2netp model (may still
+ *   be downloading while onnxruntime's module loads)
  * @param {boolean} [options.measureMemory]  watch for onnxruntime's WebAssembly memory (bench only)
+ * @param {(stage: string) => (value: any) => any} [options.onStage]  notes when a stage ends
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
  *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
-export async function createInference({ backend, threads, model, measureMemory = false }) {
-  const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`);
+export async function createInference({ backend, threads, model, measureMemory = false, onStage = () => (value) => value }) {
+  const ort = await import(backend === 'webgpu' ? `${VENDOR}ort.webgpu.min.mjs` : `${VENDOR}ort.wasm.min.mjs`)
+    .then(onStage('ortImport'));
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
@@ -55,7 +58,7 @@ export async function createInference({ backend, threads, model, measureMemory =
   const sessions = new Map();
   const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
   try {
-    sessions.set(DEFAULT_MODEL, await open(model));
+    sessions.set(DEFAULT_MODEL, await open(await model));
   } finally {
     memories.stop();
   }

@@ -85,48 +85,51 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  */
 
 /**
- * Load Pyodide (+ numpy, Pillow, peel) and the onnxruntime session side by side.
+ * Load Pyodide (+ numpy, Pillow, peel) and the onnxruntime session side by side, each started
+ * at once: nothing waits for the manifest or the GPU check that it does not need.
+ * `info.timings`: ms since the worker started at which each stage ended (`*At`), and how long
+ * the stages on the critical path took (bench/browser.py prints them).
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
 async function boot({ backend = 'auto', threads, measureMemory = false } = {}, onProgress) {
-  const started = performance.now();
   const timings = {};
-  const since = (t0) => Math.round(performance.now() - t0);
+  const at = (name) => (value) => ((timings[`${name}At`] = Math.round(performance.now())), value);
+  const waitingFor = new Set(['Python', 'onnxruntime']);
+  const downloads = trackDownloads(onProgress, waitingFor);
   try {
-    const manifest = await (await fetch(new URL('build.json', ROOT), { cache: 'no-cache' })).json();
-    const chosen = backend === 'auto' ? ((await hasRealGpu()) ? 'webgpu' : 'wasm') : backend;
-    const stopTracking = trackDownloads(expectedBytes(manifest, chosen), onProgress);
-
+    const chosen = (backend === 'auto' ? hasRealGpu().then((gpu) => (gpu ? 'webgpu' : 'wasm')) : Promise.resolve(backend))
+      .then(at('backendChosen'));
     const heapBytes = {}; // name -> () => bytes of that WASM memory
+    // onnxruntime first: its wasm compiles and its thread pool starts while Pyodide boots.
+    const model = fetch(MODEL_URL).then((response) => response.arrayBuffer()).then(at('model'));
+    const session = chosen
+      .then((b) => createInference({ backend: b, threads: threads ?? defaultThreads(), model, measureMemory, onStage: at }))
+      .then(at('session'))
+      .finally(() => downloads.done('onnxruntime'));
     const python = (async () => {
-      const t0 = performance.now();
+      const archive = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
-      const pyodide = await loadPyodide({ indexURL: PYODIDE_URL, packages: ['numpy', 'pillow'] });
-      timings.pyodide = since(t0);
-      const archive = await (await fetch(PACKAGE_URL)).arrayBuffer();
-      pyodide.unpackArchive(archive, 'zip', { extractDir: SITE_PACKAGES });
-      const bridge = pyodide.pyimport('peel.bridge');
-      timings.python = since(t0);
+      const pyodide = await loadPyodide({ indexURL: PYODIDE_URL }).then(at('pyodide'));
+      await pyodide.loadPackage(['numpy', 'pillow'], { messageCallback: () => {} }).then(at('packages'));
+      pyodide.unpackArchive(await archive, 'zip', { extractDir: SITE_PACKAGES });
+      const bridge = at('python')(pyodide.pyimport('peel.bridge'));
       heapBytes.python = () => pyodide._module.HEAP8.buffer.byteLength; // WASM memory only grows
       return bridge;
-    })();
-    const session = (async () => {
-      const t0 = performance.now();
-      const model = await (await fetch(MODEL_URL)).arrayBuffer();
-      const inference = await createInference({ backend: chosen, threads: threads ?? defaultThreads(), model, measureMemory });
-      timings.session = since(t0);
-      return inference;
-    })();
-    const [bridge, inference] = await Promise.all([python, session]);
+    })().finally(() => downloads.done('Python'));
+    const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
+    Promise.all([manifest, chosen]).then(([m, b]) => downloads.expect(expectedBytes(m, b)), () => {});
+    const [bridge, inference, built] = await Promise.all([python, session, manifest]);
     heapBytes.onnxruntime = inference.memoryBytes;
-    stopTracking();
-    timings.total = since(started);
+    downloads.stop();
+    timings.total = Math.round(performance.now());
+    timings.python = timings.pythonAt; // the worker starts both at once: each stage's length is its end
+    timings.session = timings.sessionAt;
     onProgress({ message: 'Ready', loaded: 1, total: 1 });
     return {
       bridge,
       inference,
-      manifest,
+      manifest: built,
       memory: measureMemory
         ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
         : () => undefined,
@@ -134,11 +137,12 @@ async function boot({ backend = 'auto', threads, measureMemory = false } = {}, o
         backend: inference.label,
         backendId: inference.backend,
         threads: inference.threads,
-        version: manifest.version,
+        version: built.version,
         timings,
       },
     };
   } catch (error) {
+    downloads.stop();
     if (!navigator.onLine || isNetworkFailure(error)) {
       throw new PeelError({
         code: ErrorCode.OFFLINE,
@@ -166,23 +170,36 @@ function expectedBytes({ files, runtime }, backend) {
 }
 
 /**
- * Report download progress in bytes. Pyodide and onnxruntime fetch their files themselves,
- * so the worker's fetch is wrapped during boot to count the bytes of every response body.
- * @returns {() => void}  restores the plain fetch
+ * Report download progress in bytes, and what start-up still waits for. Pyodide and onnxruntime
+ * fetch their files themselves, so the worker's fetch is wrapped during boot to count the bytes
+ * of every response body; the total is known once the manifest is (`expect`).
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} onProgress
+ * @param {Set<string>} waitingFor  the parts not ready yet (`done` removes one)
  */
-function trackDownloads(total, onProgress) {
+function trackDownloads(onProgress, waitingFor) {
   const plainFetch = self.fetch;
   let loaded = 0;
-  let reportedPercent = -1;
+  let total = 0;
+  let reported = '';
   const report = () => {
-    const percent = Math.floor((100 * Math.min(loaded, total)) / total);
-    if (percent === reportedPercent) return; // a message per percent, not per chunk
-    reportedPercent = percent;
-    onProgress({ message: 'Downloading the image engine', loaded: Math.min(loaded, total), total });
+    const downloading = total && loaded < total;
+    const message = `${downloading ? 'Downloading' : 'Starting'} ${[...waitingFor].join(' and ')}`;
+    const percent = total ? Math.floor((100 * Math.min(loaded, total)) / total) : 0;
+    const key = `${message} ${percent}`;
+    if (key === reported) return; // a message per percent, not per chunk
+    reported = key;
+    onProgress({ message, loaded: Math.min(loaded, total), total, waitingFor: [...waitingFor] });
   };
   self.fetch = async (input, init) => {
     const response = await plainFetch(input, init);
     if (!response.body) return response;
+    if (response.url.endsWith('.wasm')) {
+      // Handed on untouched: compiled WebAssembly is cached (V8 code cache) only for a real
+      // response with a URL, not for a rewrapped stream. Counted whole, on arrival.
+      loaded += Number(response.headers.get('Content-Length')) || 0;
+      report();
+      return response;
+    }
     const counter = new TransformStream({
       transform(chunk, controller) {
         loaded += chunk.byteLength;
@@ -194,7 +211,9 @@ function trackDownloads(total, onProgress) {
     return new Response(response.body.pipeThrough(counter), { status, statusText, headers });
   };
   report();
-  return () => {
-    self.fetch = plainFetch;
+  return {
+    expect: (bytes) => ((total = bytes), report()),
+    done: (part) => (waitingFor.delete(part), waitingFor.size && report()),
+    stop: () => (self.fetch = plainFetch),
   };
 }

@@ -93,20 +93,15 @@ def clip_matte(prediction):
 
 
 def upscale_mask(mask, size):
-    """Resize a [0, 1] mask to the image size as 8-bit alpha.
+    """Resize a [0, 1] mask to the image size as 8-bit alpha, exactly as rembg does.
 
-    The mask is rounded to uint8 at its own (small) size, then resized as a
-    Pillow ``L`` image with BILINEAR filtering. Two deliberate differences
-    from rembg, both measured against it in tests/unit:
-
-    - rembg truncates (``(mask * 255).astype(uint8)``), so a subject the
-      model is confident about gets alpha 251–254 instead of 255 (only the
-      single maximum reaches 255) and stays faintly see-through; rounding
-      makes it opaque, for a +0.5/255 mean difference.
-    - rembg resizes with LANCZOS; on an upscale from 320 px LANCZOS reads 6×6
-      source pixels per output pixel instead of 2×2 and rings (overshoots) at
-      hard edges, for about 0.2/255 mean difference. This step runs at full
-      resolution (12 MP) in WASM, so the cheaper filter is used.
+    This is the reference pipeline's upscale (``Settings.reference()``, ``refine="none"``):
+    ``(mask * 255)`` *truncated* to uint8 at the mask's own size, then resized as a Pillow
+    ``L`` image with LANCZOS. Truncation means a subject the model is sure about gets alpha
+    251–254 rather than 255 (only the single maximum of the mask reaches 255), and LANCZOS
+    rings (overshoots) slightly at hard edges; both are rembg's behaviour, kept so that the
+    reference cut-out equals rembg's (tests/unit/test_rembg_parity.py). The refinements
+    (:func:`peel.refine.refine_alpha`) make their own full-resolution alpha instead.
 
     Parameters
     ----------
@@ -134,6 +129,8 @@ def upscale_mask(mask, size):
     array([[255, 255, 255, 255, 255],
            [255, 255, 255, 255, 255],
            [255, 255, 255, 255, 255]], dtype=uint8)
+    >>> upscale_mask(np.full((2, 2), 0.999, np.float32), (1, 2))  # truncated, like rembg
+    array([[254, 254]], dtype=uint8)
     """
     check_array(mask, "mask", image=False)
     if mask.dtype.kind != "f":
@@ -146,10 +143,10 @@ def upscale_mask(mask, size):
     if np.isnan(mask).any():
         raise InvalidArgumentError("mask contains NaN")
 
-    # Round (see above); clip first, as casting out-of-range floats to uint8 is
-    # undefined behaviour.
-    small = np.clip(mask.astype(np.float32) * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
+    # rembg: (mask * 255).astype(uint8) on float32. Clip first, as casting out-of-range
+    # floats to uint8 is undefined behaviour.
+    small = (np.clip(mask.astype(np.float32), 0.0, 1.0) * np.float32(255)).astype(np.uint8)
     if small.shape == (height, width):
         return small
     image = Image.fromarray(small, "L")
-    return np.asarray(image.resize((width, height), Image.Resampling.BILINEAR))
+    return np.asarray(image.resize((width, height), Image.Resampling.LANCZOS))

@@ -3,7 +3,9 @@
 The model is U²-Net small (u2netp), whose reference pipeline is rembg's:
 resize the RGB image to 320×320 with LANCZOS, divide by the resized image's
 maximum value (not by 255), subtract the ImageNet mean and divide by its std,
-channels first, float32.
+channels first, float32. Peel does exactly that for every setting: the one
+tensor (and so the one 320×320 mask, kept across setting changes) serves the
+reference cut-out, which must equal rembg's, as well as the refined ones.
 """
 
 import numpy as np
@@ -12,20 +14,18 @@ from PIL import Image
 from ._checks import check_array, check_rgba
 from .errors import ImageTypeError, InvalidImageError
 
-__all__ = ["MODEL_SIZE", "IMAGENET_MEAN", "IMAGENET_STD", "REDUCING_GAP", "as_rgba", "prepare_input"]
+__all__ = ["MODEL_SIZE", "IMAGENET_MEAN", "IMAGENET_STD", "as_rgba", "prepare_input"]
 
 #: Side of the square model input, in pixels.
 MODEL_SIZE = 320
 #: Per-channel mean and std the model was trained with (RGB order).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-#: Pillow ``reducing_gap`` for the downscale to the model size. Pillow first
-#: box-reduces by an integer factor, keeping at least this many times the target
-#: size, then applies LANCZOS on the much smaller image. 12 MP → 320 goes from
-#: ~130 ms to ~30 ms natively; at 3.0 Pillow documents the result as
-#: "indistinguishable from fair resampling in most cases", and the measured
-#: effect on the final alpha is well below 1/255 (see tests/unit).
-REDUCING_GAP = 3.0
+# No ``reducing_gap``: Pillow's box pre-reduction is 4× faster at 12 MP (30 vs 120 ms
+# natively, 55 vs 130 ms in Pyodide) but changes the tensor by up to 0.1 and the reference
+# alpha by several levels, and a mode-dependent tensor would force a new model run whenever
+# the user switches to or from reference mode. 75 ms once per image is the cheaper price
+# (bench/README.md, "Model input").
 # Guard from the reference pipeline: an all-black image has max 0.
 _MIN_MAX = 1e-6
 
@@ -116,7 +116,7 @@ def prepare_input(rgba):
     rgba = np.ascontiguousarray(check_rgba(rgba))
     height, width = rgba.shape[:2]
     image = Image.frombuffer("RGBX", (width, height), rgba, "raw", "RGBX", 0, 1)
-    small = image.resize((MODEL_SIZE, MODEL_SIZE), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    small = image.resize((MODEL_SIZE, MODEL_SIZE), Image.Resampling.LANCZOS)
     # (3, 320, 320): drop the X channel, channels first.
     chw = np.asarray(small).transpose(2, 0, 1)[:3]
 

@@ -29,7 +29,6 @@ from PIL import Image
 
 from ._checks import check_number, check_rgba, is_integer
 from .errors import ArgumentTypeError, InvalidArgumentError, NoSubjectError
-from .preprocess import REDUCING_GAP
 from .shadow import contact_shadow
 from .subject import ALPHA_THRESHOLD, MIN_AREA_FRACTION, subject_bbox
 
@@ -61,6 +60,9 @@ MAX_MARGIN = 0.45
 # Pixels per block of the premultiply and compositing loops: ~1 MB of RGBA,
 # small temporaries instead of 12 MP ones (see composite.py).
 _BLOCK_PIXELS = 1 << 18
+# Pillow ``reducing_gap`` of the subject's resize: box-reduce first while at least 3× the target
+# size is left ("indistinguishable from fair resampling in most cases", Pillow's docs).
+_REDUCING_GAP = 3.0
 
 
 # ----------------------------------------------------------------- validation
@@ -216,7 +218,7 @@ def _scaled_patch(rgba, bbox, placed_shape):
         image = Image.frombuffer("RGBA", (crop_width, block.shape[0]), block, "raw", "RGBA", 0, 1)
         premultiplied.paste(image.convert("RGBa"), (0, row - top))
     scaled = premultiplied.resize((placed_width, placed_height), Image.Resampling.LANCZOS,
-                                  reducing_gap=REDUCING_GAP)
+                                  reducing_gap=_REDUCING_GAP)
     del premultiplied
     return np.asarray(scaled.convert("RGBA"))
 

@@ -22,7 +22,7 @@ FORMATS = ("png", "webp", "jpeg", "mask")
 #: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
 OUTPUT_SUFFIX = {"png": "-nobg.png", "webp": "-nobg.webp", "jpeg": "-nobg.jpg", "mask": "-mask.png"}
 BACKGROUNDS = ("transparent", "color", "image", "blur")
-#: Edge refinement of the upscaled mask (see peel.refine): none = plain bilinear upscale.
+#: Edge refinement of the upscaled mask (see peel.refine): none = rembg's upscale (reference).
 REFINES = ("none", "guided", "matte")
 #: Threshold clamping: auto (AUTO_THRESHOLDS of the refinement), off (identity), manual.
 THRESHOLDS = ("auto", "off", "manual")
@@ -40,7 +40,8 @@ class Settings:
     """What to make of a cut-out.
 
     The defaults are the best measured with bench/quality.py (README, "Edge quality");
-    :meth:`reference` gives the reference pipeline's (rembg's) cut-out, bit for bit.
+    :meth:`reference` gives rembg's u2netp cut-out: the same alpha to within 1/255
+    (tests/unit/test_rembg_parity.py), with Peel's colour convention (see README).
     :meth:`schema` lists every field with its default and range, for a UI or a command line.
     """
 
@@ -54,8 +55,8 @@ class Settings:
     quality: float = 0.9
     #: Edge feather: Gaussian blur radius of the alpha, in pixels of the original image, 0–50.
     feather: float = 0.0
-    #: Edge refinement: "matte" (solve the uncertain band from the full-resolution colours),
-    #: "guided" (fast colour-guided filter) or "none" (plain bilinear upscale of the mask).
+    #: Edge refinement: "matte" (the model's edge follows the photo's colours, peel.refine),
+    #: "guided" (a colour-guided filter of the mask) or "none" (rembg's upscale of the mask).
     refine: str = "matte"
     #: Threshold clamping of the alpha (below low → 0, above high → 1, linear in between):
     #: "auto" (measured per refinement, AUTO_THRESHOLDS), "off", or "manual" (the two below).
@@ -118,8 +119,12 @@ class Settings:
     def reference(cls, **changes) -> "Settings":
         """The reference pipeline's cut-out: no refinement, threshold, feather or decontamination.
 
-        ``render(rgba, mask, Settings.reference())`` equals ``cut_out(rgba, prediction)`` bit
-        for bit (tests/unit/test_render_refine.py). ``changes`` set other fields (a format...).
+        ``render(rgba, mask, Settings.reference())`` equals ``cut_out(rgba, prediction)`` exactly
+        (tests/unit/test_render_refine.py), and its alpha is rembg 2.0's u2netp alpha to within
+        1/255 on every pixel: rembg's own test photos and stored results
+        (tests/unit/test_rembg_parity.py) and up to 12 MP (tests/unit/test_reference.py). The
+        colours stay the photo's own (straight alpha), where rembg's are multiplied by the alpha.
+        ``changes`` set other fields (a format...).
         """
         values = {"refine": "none", "threshold": "off", "feather": 0.0, "decontaminate": 0.0, **changes}
         return cls(**values)
@@ -182,7 +187,7 @@ FIELD_HELP = {
     "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
     "quality": "quality of webp/jpeg, 0.5-1",
     "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
-    "refine": "edge refinement: matte (follow the photo's edges), guided (guided filter), none (plain upscale)",
+    "refine": "edge refinement: matte (follow the photo's edges), guided (guided filter), none (rembg's upscale)",
     "threshold": "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
     "threshold_low": "manual threshold: alpha below this becomes 0, 0-1",
     "threshold_high": "manual threshold: alpha above this becomes 1, 0-1",

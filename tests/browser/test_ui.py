@@ -20,9 +20,11 @@ def test_start_up_reports_download_progress_in_bytes(browser, base_url):
     context.add_init_script(RECORD_STATUS)
     page = open_app(context, f"{base_url}?backend=wasm", errors)
     log = page.evaluate("window.statusLog")
-    progress = [line for line in log if "Downloading the image engine" in line]
+    progress = [line for line in log if line.startswith("Downloading")]
     assert progress, log
     assert any("MB of" in line for line in progress)
+    # It names what start-up waits for: both parts first, then whichever is left.
+    assert progress[0].startswith("Downloading Python and onnxruntime"), progress[0]
     assert page.locator("[data-testid=app-status]").inner_text().startswith("Ready")
     context.close()
     assert not errors, "\n".join(errors)

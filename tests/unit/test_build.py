@@ -112,9 +112,13 @@ def built_manifest():
 def test_dist_serves_only_what_the_app_loads_and_every_pinned_file_verifies():
     files = built_manifest()["files"]
     assert not [name for name in files if name.endswith(".map") or "micropip" in name or "jsep" in name]
+    python = built_manifest()["python"]  # served py-compiled: upstream is the input (test_pycompile.py)
     for asset in assets.SERVED:
         assert asset.dest in files
-        assert assets.sha256_of(DIST / asset.dest) == asset.sha256
+        if asset.dest in python:
+            assert python[asset.dest]["upstream_sha256"] == asset.sha256
+        else:
+            assert assets.sha256_of(DIST / asset.dest) == asset.sha256
     assert "models/u2netp-320.onnx" in files and "py/peel.zip" in files
     assert "index.html" in files and "js/worker/worker.js" in files
 

@@ -100,28 +100,27 @@ def test_upscale_mask_shape_dtype_range(mask_size, size, dtype):
     alpha8 = upscale_mask(mask, size)
     assert alpha8.shape == size
     assert alpha8.dtype == np.uint8
-    # Bilinear interpolation is a convex combination: no over- or undershoot.
-    quantised = (mask.astype(np.float32) * 255 + 0.5).astype(np.uint8)
-    assert quantised.min() <= alpha8.min() and alpha8.max() <= quantised.max()
+    # (LANCZOS rings beyond the mask's range on noise like this: no range to assert; the
+    # values are checked against Pillow's below.)
     np.testing.assert_array_equal(mask, before)
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize(("value", "expected"), [(1.0, 255), (0.0, 0), (0.5, 128), (0.998, 254), (0.999, 255)])
+@pytest.mark.parametrize(("value", "expected"), [(1.0, 255), (0.0, 0), (0.5, 127), (0.998, 254), (0.999, 254)])
 def test_upscale_mask_constant(size, value, expected):
     alpha8 = upscale_mask(np.full((320, 320), value, np.float32), size)
     assert (alpha8 == expected).all()
 
 
-def test_upscale_mask_same_size_rounds():
+def test_upscale_mask_same_size_truncates():
     mask = np.random.default_rng(2).uniform(0, 1, (6, 4)).astype(np.float32)
-    np.testing.assert_array_equal(upscale_mask(mask, (6, 4)), np.round(mask * 255).astype(np.uint8))
+    np.testing.assert_array_equal(upscale_mask(mask, (6, 4)), (mask * 255).astype(np.uint8))
 
 
-def test_upscale_mask_is_pillow_bilinear():
+def test_upscale_mask_is_rembgs_truncation_and_pillow_lanczos():
     mask = np.random.default_rng(3).uniform(0, 1, (20, 30)).astype(np.float32)
-    small = Image.fromarray(np.round(mask * 255).astype(np.uint8), "L")
-    expected = np.asarray(small.resize((301, 199), Image.Resampling.BILINEAR))
+    small = Image.fromarray((mask * 255).astype(np.uint8), "L")
+    expected = np.asarray(small.resize((301, 199), Image.Resampling.LANCZOS))
     np.testing.assert_array_equal(upscale_mask(mask, (199, 301)), expected)
 
 

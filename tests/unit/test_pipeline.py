@@ -158,7 +158,8 @@ def test_full_pipeline_with_native_onnxruntime(name, fixture_image, native_infer
     alpha = out[..., 3]
     # A real cut-out: some of both, and mostly decided (not a grey fog).
     assert (alpha == 0).mean() > 0.05
-    assert (alpha == 255).mean() > 0.05
+    # rembg's truncation: a sure subject is 250-254 (only the mask's maximum reaches 255).
+    assert (alpha >= 250).mean() > 0.05
     assert ((alpha > 25) & (alpha < 230)).mean() < 0.2
     # Deterministic: the browser's split call sequence gives the same bytes.
     rgba = peel.as_rgba(image).copy()

@@ -63,7 +63,8 @@ def test_constant_mask_stays_constant(method, size, value):
 @pytest.mark.parametrize("method", REFINED)
 @pytest.mark.parametrize("width", [320, 960, 1283])
 def test_perfect_step_edge_keeps_the_step(method, width):
-    # The photo's edge and the mask's edge at the same place: the result is the step itself.
+    # The photo's edge and the mask's edge at the same place: the result is the step itself,
+    # within the levels a local linear model fitted on a 160-px copy leaves, and no ramp.
     column = width // 2
     rgba = step_image((40, width), column)
     mask = np.zeros((320, 320), np.float32)
@@ -71,22 +72,33 @@ def test_perfect_step_edge_keeps_the_step(method, width):
     alpha8 = refine_alpha(rgba, mask, method)
     expected = np.zeros((40, width), np.uint8)
     expected[:, column:] = 255
-    if method == "matte":
-        np.testing.assert_array_equal(alpha8, expected)
-    else:  # a linear filter: within a few levels of the step, and no ramp
-        assert np.abs(alpha8.astype(int) - expected).max() <= 8
+    assert np.abs(alpha8.astype(int) - expected).max() <= 64
+    assert np.abs(alpha8.astype(int) - expected).mean() < 0.5
 
 
-@pytest.mark.parametrize("offset", [-2, -1, 1, 2])
-def test_matte_follows_the_photo_when_the_mask_is_off(offset):
-    # The model's edge 1-2 of its pixels beside the photo's edge (3 image pixels each).
+@pytest.mark.parametrize("offset", [-1, 1])
+def test_matte_moves_the_edge_towards_the_photo_when_the_mask_is_off(offset):
+    # The model's edge one of its pixels (3 image pixels) beside the photo's edge: the refined
+    # alpha is much nearer the photo's step than the plain upscale (which is 255 off there).
     rgba = step_image((30, 960), 480)
     mask = np.zeros((320, 320), np.float32)
     mask[:, 160 + offset:] = 1.0
-    alpha8 = refine_alpha(rgba, mask, "matte")
-    assert (alpha8[:, :480] == 0).all() and (alpha8[:, 480:] == 255).all()
-    bilinear = upscale_mask(mask, (30, 960))
-    assert np.abs(bilinear.astype(int) - alpha8).sum() > 0  # plain upscaling gets it wrong
+    expected = np.zeros((30, 960), int)
+    expected[:, 480:] = 255
+    refined = np.abs(refine_alpha(rgba, mask, "matte").astype(int) - expected)
+    plain = np.abs(refine.upscale_plain(mask, (30, 960)).astype(int) - expected)
+    assert refined.sum() < 0.5 * plain.sum()
+    assert refined.max() < 128  # every pixel on the right side of 0.5
+
+
+def test_matte_stays_with_the_model_far_from_its_edge():
+    # Two mask pixels off is beyond the refinement's reach (it never moves an edge far from
+    # where the model put it): the result is the plain upscale there, not something new.
+    rgba = step_image((30, 960), 480)
+    mask = np.zeros((320, 320), np.float32)
+    mask[:, 163:] = 1.0
+    plain = refine.upscale_plain(mask, (30, 960)).astype(int)
+    assert np.abs(refine_alpha(rgba, mask, "matte").astype(int) - plain)[:, :470].max() == 0
 
 
 def test_matte_recovers_a_partial_alpha_from_the_colours():
@@ -99,7 +111,29 @@ def test_matte_recovers_a_partial_alpha_from_the_colours():
     mask = np.zeros((320, 320), np.float32)
     mask[:, 160:] = 1.0
     alpha8 = refine_alpha(rgba, mask, "matte")
-    assert np.abs(alpha8[:, 160].astype(int) - 102).max() <= 1
+    assert np.abs(alpha8[:, 160].astype(int) - 102).max() <= 2
+    assert (alpha8[:, :159] <= 3).all() and (alpha8[:, 161:] == 255).all()
+
+
+def test_no_block_steps_on_a_textured_look_alike_background():
+    # The issue-12 failure: a busy background with the subject's colours beside a soft model
+    # edge. The refined alpha must not jump at the mask grid's lines (12×9 px blocks at 12 MP)
+    # more than between them, and must not scatter into pieces: 4-connected pieces of alpha
+    # >= 128 are counted along each row (a run) and must stay few.
+    rng = np.random.default_rng(11)
+    height, width = 960, 960
+    rgba = np.empty((height, width, 4), np.uint8)
+    rgba[..., :3] = rng.integers(0, 256, (height, width, 3))  # noise: every colour is near
+    rgba[..., 3] = 255
+    rgba[:, 480:, :3] = (rgba[:, 480:, :3] // 2 + 100)
+    mask = np.clip((np.arange(320, dtype=np.float32) - 160) / 3 + 0.5, 0, 1)[None].repeat(320, 0)
+    alpha = refine_alpha(rgba, mask, "matte").astype(int)
+    rows = ((np.arange(height) + 0.5) * 320 / height).astype(int)
+    on_grid = np.flatnonzero(np.diff(rows))
+    steps = np.abs(np.diff(alpha, axis=0))
+    assert steps[on_grid].mean() <= 2 * steps[np.setdiff1d(np.arange(height - 1), on_grid)].mean() + 1
+    runs_per_row = (np.diff((alpha >= 128).astype(int), axis=1) == 1).sum(axis=1)
+    assert runs_per_row.mean() <= 2
 
 
 @pytest.mark.parametrize("method", REFINED)
@@ -118,13 +152,71 @@ def test_refine_alpha_accepts_small_and_other_mask_sizes(method):
     assert alpha8[45, 60] == 255 and alpha8[0, 0] == 0
 
 
-def test_refine_alpha_outside_the_band_is_exactly_zero_or_one():
+def test_refine_alpha_away_from_the_edge_is_the_plain_upscale():
     rgba = random_rgba((300, 400), seed=8)
-    alpha8 = refine_alpha(rgba, blob_mask(seed=9), "matte")
-    sure_fg = refine._resize_nearest(refine._erode(blob_mask(seed=9) >= 0.95, refine.BAND), (300, 400))
-    sure_bg = refine._resize_nearest(refine._erode(blob_mask(seed=9) <= 0.05, refine.BAND), (300, 400))
-    assert (alpha8[sure_fg.astype(bool)] == 255).all()
-    assert (alpha8[sure_bg.astype(bool)] == 0).all()
+    mask = blob_mask(seed=9)
+    alpha8 = refine_alpha(rgba, mask, "matte")
+    weight = refine._refine_weight(mask)
+    far = refine._resize_nearest(~refine._erode(weight == 0, 0) | refine._erode(weight > 0, 0), (300, 400))
+    untouched = refine._resize_nearest(refine._erode(weight == 0, 2), (300, 400)).astype(bool)
+    np.testing.assert_array_equal(alpha8[untouched], refine.upscale_plain(mask, (300, 400))[untouched])
+    assert far.any() and untouched.any()
+
+
+# ---------------------------------------------------------------- hints (HINTS-CONTRACT.md)
+
+def hint_case(seed=12):
+    rgba = random_rgba((120, 160), seed=seed)
+    rgba[:, 80:, :3] //= 4
+    return rgba, blob_mask(seed=seed)
+
+
+@pytest.mark.parametrize("method", REFINE_METHODS)
+def test_empty_hint_map_is_no_hints(method):
+    rgba, mask = hint_case()
+    empty = np.full((120, 160), refine.HINT_NONE, np.uint8)
+    expected = refine_alpha(rgba, mask, method)
+    np.testing.assert_array_equal(refine_alpha(rgba, mask, method, hints=empty), expected)
+    other = np.full((120, 160), 7, np.uint8)  # any value but 0, 128, 255 is no hint
+    np.testing.assert_array_equal(refine_alpha(rgba, mask, method, hints=other), expected)
+
+
+@pytest.mark.parametrize("method", REFINE_METHODS)
+def test_sure_hints_are_exact(method):
+    rgba, mask = hint_case()
+    hints = np.full((120, 160), refine.HINT_NONE, np.uint8)
+    hints[50:70, 70:90] = refine.HINT_BACKGROUND  # inside the subject: erase
+    hints[:10, :20] = refine.HINT_FOREGROUND  # far outside it: restore
+    alpha8 = refine_alpha(rgba, mask, method, hints=hints)
+    assert (alpha8[50:70, 70:90] == 0).all() and (alpha8[:10, :20] == 255).all()
+    assert alpha8[60, 60] == refine_alpha(rgba, mask, method)[60, 60] or method != "none"
+
+
+def test_unsure_hints_are_solved_from_the_colours_where_the_model_was_sure():
+    # The model says "all subject"; the photo is black left of column 80, white right of it;
+    # an erase stroke on the left teaches the colour model the background, and the unsure rim
+    # around column 80 is solved against it.
+    rgba = step_image((120, 160), 80)
+    mask = np.ones((320, 320), np.float32)
+    hints = np.full((120, 160), refine.HINT_NONE, np.uint8)
+    hints[:, :60] = refine.HINT_BACKGROUND
+    hints[:, 60:100] = refine.HINT_UNSURE
+    for method in ("matte", "none"):
+        alpha8 = refine_alpha(rgba, mask, method, hints=hints)
+        assert (alpha8[:, :60] == 0).all()
+        assert (alpha8[:, 62:78] <= 32).all(), method  # black: background, although the model said 1
+        assert (alpha8[:, 82:] >= 223).all(), method
+
+
+@pytest.mark.parametrize(("hints", "error"), [
+    (np.zeros((120, 161), np.uint8), InvalidArgumentError),
+    (np.zeros((120, 160), np.int32), ArgumentTypeError),
+    ([[0]], ArgumentTypeError),
+])
+def test_bad_hints_are_typed_errors_naming_hints(hints, error):
+    rgba, mask = hint_case()
+    with pytest.raises(error, match="hints"):
+        refine_alpha(rgba, mask, hints=hints)
 
 
 @pytest.mark.parametrize(
