@@ -41,7 +41,8 @@ export function defaultThreads() {
  * @param {(stage: string) => (value: any) => any} [options.onStage]  notes when a stage ends
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
- *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
+ *                    labelOf: (name: string) => string,
+ *                    load: (name: string, model: ArrayBuffer, options?: {cpuOnly?: boolean}) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model, measureMemory = false, onStage = () => (value) => value }) {
@@ -50,10 +51,13 @@ export async function createInference({ backend, threads, model, measureMemory =
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const open = (bytes) => ort.InferenceSession.create(bytes, {
-    executionProviders: [backend],
+  const open = (bytes, provider = backend) => ort.InferenceSession.create(bytes, {
+    executionProviders: [provider],
     graphOptimizationLevel: 'all',
   });
+  const cpuLabel = `WASM ×${threads}`;
+  /** @type {Map<string, string>} model -> what runs it, for people ('WebGPU', 'WASM ×2') */
+  const labels = new Map([[DEFAULT_MODEL, backend === 'webgpu' ? 'WebGPU' : cpuLabel]]);
   /** @type {Map<string, any>} one session per model, made when first needed */
   const sessions = new Map();
   const memories = measureMemory ? watchSharedMemories() : { list: [], stop() {} };
@@ -66,13 +70,20 @@ export async function createInference({ backend, threads, model, measureMemory =
   return {
     backend,
     threads,
-    label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${threads}`,
+    label: labels.get(DEFAULT_MODEL),
+    labelOf: (name) => labels.get(name) ?? labels.get(DEFAULT_MODEL),
     /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     has: (name) => sessions.has(name),
-    /** Add a model's session (the same onnxruntime instance and memory). */
-    async load(name, bytes) {
-      if (!sessions.has(name)) sessions.set(name, await open(bytes));
+    /**
+     * Add a model's session (the same onnxruntime instance and memory).
+     * @param {{cpuOnly?: boolean}} [options]  cpuOnly: the WASM (CPU) provider even in the WebGPU build
+     */
+    async load(name, bytes, { cpuOnly = false } = {}) {
+      if (sessions.has(name)) return;
+      const provider = cpuOnly ? 'wasm' : backend;
+      sessions.set(name, await open(bytes, provider));
+      labels.set(name, provider === 'webgpu' ? 'WebGPU' : cpuLabel);
     },
     /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
     async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {

@@ -73,7 +73,7 @@ export async function removeBackground(runtime, { blob, settings, background }, 
     model,
     imageId,
     notes: header.notes,
-    backend: inference.label,
+    backend: inference.labelOf(model),
     timings: clock.timings,
     memory: memory(),
   };
