@@ -22,9 +22,9 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
    WASM heaps after the job (Pyodide, onnxruntime; they only grow, so these are peaks) and the
    renderer process's peak resident memory (page + worker, from /proc);
 4. re-render (the 12 MP image, else the largest; see RERENDER_CHANGES): one control changed on a
-   finished image, through the public API: when the page gets the new preview ("shown"), when
-   it gets the file, and the worker's stages; for the image the worker keeps and for one it has
-   to decode again;
+   finished image, or one editor stroke added, through the public API: when the page gets the
+   new preview ("shown"), when it gets the file, and the worker's stages; for the image the
+   worker keeps and for one it has to decode again;
 5. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
    the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here).
 
@@ -401,6 +401,9 @@ RERENDER_CHANGES = {
                   {"threshold": "manual", "threshold_low": 0.1, "threshold_high": 0.9}),
     "feather": ({"feather": 2}, {"feather": 4}),
     "refinement": ({"refine": "guided"}, {"refine": "matte"}),
+    # An editor stroke (py/peel/hints.py): each run adds one erase stroke, as a user painting,
+    # with "snap to edges" on; a hint change redoes the refinement and every step after it.
+    "stroke": ({"stroke": True}, {"stroke": True}),
     "not kept (decoded again)": ({"forget": True}, {"forget": True}),
 }
 
@@ -408,16 +411,25 @@ RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
   const { createRemover } = await import('./js/page/peel.js');
   const remover = await createRemover({ backend: 'wasm', threads });
   const blob = await (await fetch(image)).blob();
-  const { mask, imageId } = await remover.remove(blob);
+  const { mask, imageId, width, height } = await remover.remove(blob);
   const results = {};
+  const strokes = [];
+  // A 40-px (at 12 MP) erase stroke across the middle, a little lower each time.
+  const newStroke = (n) => {
+    const y = height * (0.3 + 0.04 * (n % 10));
+    const points = Array.from({ length: 24 }, (_, i) => [width * (0.3 + 0.3 * i / 23), y + 0.01 * height * Math.sin(i)]);
+    return { tool: 'erase', radius: Math.max(width, height) / 100, points };
+  };
   for (const [name, [first, second]] of Object.entries(changes)) {
     const samples = [];
     for (let run = 0; run <= runs; run++) {  // run 0: untimed, it changes from the previous block
-      const { forget, ...settings } = run % 2 ? first : second;
+      const { forget, stroke, ...settings } = run % 2 ? first : second;
+      if (stroke) strokes.push(newStroke(strokes.length));
+      const edits = stroke ? { strokes: [...strokes], snap: true } : undefined;
       const t0 = performance.now();
       let shown;
       const onPreview = () => (shown = Math.round(performance.now() - t0));
-      const result = await remover.render(blob, mask, { settings, imageId: forget ? undefined : imageId, onPreview });
+      const result = await remover.render(blob, mask, { settings, imageId: forget ? undefined : imageId, onPreview, edits });
       if (run > 0) samples.push({ shown, wall: Math.round(performance.now() - t0), ...result.timings });
     }
     results[name] = samples;

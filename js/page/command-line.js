@@ -18,10 +18,12 @@ export function shellQuote(word) {
 
 /**
  * @param {object} settings  from readSettings (only the fields the form has)
- * @param {{backgroundImage?: string}} [options]  the background image's file name, if any
+ * @param {{backgroundImage?: string, hints?: {name: string, snap: boolean}}} [options]
+ *   the background image's file name, if any; the hints PNG of the editor's strokes, if any
+ *   (the file "Download edits" saves), and whether they snap to edges
  * @returns {string}  e.g. `peel --feather 3 --format jpeg`
  */
-export function commandLine(settings, { backgroundImage } = {}) {
+export function commandLine(settings, { backgroundImage, hints } = {}) {
   const words = ['peel'];
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
     const value = settings[name];
@@ -31,5 +33,6 @@ export function commandLine(settings, { backgroundImage } = {}) {
     else words.push(flag, shellQuote(value));
   }
   if (settings.background === 'image') words.push('--background-image', shellQuote(backgroundImage || 'BACKGROUND.jpg'));
+  if (hints) words.push('--hints', shellQuote(hints.name), ...(hints.snap ? [] : ['--no-snap']));
   return words.join(' ');
 }

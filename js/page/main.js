@@ -11,6 +11,7 @@ import { createSettingsPanel } from './settings-panel.js';
 import { ModelChoice, usedModels } from './model-choice.js';
 import { needsIsolationReload, startServiceWorker } from './sw-client.js';
 import { ErrorCode } from '../shared/protocol.js';
+import { Editor, hintsName } from './editor.js';
 
 const params = new URLSearchParams(location.search);
 const options = {
@@ -22,19 +23,60 @@ const options = {
 };
 const $ = (selector) => document.querySelector(selector);
 
+/** The selected result, large, with its brushes (editor.js); its strokes travel with each render. */
+const editor = new Editor($('[data-testid=editor]'), {
+  onEdit: (item) => rerender(item),
+  hintsPng: async (size, edits) => (await engine.remover).hints(size, edits),
+});
 const settings = createSettingsPanel({
   form: $('#settings'),
   backgroundImage: $('#background-image'),
   copyButton: $('[data-testid=copy-command]'),
   commandOutput: $('[data-testid=command-line]'),
 }, (changed) => {
+  const item = results.selectedDone();
   if (changed === 'model') {
     modelChoice.update(); // the model applies to new images, and to the others with "Apply to all"
+    if (item) editor.setBusy(item, Boolean(item.renderLoop));
     return;
   }
-  const item = results.selectedDone();
-  if (item) batch.rerender(item, renderAgain);
+  if (item) rerender(item);
+}, {
+  // "Copy settings as a command" adds the editor's hints PNG when the selected image has edits.
+  commandOptions: () => {
+    const item = results.selectedDone();
+    const edits = item && editor.editsOf(item);
+    return edits?.strokes.length ? { hints: { name: hintsName(item.file.name), snap: edits.snap } } : {};
+  },
 });
+// A settings change renders once the control rests: the editor says at once that one is due.
+$('#settings').addEventListener('input', () => {
+  const item = results.selectedDone();
+  if (item) editor.setBusy(item, true);
+});
+
+/**
+ * Render a finished image again. One render per image at a time: changes made meanwhile
+ * (strokes, controls) all go into the next one, never a queue of renders; the card takes the
+ * file of the last one (each shows its preview as it comes).
+ */
+async function rerender(item) {
+  item.renderWanted = true;
+  editor.setBusy(item, true);
+  if (item.renderLoop) return;
+  item.renderLoop = true;
+  await batch.rerender(item, async () => {
+    let rendered;
+    while (item.renderWanted && batch.items.includes(item)) {
+      item.renderWanted = false;
+      rendered = await renderAgain(item);
+      item.result = rendered.result; // the next render's imageId
+    }
+    return rendered;
+  });
+  item.renderLoop = false;
+  editor.setBusy(item, false);
+}
 const showOfflineAvailability = createOfflinePanel({
   status: $('[data-testid=offline-status]'),
   button: $('[data-testid=make-offline]'),
@@ -76,6 +118,7 @@ async function process(item) {
     item.mask = result.mask; // kept: any later setting change costs no model run
     item.maskShape = result.maskShape;
     item.format = values.format;
+    item.productLayout = values.product;
     return result;
   } catch (error) {
     if (error.code === ErrorCode.WORKER_DIED) engine.restart(); // a fresh engine for the rest
@@ -87,18 +130,26 @@ async function process(item) {
 async function renderAgain(item) {
   const { settings: values, background } = settings.current();
   values.model = item.model; // its mask is that model's
+  const edits = editor.editsOf(item);
+  const onPreview = ({ preview }) => {
+    results.card(item)?.showPreview(preview);
+    item.renderedStrokes = edits.strokes;
+    editor.showPreview(item, preview);
+  };
   const rendered = await (await engine.remover).render(item.file, item.mask, {
-    settings: values, background, imageId: item.result.imageId, maskShape: item.maskShape,
-    onPreview: ({ preview }) => results.card(item)?.showPreview(preview),
+    settings: values, background, imageId: item.result.imageId, maskShape: item.maskShape, edits, onPreview,
   });
-  return { result: { ...item.result, ...rendered }, format: values.format };
+  return { result: { ...item.result, ...rendered }, format: values.format, productLayout: values.product,
+    renderedStrokes: edits.strokes };
 }
 
 const batch = new Batch({
   process,
   onChange: (item) => {
     item.waitingForModel = item.state === 'queued' && !modelChoice.isReady(item.model);
+    const shown = item === editor.item; // else results.show opens it in the editor if it is selected
     results.show(item);
+    if (shown && item.state === 'done' && !item.rendering) editor.showResult(item, results.card(item).link);
   },
   isReady: (item) => modelChoice.isReady(item.model), // the people model may not be downloaded yet
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
@@ -113,12 +164,17 @@ const results = createResults({
   clearAll: $('[data-testid=clear-all]'),
   downloadAll: $('[data-testid=download-all]'),
   previewBackground: $('[data-testid=preview-background]'),
-}, batch);
+}, batch, {
+  onSelect: (item) => item.state === 'done' && editor.open(item, results.card(item).link),
+  onForget: (item) => item === editor.item && editor.close(),
+  onCount: (count) => document.body.classList.toggle('has-results', count > 0), // the drop zone steps aside
+});
+$('[data-testid=preview-background]').addEventListener('change', (event) => editor.view.setBackdrop(event.target.value));
 $('[data-testid=apply-all]').addEventListener('click', async () => {
   const { model } = settings.current().settings;
   for (const item of batch.items.filter((each) => each.state === 'done')) {
     if (item.model === model) {
-      await batch.rerender(item, renderAgain);
+      await rerender(item);
     } else {
       item.model = model; // another model: run it again (once that model is ready)
       batch.requeue(item);

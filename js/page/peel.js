@@ -53,14 +53,25 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
        * @param {Blob} blob  the original image
        * @param {Float32Array} mask  `mask` of its RemoveResult
        * @param {{settings?: object, background?: Blob, imageId?: string, maskShape?: number[],
-       *          onPreview?: Function}} [options]  maskShape: of its RemoveResult (default [320, 320])
+       *          onPreview?: Function, edits?: import('../shared/protocol.js').Edits}} [options]
+       *   maskShape: of its RemoveResult (default [320, 320])
        *   imageId: of its last result; while the engine still keeps that image, it skips decoding
        *   the file and reuses the steps the new settings do not change. onPreview: as for remove.
+       *   edits: the editor's strokes in effect for this image (all of them, every time).
        * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
-      render(blob, mask, { settings = {}, background, imageId, maskShape, onPreview } = {}) {
-        return client.request(Request.RENDER, { blob, mask, maskShape, imageId, settings, background },
+      render(blob, mask, { settings = {}, background, imageId, maskShape, edits, onPreview } = {}) {
+        return client.request(Request.RENDER, { blob, mask, maskShape, imageId, settings, background, edits },
           { onPreview }).promise;
+      },
+      /**
+       * The hints PNG of an image's edits, as `peel --hints` reads it.
+       * @param {{width: number, height: number}} size  of the original image
+       * @param {import('../shared/protocol.js').Edits} edits
+       * @returns {Promise<Blob>}
+       */
+      async hints({ width, height }, edits) {
+        return (await client.request(Request.HINTS, { width, height, edits }).promise).blob;
       },
       /**
        * Get a model ready (downloading its file if this device has not got it yet).

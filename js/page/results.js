@@ -11,8 +11,10 @@ import { createZip } from './zip.js';
  *          cancelRest: HTMLButtonElement, clearAll: HTMLButtonElement, downloadAll: HTMLButtonElement,
  *          previewBackground: HTMLSelectElement}} elements
  * @param {import('./batch.js').Batch} batch
+ * @param {{onSelect?: Function, onForget?: Function, onCount?: Function}} [hooks]  an item was
+ *   selected (clicked, or the latest result), an item's card removed, the number of cards
  */
-export function createResults(elements, batch) {
+export function createResults(elements, batch, { onSelect = () => {}, onForget = () => {}, onCount = () => {} } = {}) {
   const { list, bar, template, progress, cancelRest, clearAll, downloadAll, previewBackground } = elements;
   /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
   const cards = new Map();
@@ -50,12 +52,14 @@ export function createResults(elements, batch) {
     if (selected === item) selected = null;
     cards.get(item)?.destroy();
     cards.delete(item);
+    onForget(item);
     return true;
   }
 
   function showBatch() {
     const { total, done, failed, remaining, etaMs } = batch.progress();
     bar.hidden = cards.size === 0;
+    onCount(cards.size);
     downloadAll.disabled = done === 0;
     cancelRest.hidden = remaining <= 1;
     const left = remaining && etaMs !== null ? `, about ${Math.max(1, Math.round(etaMs / 1000))} s left` : '';
@@ -67,6 +71,7 @@ export function createResults(elements, batch) {
     if (selected) cards.get(selected)?.setSelected(false);
     selected = item;
     cards.get(item)?.setSelected(true);
+    onSelect(item);
   }
 
   cancelRest.addEventListener('click', () => batch.cancelRest());

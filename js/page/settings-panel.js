@@ -12,9 +12,12 @@ const SETTLE_MS = 150;
  *          commandOutput: HTMLOutputElement}} elements
  * @param {(name?: string) => void} onChange  the settings changed and rested; `name` of the
  *   control that changed, when known (a model change re-renders nothing: see main.js)
+ * @param {{commandOptions?: () => object}} [options]  more options of commandLine() for the
+ *   copied command (the editor's hints)
  * @returns {{current: () => {settings: object, background: File|undefined}}}
  */
-export function createSettingsPanel({ form, backgroundImage, copyButton, commandOutput }, onChange) {
+export function createSettingsPanel({ form, backgroundImage, copyButton, commandOutput }, onChange,
+  { commandOptions = () => ({}) } = {}) {
   applySchema(form);
   showValues(form);
   const current = () => ({ settings: readSettings(form), background: backgroundImage.files[0] });
@@ -22,6 +25,7 @@ export function createSettingsPanel({ form, backgroundImage, copyButton, command
   let pending = null;
   function changed(event) {
     showValues(form);
+    form.style.setProperty('--choice-color', form.elements.background_color.value); // the Colour choice's face
     clearTimeout(pending);
     pending = setTimeout(() => onChange(event?.target?.name), SETTLE_MS);
   }
@@ -40,7 +44,7 @@ export function createSettingsPanel({ form, backgroundImage, copyButton, command
   }
   copyButton.addEventListener('click', async () => {
     const { settings, background } = current();
-    const text = commandLine(settings, { backgroundImage: background?.name });
+    const text = commandLine(settings, { backgroundImage: background?.name, ...commandOptions() });
     commandOutput.textContent = text;
     commandOutput.hidden = false;
     try {

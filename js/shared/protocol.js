@@ -13,16 +13,26 @@ import { PYTHON_ERROR_CODES } from './contract.js';
 export const Request = Object.freeze({
   /** payload: {@link InitOptions}; result: {@link RuntimeInfo}. Sent once, first. */
   INIT: 'init',
-  /** payload: {blob: Blob, settings: Settings, background?: Blob}; result: {@link RemoveResult}. */
+  /**
+   * payload: {blob: Blob, settings: Settings, background?: Blob, edits?: Edits};
+   * result: {@link RemoveResult}.
+   */
   REMOVE: 'remove',
   /**
    * payload: {blob: Blob, mask: Float32Array, maskShape: [h, w], imageId?: string, settings: Settings,
-   *           background?: Blob};
+   *           background?: Blob, edits?: Edits};
    * result: {@link RemoveResult} without `mask` and `backend`. No model run: the page keeps the
    * mask of each image, so changing a setting costs only the pixel work. The worker keeps the
-   * image it last worked on (by imageId): for that one, the file is not even decoded again.
+   * image it last worked on (by imageId): for that one, the file is not even decoded again. Every
+   * request carries the whole stroke list in effect, so strokes made while a render runs simply go
+   * with the next one.
    */
   RENDER: 'render',
+  /**
+   * payload: {width, height, edits: Edits}; result: {blob: Blob} — the hints PNG of the strokes
+   * (8-bit grey, 0 = erase, 255 = restore, 128 = no hint) for `peel --hints`.
+   */
+  HINTS: 'hints',
   /**
    * payload: {model: string}; result: null once the model's session is ready. Downloads the
    * model's file if needed, with Event.PROGRESS carrying `model`. Not queued behind REMOVE jobs:
@@ -79,6 +89,15 @@ export const Event = Object.freeze({
  *
  * @typedef {object} Settings  plain object of py/peel/settings.py's fields (same names,
  *                              same defaults); validated in Python
+ *
+ * @typedef {object} Stroke     one brush stroke of the editor (py/peel/hints.py)
+ * @property {'erase'|'restore'} tool
+ * @property {number} radius    in pixels of the original image
+ * @property {number[][]} points  [[x, y], …] in pixels of the original image
+ *
+ * @typedef {object} Edits      the user's edits of one image: the strokes in effect, in order
+ * @property {Stroke[]} strokes
+ * @property {boolean} snap     "Snap to edges": each stroke's rim follows the photo's edge
  *
  * @typedef {object} Progress
  * @property {string} message   what is happening, for people

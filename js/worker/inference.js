@@ -45,7 +45,8 @@ export function defaultThreads() {
  * @param {(stage: string) => (value: any) => any} [options.onStage]  notes when a stage ends
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
- *                    load: (name: string, model: ArrayBuffer) => Promise<void>,
+ *                    labelOf: (name: string) => string,
+ *                    load: (name: string, model: ArrayBuffer, options?: {cpuOnly?: boolean}) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model, instance = 0, measureMemory = false,
@@ -55,8 +56,8 @@ export async function createInference({ backend, threads, model, instance = 0, m
   ort.env.wasm.wasmPaths = VENDOR;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we already are in a worker
-  const open = (bytes) => ort.InferenceSession.create(bytes, {
-    executionProviders: [backend],
+  const open = (bytes, provider = backend) => ort.InferenceSession.create(bytes, {
+    executionProviders: [provider],
     graphOptimizationLevel: 'all',
   });
   /** @type {Map<string, any>} one session per model, made when first needed */
@@ -71,19 +72,29 @@ export async function createInference({ backend, threads, model, instance = 0, m
   }
   // onnxruntime sets numThreads to 1 when it cannot share memory with workers: the real count.
   const running = ort.env.wasm.numThreads;
+  const cpuLabel = `WASM ×${running}`;
+  /** @type {Map<string, string>} model -> what runs it, for people ('WebGPU', 'WASM ×2') */
+  const labels = new Map([[DEFAULT_MODEL, backend === 'webgpu' ? 'WebGPU' : cpuLabel]]);
 
   return {
     backend,
     threads: running,
-    label: backend === 'webgpu' ? 'WebGPU' : `WASM ×${running}`,
+    label: labels.get(DEFAULT_MODEL),
+    labelOf: (name) => labels.get(name) ?? labels.get(DEFAULT_MODEL),
     /** onnxruntime's thread-pool workers: referenced here for as long as the sessions live. */
     workers: workers.list,
     /** Bytes of onnxruntime's WebAssembly memory now (it never shrinks: this is its peak); 0 unmeasured. */
     memoryBytes: () => Math.max(0, ...memories.list.map((memory) => memory.buffer.byteLength)),
     has: (name) => sessions.has(name),
-    /** Add a model's session (the same onnxruntime instance and memory). */
-    async load(name, bytes) {
-      if (!sessions.has(name)) sessions.set(name, await open(bytes));
+    /**
+     * Add a model's session (the same onnxruntime instance and memory).
+     * @param {{cpuOnly?: boolean}} [options]  cpuOnly: the WASM (CPU) provider even in the WebGPU build
+     */
+    async load(name, bytes, { cpuOnly = false } = {}) {
+      if (sessions.has(name)) return;
+      const provider = cpuOnly ? 'wasm' : backend;
+      sessions.set(name, await open(bytes, provider));
+      labels.set(name, provider === 'webgpu' ? 'WebGPU' : cpuLabel);
     },
     /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
     async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {

@@ -24,7 +24,7 @@ function stopwatch() {
 
 /**
  * @param {import('./runtime.js').Runtime} runtime
- * @param {{blob: Blob, settings: object, background?: Blob}} payload
+ * @param {{blob: Blob, settings: object, background?: Blob, edits?: import('../shared/protocol.js').Edits}} payload
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
@@ -32,7 +32,7 @@ function stopwatch() {
  *   file downloads (only if the page did not load it first, e.g. after a worker restart)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
-export async function removeBackground(runtime, { blob, settings, background }, checkpoint, onPreview, onModelProgress) {
+export async function removeBackground(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
   const { bridge, inference, memory } = runtime;
   const clock = stopwatch();
   const model = settings.model ?? DEFAULT_MODEL;
@@ -60,7 +60,7 @@ export async function removeBackground(runtime, { blob, settings, background }, 
   };
   const imageId = newImageId();
   const outcome = await bridge.remove(imageId, imageData.data, imageData.width, imageData.height, infer, settings,
-    backdrop?.data, backdrop?.width, backdrop?.height);
+    backdrop?.data, backdrop?.width, backdrop?.height, edits);
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
   clock.restart();
@@ -73,7 +73,7 @@ export async function removeBackground(runtime, { blob, settings, background }, 
     model,
     imageId,
     notes: header.notes,
-    backend: inference.label,
+    backend: inference.labelOf(model),
     timings: clock.timings,
     memory: memory(),
   };
@@ -83,14 +83,15 @@ export async function removeBackground(runtime, { blob, settings, background }, 
 /**
  * @param {import('./runtime.js').Runtime} runtime
  * @param {{blob: Blob, mask: Float32Array, maskShape?: number[], imageId?: string, settings: object,
- *          background?: Blob}} payload
+ *          background?: Blob, edits?: import('../shared/protocol.js').Edits}} payload
  *   imageId: from the image's last result; when Python still keeps that image, the file is not
- *   decoded again (see py/peel/bridge.py)
+ *   decoded again (see py/peel/bridge.py). edits: the strokes in effect (a change redoes the
+ *   refinement)
  * @param {() => void} checkpoint
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
-export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background },
+export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background, edits },
   checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
@@ -103,13 +104,26 @@ export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = 
   const backdrop = await decodeBackdrop(settings, background);
   if (!kept || backdrop) clock.lap('decode'); // no 'decode' in the timings: nothing was decoded
   checkpoint();
-  const outcome = bridge.render(imageId, settings, backdrop?.data, backdrop?.width, backdrop?.height);
+  const outcome = bridge.render(imageId, settings, backdrop?.data, backdrop?.width, backdrop?.height, edits);
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings);
   clock.restart();
   const encoded = await encodeOutput(bridge, outcome.output, settings, clock, onPreview);
   clock.total();
   return { result: { ...encoded, imageId, timings: clock.timings, memory: memory() } };
+}
+
+/**
+ * The hints PNG of an image's strokes, for `peel --hints` (made by the same Python that applies
+ * them, so the command reads back exactly what the page used).
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {{width: number, height: number, edits: import('../shared/protocol.js').Edits}} payload
+ * @returns {Promise<{result: {blob: Blob}}>}
+ */
+export async function hintsPng({ bridge }, { width, height, edits }) {
+  const outcome = bridge.hints_png(width, height, edits);
+  if (outcome.error) throw new PeelError(outcome.error);
+  return { result: { blob: new Blob([outcome.png], { type: 'image/png' }) } };
 }
 
 /** A name for an image the worker keeps; random, so that a restarted worker never mistakes one. */

@@ -4,7 +4,7 @@
 
 import { DEFAULT_DEADLINES_MS, Stage, deadline, noteActivity } from './deadline.js';
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
-import { removeBackground, renderAgain } from './jobs.js';
+import { hintsPng, removeBackground, renderAgain } from './jobs.js';
 import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
@@ -57,6 +57,9 @@ export function startRuntime(post, { boot: start = boot } = {}) {
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => renderAgain(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.HINTS:
+        reply(id, schedule(id, (r) => hintsPng(r, payload)));
         break;
       case Request.LOAD_MODEL: // beside the job queue, not in it: see protocol.js
         reply(id, (runtime ?? Promise.reject(new Error('not started'))).then((r) =>

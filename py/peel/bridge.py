@@ -22,6 +22,7 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from peel.errors import InvalidArgumentError, PeelError
 from peel.header import describe_animation, inspect_image
+from peel.hints import Hints, encode_hints_png, rasterize_strokes
 from peel.kept import KeptImage
 from peel.errors import ModelOutputError
 from peel.models import get_model
@@ -117,8 +118,18 @@ def keep(image_id: str, pixels, width: int, height: int, mask_js, mask_height=MO
     _kept = (image_id, KeptImage(_read_rgba(pixels, width, height), mask))
 
 
+def _edits(edits_js):
+    """Hints from the page's ``{strokes: [{tool, radius, points}], snap}`` (None: no edits)."""
+    if edits_js is None:
+        return None
+    edits = edits_js.to_py()
+    if not isinstance(edits, dict):
+        raise InvalidArgumentError("edits must be an object {strokes, snap}")
+    return Hints.from_list(edits.get("strokes", []), snap=edits.get("snap", True))
+
+
 async def remove(image_id: str, pixels, width: int, height: int, infer, settings_js,
-                 background=None, background_width=None, background_height=None):
+                 background=None, background_width=None, background_height=None, edits_js=None):
     """Cut the subject out of an image, render it with `settings_js`, and keep it for `render`.
 
     Parameters
@@ -133,7 +144,7 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         input of shape ``dims`` (1, 3, h, w); its raw output, (1, 1, h, w).
     settings_js : JS object
         Fields of :class:`peel.settings.Settings`.
-    background, background_width, background_height : optional
+    background, background_width, background_height, edits_js : optional
         As for `render`.
 
     Returns
@@ -145,6 +156,7 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
     global _kept
     try:
         settings = Settings.from_dict(settings_js.to_py())
+        hints = _edits(edits_js)
         _kept = None  # let go of the old image before the new one is read (WASM memory)
         t0 = time.perf_counter()
         rgba = _read_rgba(pixels, width, height)
@@ -162,7 +174,7 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         prediction_js.assign_to(prediction)
         mask = model.to_mask(prediction)
         _kept = (image_id, KeptImage(rgba, mask))
-        output = _render_kept(settings, background, background_width, background_height)
+        output = _render_kept(settings, background, background_width, background_height, hints)
         mask_js = Float32Array.new(mask.size)
         mask_js.assign(mask)
         timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
@@ -171,7 +183,8 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         return _error(error)
 
 
-def render(image_id: str, settings_js, background=None, background_width=None, background_height=None):
+def render(image_id: str, settings_js, background=None, background_width=None, background_height=None,
+           edits_js=None):
     """Render the kept image again with other settings: no model run, no pixels to read.
 
     Parameters
@@ -182,6 +195,9 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
         Fields of :class:`peel.settings.Settings`.
     background, background_width, background_height : Uint8ClampedArray, int, int, optional
         RGBA pixels of the background image, when the settings ask for one.
+    edits_js : JS object, optional
+        ``{strokes: [{tool: "erase"|"restore", radius, points: [[x, y], ...]}], snap: bool}``:
+        the user's brush strokes in image pixels (see peel.hints); a change redoes the refinement.
 
     Returns
     -------
@@ -192,16 +208,36 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
         if not is_kept(image_id):
             raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
         settings = Settings.from_dict(settings_js.to_py())
+        hints = _edits(edits_js)
         t0 = time.perf_counter()
-        output = _render_kept(settings, background, background_width, background_height)
+        output = _render_kept(settings, background, background_width, background_height, hints)
         return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
     except PeelError as error:
         return _error(error)
 
 
-def _render_kept(settings, background, background_width, background_height):
+def _render_kept(settings, background, background_width, background_height, hints=None):
     backdrop = None if background is None else _read_rgba(background, background_width, background_height)
-    return _output_to_js(_kept[1].render(settings, background=backdrop), settings)
+    return _output_to_js(_kept[1].render(settings, background=backdrop, hints=hints), settings)
+
+
+def hints_png(width: int, height: int, edits_js):
+    """The hints PNG of the page's strokes for an image of width × height (for ``peel --hints``).
+
+    Returns
+    -------
+    JS object
+        ``{png: Uint8Array}`` (8-bit grey: 0 = erase, 255 = restore, 128 = no hint) or
+        ``{error: {name, code, message}}``.
+    """
+    try:
+        hints = _edits(edits_js) or Hints()
+        data = encode_hints_png(rasterize_strokes(hints.strokes, (height, width)))
+        png = Uint8Array.new(len(data))
+        png.assign(data)
+        return _to_js_object({"png": png})
+    except PeelError as error:
+        return _error(error)
 
 
 def _ms_since(t0: float) -> int:

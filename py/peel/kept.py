@@ -7,7 +7,7 @@ the photo it last worked on, with its mask, as a :class:`KeptImage`. Each step o
 ==============  ==========================================  ================================
 step            depends on                                  12 MP, Pyodide (bench)
 ==============  ==========================================  ================================
-refined alpha   ``refine``                                  the most expensive step
+refined alpha   ``refine``, the hints (brush strokes, snap)    the most expensive step
 shaped alpha    + ``threshold*``, ``feather``               threshold, feather
 cut-out         + ``decontaminate`` (not for masks)         colour clean-up, alpha
 output          + background, product, format: always run   compositing
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_mask, check_rgba
+from .hints import Hints
 from .refine import downscale_rgb, refine_alpha
 from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
 from .settings import Settings
@@ -53,15 +54,18 @@ class KeptImage:
         self._cutout = None  # the cut-out's buffer, rewritten in place: no new 48 MB per change
         self._steps = {}  # step name -> (the settings it was made with, its result)
 
-    def render(self, settings: Settings, background=None):
-        """The output for these settings, as :func:`peel.render.render` gives it.
+    def render(self, settings: Settings, background=None, hints: Hints | None = None):
+        """The output for these settings and edits, as :func:`peel.render.render` gives it with
+        ``hints=hints.to_map(size)``.
 
         The result may be the kept cut-out itself (transparent output): use it, or copy it,
         before the next call.
         """
-        refined_key = settings.refine
+        hints = hints if hints is not None and hints.strokes else None
+        refined_key = (settings.refine, hints)
         refined = self._step("refined", refined_key, lambda: refine_alpha(
-            self.rgba, self.mask, settings.refine, small=self._small_copy(settings)))
+            self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
+            hints=None if hints is None else hints.to_map(self.rgba.shape[:2])))
         shaped_key = (refined_key, settings.threshold_range, settings.feather)
         alpha8 = self._step("shaped", shaped_key, lambda: shape_alpha(refined, settings))
         cutout_key = (shaped_key, decontamination(settings))

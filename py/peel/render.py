@@ -22,7 +22,7 @@ from .settings import Settings
 __all__ = ["render", "feather_alpha", "composite_over", "cover", "shape_alpha", "make_cutout", "finish"]
 
 
-def render(rgba, mask, settings: Settings, background=None):
+def render(rgba, mask, settings: Settings, background=None, hints=None):
     """The output image for these settings.
 
     Parameters
@@ -38,6 +38,9 @@ def render(rgba, mask, settings: Settings, background=None):
         pipeline's cut-out (equal to :func:`peel.desktop.pipeline.cut_out`).
     background : numpy.ndarray, optional
         (h', w', 4) uint8 background image, used when ``settings.background == "image"``.
+    hints : numpy.ndarray, optional
+        (H, W) uint8 hint map of the user's edits (see peel.hints and
+        :func:`peel.refine.refine_alpha`), applied before the refinement.
 
     Returns
     -------
@@ -48,7 +51,7 @@ def render(rgba, mask, settings: Settings, background=None):
     """
     check_rgba(rgba)
     small = downscale_rgb(rgba) if needs_small_copy(settings) else None
-    alpha8 = shape_alpha(refine_alpha(rgba, mask, settings.refine, small=small), settings)
+    alpha8 = shape_alpha(refine_alpha(rgba, mask, settings.refine, small=small, hints=hints), settings)
     return finish(make_cutout(rgba, alpha8, settings, small=small, out=rgba), settings, background)
 
 

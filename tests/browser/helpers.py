@@ -82,9 +82,12 @@ def clear_results(page):
 
 
 def set_form(app, **values):
-    """Change settings as a user does (one input event each)."""
+    """Change settings as a user does (one input event each), opening a closed disclosure first."""
     for name, value in values.items():
         field = app.locator(f"#settings [name={name}]")
+        disclosure = field.first.locator("xpath=ancestor::details[1]")
+        if disclosure.count() and disclosure.get_attribute("open") is None:
+            disclosure.locator("summary").click()
         kind = field.first.get_attribute("type")
         if kind == "radio":
             app.locator(f"#settings [name={name}][value={value}]").check()

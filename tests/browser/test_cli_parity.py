@@ -45,3 +45,37 @@ def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model
     set_form(app, format="jpeg", quality=0.8, background="color", background_color="#ff0000")
     assert shlex.split(copied_command(app)) == ["peel", "--format", "jpeg", "--quality", "0.8", "--feather", "3",
                                                 "--background", "color", "--background-color", "#ff0000"]
+
+
+def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tmp_path, upstream_model_path):
+    """Strokes in the editor, "Download edits", the copied command with --hints: the same alpha."""
+    from tests.browser.test_editor import CAR, Editor
+
+    set_form(app, format="png", quality=0.9, background="transparent", background_color="#ffffff", product=False,
+             feather=0)
+    editor = Editor(app).open(CAR)
+    editor.stroke("erase", 10, [(150, 215), (300, 215)])
+    editor.stroke("restore", 8, [(100, 60), (250, 70)])
+    name, _, data = editor.hints()
+    (tmp_path / name).write_bytes(data)
+    command = copied_command(app)
+    assert shlex.split(command) == ["peel", "--hints", "car-1-hints.png"]
+    page_name, page_png = editor.output()
+
+    words = shlex.split(command)[1:]
+    words[words.index("--hints") + 1] = str(tmp_path / name)
+    assert cli.main([*words, str(CAR), "-o", str(tmp_path), "--model-file", str(upstream_model_path), "--quiet"]) == 0
+    with Image.open(tmp_path / page_name) as image:
+        desktop_alpha = np.asarray(image)[..., 3]
+    page_alpha = np.asarray(Image.open(io.BytesIO(page_png)).convert("RGBA"))[..., 3]
+    assert alpha_mae(page_alpha, desktop_alpha) <= 2
+    plain = tmp_path / "plain"
+    assert cli.main([str(CAR), "-o", str(plain), "--model-file", str(upstream_model_path), "--quiet"]) == 0
+    with Image.open(plain / page_name) as image:
+        assert alpha_mae(np.asarray(image)[..., 3], desktop_alpha) > 2  # the hints did something
+
+    editor.root.locator("input[name=snap]").uncheck()
+    editor.settle()
+    assert shlex.split(copied_command(app)) == ["peel", "--hints", "car-1-hints.png", "--no-snap"]
+    editor.root.locator("input[name=snap]").check()
+    editor.settle()

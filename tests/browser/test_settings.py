@@ -74,13 +74,13 @@ def test_new_images_use_the_current_settings_and_apply_to_all_updates_the_rest(a
     set_form(app, format="webp")
     add_files(app, ["tests/fixtures/coffee.png"])
     wait_settled(app)
-    names = app.locator("[data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
+    names = app.locator("[data-testid=result] [data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
     assert names[-1] == "coffee-nobg.webp" and names[0] == "coffee-nobg.png"
 
     app.locator("[data-testid=apply-all]").click()
     expect(card(app, "astronaut.png").locator("[data-testid=download]")).to_have_attribute("download", "astronaut-nobg.webp")
     wait_settled(app)
-    names = app.locator("[data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
+    names = app.locator("[data-testid=result] [data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
     assert all(name.endswith(".webp") for name in names), names
     # Not the image the worker kept (the last one cut out): its file was decoded again.
     assert "decode" in json.loads(card(app, "astronaut.png").get_attribute("data-timings"))

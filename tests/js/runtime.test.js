@@ -44,6 +44,8 @@ function harness({ bridge = fakeBridge(), bootError, inferenceError } = {}) {
   let hold = false;
   const inference = {
     label: 'WASM ×2',
+    labelOf: () => 'WASM ×2',
+    has: (model) => model === 'u2netp',
     run: (tensor) => {
       if (inferenceError) return Promise.reject(new Error(inferenceError));
       const output = new Float32Array(tensor.length / 3);

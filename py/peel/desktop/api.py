@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 
 from ..errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
 from ..header import DEFAULT_MAX_PIXELS, inspect_image
+from ..hints import read_hints_png, snap_hints
 from ..models import DEFAULT_MODEL, get_model
 from ..preprocess import as_rgba
 from ..render import render
@@ -168,8 +169,9 @@ class Remover:
         spec = get_model(model)
         return spec.to_mask(self.session(model)(spec.prepare_input(rgba)))
 
-    def remove(self, image, *, background_image=None, max_pixels=DEFAULT_MAX_PIXELS, **options):
-        """Cut out the subject of `image` and render it with `options`.
+    def remove(self, image, *, background_image=None, hints=None, snap=True, max_pixels=DEFAULT_MAX_PIXELS,
+               **options):
+        """Cut out the subject of `image` and render it with `options` (and the user's edits).
 
         Parameters
         ----------
@@ -177,6 +179,14 @@ class Remover:
             See :func:`read_image`.
         background_image : same types as `image`, optional
             The picture behind the subject; implies ``background="image"`` unless given.
+        hints : str, os.PathLike, bytes or numpy.ndarray, optional
+            Edits, as the page's editor downloads them: a hints PNG (path or bytes) or an (H, W)
+            uint8 array of grey levels, of the image's size: 0 = erase (sure background),
+            255 = restore (sure foreground), anything else = no hint (see :mod:`peel.hints`).
+        snap : bool
+            "Snap to edges": the rim of each painted area is solved from the photo's colours, so
+            a rough stroke across a real edge still gives the photo's edge. False applies the
+            hints literally.
         max_pixels : int, optional
             Largest accepted input file, in pixels.
         **options
@@ -197,7 +207,12 @@ class Remover:
             backdrop = read_image(background_image, max_pixels=max_pixels)
         if settings.background == "image" and backdrop is None:
             raise InvalidArgumentError("background='image' needs a background_image")
-        return to_pil(render(rgba, self.mask(rgba, settings.model), settings, background=backdrop))
+        hint_map = None
+        if hints is not None:
+            hint_map = read_hints_png(hints, rgba.shape[:2], flag="hints")
+            if snap:
+                hint_map = snap_hints(hint_map)
+        return to_pil(render(rgba, self.mask(rgba, settings.model), settings, background=backdrop, hints=hint_map))
 
 
 _default = None

@@ -8,6 +8,7 @@ shows::
     peel -r shoots/ -o cutouts/ --jobs 2 --format jpeg --background color --background-color '#ff0000'
     peel --product --product-size 1600 'shop/*.jpg'
     cat photo.jpg | peel - --format mask > mask.png
+    peel photo.jpg --hints photo-hints.png          # with the edits made in the page's editor
 
 Exit status: 0 when every file was written (or skipped because its output exists), 1 when any
 file failed (each failure is listed at the end), 2 for a usage error.
@@ -66,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                                metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
                        help="picture behind the subject, scaled to cover (implies --background image)")
+    edits = parser.add_argument_group("edits (the page's erase/restore brushes; one input image)")
+    edits.add_argument("--hints", metavar="PNG",
+                       help="8-bit grey PNG of the image's size: 0 = erase, 255 = restore, anything else = "
+                            "no hint (the page's editor downloads it)")
+    edits.add_argument("--snap", action=argparse.BooleanOptionalAction, default=True,
+                       help="snap to edges: the rim of each painted area follows the photo's edge "
+                            "(--no-snap: apply the hints literally)")
     return parser
 
 
@@ -147,11 +155,11 @@ def _unique(paths):
 _worker = {}
 
 
-def _start_worker(model_files, threads, settings, background, max_pixels):
+def _start_worker(model_files, threads, settings, background, max_pixels, hints=None):
     from .api import Remover
 
     _worker.update(remover=Remover(model_files, threads=threads), settings=settings, background=background,
-                   max_pixels=max_pixels)
+                   max_pixels=max_pixels, hints=hints)
 
 
 def _process(source, dest):
@@ -163,7 +171,8 @@ def _process(source, dest):
     try:
         data = sys.stdin.buffer.read() if source is None else Path(source).read_bytes()
         rgba = read_image(data, max_pixels=_worker["max_pixels"])
-        output = render(rgba, remover.mask(rgba, settings.model), settings, background=_worker["background"])
+        output = render(rgba, remover.mask(rgba, settings.model), settings, background=_worker["background"],
+                        hints=_hint_map(_worker["hints"], rgba.shape[:2]))
         encoded = encode(to_pil(output), settings)
         if dest is None:
             sys.stdout.buffer.write(encoded)
@@ -181,6 +190,17 @@ def _process(source, dest):
         return source, f"{error.strerror or error} [io-error]"
     except Exception as error:  # noqa: BLE001 — one bad file must not stop the others
         return source, f"{type(error).__name__}: {error} [internal-error]"
+
+
+def _hint_map(hints, size):
+    """The --hints map for an image of `size`, snapped unless --no-snap: None without --hints."""
+    if hints is None:
+        return None
+    from ..hints import read_hints_png, snap_hints
+
+    grey, snap = hints
+    hint_map = read_hints_png(grey, size, flag="--hints")
+    return snap_hints(hint_map) if snap else hint_map
 
 
 class _Progress:
@@ -233,6 +253,9 @@ def main(argv=None) -> int:
             background = read_image(args.background_image, max_pixels=args.max_pixels)
         except (PeelError, OSError) as error:
             parser.error(f"--background-image {args.background_image}: {getattr(error, 'message', error)}")
+    hints = None
+    if args.hints is not None:
+        hints = (_read_hints_levels(parser, args.hints), args.snap)
     model_file = args.model_file
     if model_file is None:
         from .assets import model_path
@@ -247,13 +270,15 @@ def main(argv=None) -> int:
     model_files = {settings.model: model_file}
 
     if args.inputs == ["-"]:
-        _start_worker(model_files, args.threads, settings, background, args.max_pixels)
+        _start_worker(model_files, args.threads, settings, background, args.max_pixels, hints)
         _, error = _process(None, None)
         if error:
             print(f"peel: -: {error}", file=sys.stderr)
         return 1 if error else 0
 
     found, missing = collect_inputs(args.inputs, args.recursive)
+    if hints is not None and len(found) > 1:
+        parser.error(f"--hints: the hints are for one image, but the inputs hold {len(found)}")
     dests = _unique([output_path(source, folder, settings, args.output_dir) for source, folder in found])
     todo, skipped = [], 0
     for (source, _), dest in zip(found, dests):
@@ -264,7 +289,7 @@ def main(argv=None) -> int:
     progress = _Progress(len(todo), not args.quiet)
     if args.jobs == 1 or len(todo) <= 1:
         if todo:
-            _start_worker(model_files, args.threads, settings, background, args.max_pixels)
+            _start_worker(model_files, args.threads, settings, background, args.max_pixels, hints)
         failed = []
         for source, error in (_process(*job) for job in todo):
             progress.step(source, "failed" if error else "ok")
@@ -287,6 +312,18 @@ def main(argv=None) -> int:
         print("peel: no image found in the inputs", file=sys.stderr)
         return 1
     return 1 if failures else 0
+
+
+def _read_hints_levels(parser, path):
+    """The grey levels of the --hints PNG (its size is checked against each image later)."""
+    from ..hints import decode_hints_png
+
+    try:
+        return decode_hints_png(path, flag=f"--hints {path}")
+    except PeelError as error:
+        parser.error(error.message)
+    except OSError as error:
+        parser.error(f"--hints {path}: {error.strerror or error}")
 
 
 def _run_parallel(todo, jobs, progress, init_args):

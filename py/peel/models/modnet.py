@@ -34,8 +34,10 @@ SOURCE = {
     "upstream": None,
 }
 SERVED = "models/modnet.onnx"
-#: Served as is: onnxruntime-web runs the dynamic-shape graph on WASM and WebGPU (no MaxPool,
-#: no ceil_mode; its Resize ops take constant scales), see tests/browser/test_people.py.
+#: Served as is: its graph has no MaxPool and constant Resize scales, and onnxruntime-web 1.30
+#: runs it on WASM (tests/browser/test_people.py). WebGPU (SwiftShader) accepts the dynamic-shape
+#: graph too but its output differed from WASM's, so the worker runs MODNet on the CPU provider
+#: (js/worker/models.js); a static-shape copy would not change that.
 DERIVED = False
 
 REF_SIZE = 512

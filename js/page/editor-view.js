@@ -1,0 +1,223 @@
+// The editor's picture: one canvas showing the result over its backdrop, the original beside a
+// before/after split, zoom and pan, and strokes not yet rendered as a translucent overlay.
+//
+// Coordinates: "image" pixels of the picture shown (the original's size for a cut-out), "view"
+// CSS pixels of the canvas. view = offset + image * scale.
+
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 16;
+/** Strokes waiting for their render: what each tool will do, as a colour. */
+const OVERLAY = { erase: 'rgba(220, 38, 38, 0.45)', restore: 'rgba(22, 163, 74, 0.45)' };
+const BACKDROPS = { black: '#000', white: '#fff', accent: '#1f6f5c' };
+
+export class EditorView {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.context = canvas.getContext('2d');
+    this.width = 0; // image size
+    this.height = 0;
+    this.scale = 1;
+    this.offset = [0, 0];
+    this.fitted = true; // follow the box's size until the user zooms or pans
+    this.compare = 100;
+    this.backdrop = 'checkerboard';
+    /** @type {{after?: ImageBitmap, before?: ImageBitmap, full?: ImageBitmap}} */
+    this.sources = {};
+    this.overlay = [];
+    // The view asks for what it lacks: the result file decoded (zoomed in), the original (split).
+    this.needFull = () => {};
+    this.needBefore = () => {};
+    this.pattern = checkerboard(this.context);
+    new ResizeObserver(() => this.resize()).observe(canvas);
+  }
+
+  /** A new picture of width × height image pixels (another image, or another geometry). */
+  setSize(width, height) {
+    const changed = width !== this.width || height !== this.height;
+    this.width = width;
+    this.height = height;
+    if (changed) this.zoomFit();
+  }
+
+  /**
+   * @param {{after?: ImageBitmap, before?: ImageBitmap, full?: ImageBitmap|null}} sources
+   *   after: the result's preview (small); before: the original; full: the result file decoded
+   */
+  setSources(sources) {
+    for (const [name, bitmap] of Object.entries(sources)) {
+      if (this.sources[name] && this.sources[name] !== bitmap) this.sources[name].close?.();
+      this.sources[name] = bitmap ?? undefined;
+    }
+    this.draw();
+  }
+
+  /** Which source the view shows now: 'full' (the output file itself) or 'preview'. */
+  get source() {
+    return this.wantsFull() && this.sources.full ? 'full' : 'preview';
+  }
+
+  wantsFull() {
+    const preview = this.sources.after;
+    return !preview || this.scale * this.width * devicePixelRatio > preview.width * 1.05;
+  }
+
+  resize() {
+    const { clientWidth, clientHeight } = this.canvas;
+    const ratio = devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.round(clientWidth * ratio));
+    this.canvas.height = Math.max(1, Math.round(clientHeight * ratio));
+    if (this.fitted) this.zoomFit();
+    else this.draw();
+  }
+
+  /** The whole picture, scaled to fit and centred. */
+  zoomFit() {
+    const { clientWidth, clientHeight } = this.canvas;
+    if (!this.width || !clientWidth) return;
+    this.scale = Math.min(clientWidth / this.width, clientHeight / this.height);
+    this.offset = [(clientWidth - this.width * this.scale) / 2, (clientHeight - this.height * this.scale) / 2];
+    this.fitted = true;
+    this.draw();
+  }
+
+  /** One image pixel per CSS pixel, around the centre of the view. */
+  zoom100() {
+    const { clientWidth, clientHeight } = this.canvas;
+    this.zoomAt(1 / this.scale, clientWidth / 2, clientHeight / 2);
+  }
+
+  /** Zoom by `factor` keeping the view point (x, y) on the same image point. */
+  zoomAt(factor, x, y) {
+    const scale = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.scale * factor));
+    const applied = scale / this.scale;
+    this.offset = [x - (x - this.offset[0]) * applied, y - (y - this.offset[1]) * applied];
+    this.scale = scale;
+    this.fitted = false;
+    this.clampOffset();
+    this.draw();
+  }
+
+  panBy(dx, dy) {
+    this.offset = [this.offset[0] + dx, this.offset[1] + dy];
+    this.fitted = false;
+    this.clampOffset();
+    this.draw();
+  }
+
+  /** Keep at least a quarter of the view (or of the picture) showing picture. */
+  clampOffset() {
+    const { clientWidth, clientHeight } = this.canvas;
+    const w = this.width * this.scale;
+    const h = this.height * this.scale;
+    const keepX = Math.min(w, clientWidth) / 4;
+    const keepY = Math.min(h, clientHeight) / 4;
+    this.offset = [
+      Math.min(clientWidth - keepX, Math.max(keepX - w, this.offset[0])),
+      Math.min(clientHeight - keepY, Math.max(keepY - h, this.offset[1])),
+    ];
+  }
+
+  /** Image pixels of a pointer event's position. */
+  toImage(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    return [(event.clientX - rect.left - this.offset[0]) / this.scale, (event.clientY - rect.top - this.offset[1]) / this.scale];
+  }
+
+  setCompare(value) {
+    this.compare = value;
+    this.draw();
+  }
+
+  setBackdrop(name) {
+    this.backdrop = name;
+    this.draw();
+  }
+
+  /** @param {import('../shared/protocol.js').Stroke[]} strokes  shown over the picture until rendered */
+  setOverlay(strokes) {
+    this.overlay = strokes;
+    this.draw();
+  }
+
+  draw() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = null;
+      this.paint();
+    });
+  }
+
+  paint() {
+    const { context: ctx, canvas } = this;
+    const ratio = canvas.width / Math.max(1, canvas.clientWidth);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!this.width) return;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const [x, y] = this.offset;
+    const w = this.width * this.scale;
+    const h = this.height * this.scale;
+    ctx.fillStyle = BACKDROPS[this.backdrop] ?? this.pattern;
+    ctx.fillRect(x, y, w, h);
+    if (this.wantsFull() && !this.sources.full) this.needFull();
+    const after = this.source === 'full' ? this.sources.full : this.sources.after;
+    // Pixels big enough to see are shown as pixels, not blurred.
+    ctx.imageSmoothingEnabled = this.scale * ratio < 2;
+    ctx.imageSmoothingQuality = 'high';
+    const split = x + (w * this.compare) / 100;
+    if (after && this.compare > 0) clipped(ctx, [x, y, split - x, h], () => ctx.drawImage(after, x, y, w, h));
+    if (this.compare < 100 && !this.sources.before) this.needBefore();
+    if (this.sources.before && this.compare < 100) {
+      clipped(ctx, [split, y, x + w - split, h], () => ctx.drawImage(this.sources.before, x, y, w, h));
+    }
+    if (this.compare > 0 && this.compare < 100) {
+      ctx.fillStyle = '#fff';
+      ctx.fillRect(split - 1, y, 2, h);
+      ctx.fillStyle = 'rgba(0, 0, 0, 0.5)';
+      ctx.fillRect(split + 1, y, 1, h);
+    }
+    for (const stroke of this.overlay) this.paintStroke(stroke);
+    canvas.dataset.source = this.source;
+    canvas.dataset.zoom = String(Math.round(this.scale * 1000) / 10);
+  }
+
+  paintStroke({ tool, radius, points }) {
+    const { context: ctx } = this;
+    const view = ([px, py]) => [this.offset[0] + px * this.scale, this.offset[1] + py * this.scale];
+    ctx.strokeStyle = ctx.fillStyle = OVERLAY[tool];
+    ctx.lineWidth = 2 * radius * this.scale;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    if (points.length === 1) {
+      const [cx, cy] = view(points[0]);
+      ctx.arc(cx, cy, radius * this.scale, 0, 2 * Math.PI);
+      ctx.fill();
+      return;
+    }
+    points.forEach((point, i) => (i ? ctx.lineTo(...view(point)) : ctx.moveTo(...view(point))));
+    ctx.stroke();
+  }
+}
+
+function clipped(ctx, rect, draw) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(...rect);
+  ctx.clip();
+  draw();
+  ctx.restore();
+}
+
+/** The transparency checkerboard, as a canvas pattern (10-px squares, as the cards' CSS). */
+function checkerboard(ctx) {
+  const tile = new OffscreenCanvas(20, 20);
+  const tileContext = tile.getContext('2d');
+  tileContext.fillStyle = '#fff';
+  tileContext.fillRect(0, 0, 20, 20);
+  tileContext.fillStyle = '#ddd';
+  tileContext.fillRect(0, 0, 10, 10);
+  tileContext.fillRect(10, 10, 10, 10);
+  return ctx.createPattern(tile, 'repeat');
+}

@@ -1,0 +1,387 @@
+"""Hints: what the user's brush strokes (or a hints PNG) tell the refinement.
+
+The editor records each stroke as a tool, a radius in image pixels and the points of its path
+in image coordinates (pixel (row i, column j) covers x in [j, j + 1), y in [i, i + 1)). Python
+turns the list into a full-resolution *hint map* (see :func:`peel.refine.refine_alpha`):
+
+- :func:`rasterize_strokes`: the literal paint, :data:`~peel.refine.HINT_BACKGROUND` under
+  erase strokes, :data:`~peel.refine.HINT_FOREGROUND` under restore strokes (a later stroke
+  paints over an earlier one), :data:`~peel.refine.HINT_NONE` elsewhere.
+- :func:`snap_hints` ("Snap to edges"): the rim of each painted area joins the uncertain band
+  (:data:`~peel.refine.HINT_UNSURE`), so a rough stroke across a real edge still gives the
+  photo's edge; only the core, :func:`snap_rim` px inside the paint's outline, stays sure.
+- :func:`read_hints_png` / :func:`encode_hints_png`: the literal paint as an 8-bit grey PNG of
+  the image's size (0 = erase, 255 = restore, anything else = no hint), for ``peel --hints``.
+  The page downloads it; the command snaps it the same way, so both give the same result.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ._checks import check_size
+from .errors import ArgumentTypeError, InvalidArgumentError
+from .refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE
+
+__all__ = ["TOOLS", "Stroke", "Hints", "rasterize_strokes", "snap_hints", "snap_rim", "read_hints_png",
+           "decode_hints_png", "encode_hints_png", "PNG_NONE"]
+
+#: Brush tools and the hint each paints.
+TOOLS = {"erase": HINT_BACKGROUND, "restore": HINT_FOREGROUND}
+#: Width of the snap rim, in model-mask pixels (a 320-px mask pixel is 12.5 image px at 4000 px):
+#: about how far off the model's edge can be, so about how far a rough stroke may overshoot.
+SNAP_RIM_MASK_PX = 3
+#: Grey level of "no hint" in a hints PNG (any value but 0 and 255 means the same).
+PNG_NONE = 128
+#: Limits that keep a malformed stroke list from costing minutes.
+MAX_STROKES = 10_000
+MAX_POINTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One brush stroke: ``tool`` ("erase" or "restore"), ``radius`` in image pixels (> 0),
+    ``points`` ((x, y), ...) in image coordinates (may leave the image)."""
+
+    tool: str
+    radius: float
+    points: tuple
+
+    @classmethod
+    def from_dict(cls, value, index=0):
+        """A stroke from the page's plain object ``{tool, radius, points: [[x, y], ...]}``."""
+        where = f"strokes[{index}]"
+        if not isinstance(value, dict):
+            raise ArgumentTypeError(f"{where} must be an object with tool, radius and points, got {value!r:.80}")
+        tool, radius, points = value.get("tool"), value.get("radius"), value.get("points")
+        if tool not in TOOLS:
+            raise InvalidArgumentError(f"{where}.tool must be one of {', '.join(TOOLS)}, got {tool!r}")
+        if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not 0 < radius < 1e6:
+            raise InvalidArgumentError(f"{where}.radius must be a positive number of pixels, got {radius!r}")
+        try:
+            pairs = tuple((float(x), float(y)) for x, y in points)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(f"{where}.points must be a list of [x, y] pairs") from None
+        if not pairs or not all(math.isfinite(x) and math.isfinite(y) for x, y in pairs):
+            raise InvalidArgumentError(f"{where}.points must hold at least one finite [x, y] pair")
+        return cls(tool, float(radius), pairs)
+
+
+@dataclass(frozen=True)
+class Hints:
+    """A stroke list and the snap switch: hashable, so a kept render can tell it changed."""
+
+    strokes: tuple = ()
+    snap: bool = True
+
+    @classmethod
+    def from_list(cls, strokes, snap=True):
+        """From the page's list of stroke objects (see :meth:`Stroke.from_dict`)."""
+        if not isinstance(strokes, (list, tuple)):
+            raise ArgumentTypeError(f"strokes must be a list, got {type(strokes).__name__}")
+        if len(strokes) > MAX_STROKES:
+            raise InvalidArgumentError(f"strokes: at most {MAX_STROKES} strokes, got {len(strokes)}")
+        parsed = tuple(Stroke.from_dict(value, i) for i, value in enumerate(strokes))
+        if sum(len(stroke.points) for stroke in parsed) > MAX_POINTS:
+            raise InvalidArgumentError(f"strokes: at most {MAX_POINTS} points in all")
+        return cls(parsed, bool(snap))
+
+    def to_map(self, size):
+        """(H, W) uint8 hint map for an image of ``size`` (height, width); None without strokes."""
+        if not self.strokes:
+            return None
+        hints = rasterize_strokes(self.strokes, size)
+        return snap_hints(hints) if self.snap else hints
+
+
+def rasterize_strokes(strokes, size):
+    """The literal paint of ``strokes`` on an image of ``size``.
+
+    Each stroke covers the pixels whose centre lies within ``radius`` of its path (a polyline
+    through its points; a single point is a disc), and at least the pixel under each point.
+
+    Parameters
+    ----------
+    strokes : sequence of Stroke
+    size : tuple of int
+        (height, width) of the image.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W) uint8: HINT_BACKGROUND / HINT_FOREGROUND where painted (the last stroke wins),
+        HINT_NONE elsewhere.
+
+    Examples
+    --------
+    >>> hints = rasterize_strokes([Stroke("erase", 1.0, ((2.5, 1.5),))], (3, 5))
+    >>> (hints == HINT_BACKGROUND).astype(int)
+    array([[0, 0, 1, 0, 0],
+           [0, 1, 1, 1, 0],
+           [0, 0, 1, 0, 0]])
+    """
+    height, width = check_size(size)
+    hints = np.full((height, width), HINT_NONE, np.uint8)
+    for stroke in strokes:
+        if not isinstance(stroke, Stroke):
+            raise ArgumentTypeError(f"strokes must hold Stroke objects, got {type(stroke).__name__}")
+        value = TOOLS[stroke.tool]
+        # Every pixel under a point is painted, however thin the brush (half a pixel's diagonal).
+        radius = max(stroke.radius, 0.71)
+        points = _thin_out(stroke.points, radius / 4)
+        for start, end in zip(points, points[1:] or points):
+            _paint_segment(hints, start, end, radius, value)
+    return hints
+
+
+def _thin_out(points, spacing):
+    """The path's points without those closer than ``spacing`` to the last one kept (the paint
+    differs by less than a pixel's fraction; a fast pointer gives hundreds of points)."""
+    kept = [points[0]]
+    for x, y in points[1:]:
+        if math.hypot(x - kept[-1][0], y - kept[-1][1]) >= spacing:
+            kept.append((x, y))
+    if points[-1] != kept[-1]:
+        kept.append(points[-1])
+    return kept
+
+
+def _paint_segment(hints, start, end, radius, value):
+    """Set ``hints`` to ``value`` where the pixel centre is within ``radius`` of the segment."""
+    height, width = hints.shape
+    (x0, y0), (x1, y1) = start, end
+    left = max(0, math.floor(min(x0, x1) - radius))
+    right = min(width, math.ceil(max(x0, x1) + radius) + 1)
+    top = max(0, math.floor(min(y0, y1) - radius))
+    bottom = min(height, math.ceil(max(y0, y1) + radius) + 1)
+    if left >= right or top >= bottom:
+        return
+    xs = np.arange(left, right, dtype=np.float64) + 0.5 - x0
+    ys = np.arange(top, bottom, dtype=np.float64)[:, None] + 0.5 - y0
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy
+    if length2 > 0:
+        # Position along the segment of each pixel's nearest point, clamped to the ends.
+        t = np.clip((xs * dx + ys * dy) / length2, 0.0, 1.0)
+        distance2 = (xs - t * dx) ** 2 + (ys - t * dy) ** 2
+    else:
+        distance2 = xs * xs + ys * ys
+    hints[top:bottom, left:right][distance2 <= radius * radius] = value
+
+
+def snap_rim(size):
+    """The snap rim's width, in image pixels, for an image of ``size`` (height, width): >= 2."""
+    height, width = check_size(size)
+    return max(2, round(SNAP_RIM_MASK_PX * max(height, width) / 320))
+
+
+def snap_hints(hints, rim=None):
+    """"Snap to edges": the rim of each painted area becomes HINT_UNSURE, its core stays sure.
+
+    The core of an area (the erase paint, or the restore paint) is what stays of it after an
+    erosion by a square of ``rim`` px; the rest of the area within ``2 * rim`` px of that core
+    is the rim. Paint farther from any core (a stroke thinner than the rim) stays sure: a thin
+    stroke is a precise one. The image's border is not a border of the paint.
+
+    Parameters
+    ----------
+    hints : numpy.ndarray
+        (H, W) uint8 hint map, e.g. from :func:`rasterize_strokes` or :func:`read_hints_png`.
+    rim : int, optional
+        The rim's width in pixels; default :func:`snap_rim` of the map's size.
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W) uint8, a new map: HINT_UNSURE on the rims, the rest as in ``hints``.
+
+    Examples
+    --------
+    >>> hints = np.full((1, 12), HINT_NONE, np.uint8)
+    >>> hints[0, 1:8] = HINT_FOREGROUND          # a wide stroke: a core and a rim
+    >>> hints[0, 10] = HINT_BACKGROUND           # a thin one: all core
+    >>> snap_hints(hints, rim=2).tolist()
+    [[64, 128, 128, 255, 255, 255, 128, 128, 64, 64, 0, 64]]
+    """
+    _check_map(hints, "hints")
+    if rim is None:
+        rim = snap_rim(hints.shape)
+    out = hints.copy()
+    outer = _bounding_box(hints != HINT_NONE, margin=0)  # one pass over the whole map
+    if outer is None:
+        return out
+    for value in (HINT_BACKGROUND, HINT_FOREGROUND):
+        inner = _bounding_box(hints[outer] == value, margin=0)
+        if inner is None:
+            continue
+        # The paint's box in the map, widened so that the box's edge is never the paint's edge.
+        margin = 2 * rim + 1
+        box = tuple(slice(max(0, o.start + i.start - margin), min(n, o.start + i.stop + margin))
+                    for o, i, n in zip(outer, inner, hints.shape))
+        area = hints[box] == value
+        core = _erode(area, rim)
+        near_core = _dilate(core, 2 * rim)
+        out[box][area & near_core & ~core] = HINT_UNSURE
+    return out
+
+
+def _erode(binary, radius):
+    """Binary erosion by a (2r+1)² square; the array's border does not erode."""
+    for axis in (0, 1):
+        binary = _window_reduce(binary, radius, axis, np.logical_and, pad=True)
+    return binary
+
+
+def _dilate(binary, radius):
+    """Binary dilation by a (2r+1)² square."""
+    for axis in (0, 1):
+        binary = _window_reduce(binary, radius, axis, np.logical_or, pad=False)
+    return binary
+
+
+def _window_reduce(binary, radius, axis, combine, pad):
+    """``combine`` (and / or) over windows of 2r + 1 along ``axis``, beyond the ends ``pad``.
+
+    By doubling: a window of 2^k is two of 2^(k-1); a window of any length two overlapping
+    ones of the largest power of two below it. log2(r) passes over contiguous slices.
+    """
+    values = np.moveaxis(binary, axis, 0)
+    length = values.shape[0]
+    padded = np.full((length + 2 * radius,) + values.shape[1:], pad, bool)
+    padded[radius:radius + length] = values
+    span, window = 1, padded
+    while 2 * span <= 2 * radius + 1:
+        window = combine(window[:-span], window[span:])  # windows of 2 * span
+        span *= 2
+    out = combine(window[:length], window[2 * radius + 1 - span:2 * radius + 1 - span + length])
+    return np.moveaxis(out, 0, axis)
+
+
+def _bounding_box(binary, margin):
+    """Slices of the rows and columns holding true pixels, widened by ``margin``; None if none."""
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(binary.any(axis=0))
+    height, width = binary.shape
+    return (slice(max(0, rows[0] - margin), min(height, rows[-1] + margin + 1)),
+            slice(max(0, cols[0] - margin), min(width, cols[-1] + margin + 1)))
+
+
+def _check_map(hints, name):
+    if not isinstance(hints, np.ndarray):
+        raise ArgumentTypeError(f"{name} must be a numpy array, got {type(hints).__name__}")
+    if hints.dtype != np.uint8 or hints.ndim != 2 or hints.size == 0:
+        raise InvalidArgumentError(f"{name} must be a non-empty (H, W) uint8 array, got {hints.dtype} {hints.shape}")
+
+
+def read_hints_png(source, size, *, flag="--hints"):
+    """The literal hint map of a hints PNG: 0 = erase, 255 = restore, anything else = no hint.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or numpy.ndarray
+        A PNG file's path or bytes: 8-bit grey (mode L), the image's size. An (H, W) uint8
+        array is taken as the grey levels themselves (e.g. from :func:`decode_hints_png`).
+    size : tuple of int
+        (height, width) of the image the hints are for.
+    flag : str
+        How the caller names the hints in messages (the command's flag, or ``hints``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (H, W) uint8 with HINT_BACKGROUND, HINT_FOREGROUND and HINT_NONE.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Not a PNG, not 8-bit grey, or not the image's size; the message names ``flag``.
+    """
+    height, width = check_size(size)
+    if isinstance(source, np.ndarray):
+        grey = source
+        if grey.dtype != np.uint8 or grey.ndim != 2:
+            raise InvalidArgumentError(f"{flag} must be an (H, W) uint8 array of grey levels, "
+                                       f"got {grey.dtype} {grey.shape}")
+    else:
+        grey = decode_hints_png(source, flag=flag)
+    if grey.shape != (height, width):
+        raise InvalidArgumentError(f"{flag}: the hints are {grey.shape[1]} × {grey.shape[0]} px, but the image is "
+                                   f"{width} × {height} px: they must have the image's size")
+    hints = np.full(grey.shape, HINT_NONE, np.uint8)
+    hints[grey == 0] = HINT_BACKGROUND
+    hints[grey == 255] = HINT_FOREGROUND
+    return hints
+
+
+def decode_hints_png(source, *, flag="--hints"):
+    """The grey levels of a hints PNG, (H, W) uint8, checked to be a PNG and 8-bit grey.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or bytes
+        The file's path or its bytes.
+    flag : str
+        As for :func:`read_hints_png`.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Not a PNG, damaged, or not 8-bit grey; the message names ``flag``.
+    OSError
+        The file cannot be read.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        data = Path(source).read_bytes()
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        raise ArgumentTypeError(f"{flag} must be a PNG file's path or bytes, or an array, got {type(source).__name__}")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InvalidArgumentError(f"{flag}: not a PNG file (the hints must be an 8-bit grey PNG: "
+                                   "0 = erase, 255 = restore, anything else = no hint)")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.mode != "L":
+                raise InvalidArgumentError(
+                    f"{flag}: the PNG must be 8-bit grey (0 = erase, 255 = restore), not {_describe_mode(image.mode)}")
+            image.load()
+            return np.asarray(image).copy()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError) as error:
+        if isinstance(error, InvalidArgumentError):
+            raise
+        raise InvalidArgumentError(f"{flag}: the PNG file is damaged ({error})") from error
+
+
+def _describe_mode(mode):
+    return {"1": "1-bit", "P": "a palette image", "RGB": "colour (RGB)", "RGBA": "colour with transparency (RGBA)",
+            "LA": "grey with transparency (LA)", "I;16": "16-bit grey", "I": "32-bit grey"}.get(mode, f"mode {mode}")
+
+
+def encode_hints_png(hints):
+    """A hints PNG (0 = erase, 255 = restore, :data:`PNG_NONE` elsewhere) of a literal map.
+
+    Parameters
+    ----------
+    hints : numpy.ndarray
+        (H, W) uint8 from :func:`rasterize_strokes` (rims, if any, are written as "no hint").
+
+    Returns
+    -------
+    bytes
+    """
+    _check_map(hints, "hints")
+    grey = np.full(hints.shape, PNG_NONE, np.uint8)
+    grey[hints == HINT_BACKGROUND] = 0
+    grey[hints == HINT_FOREGROUND] = 255
+    buffer = io.BytesIO()
+    Image.fromarray(grey, "L").save(buffer, "PNG", compress_level=6)
+    return buffer.getvalue()
