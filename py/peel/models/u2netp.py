@@ -1,7 +1,7 @@
 """U²-Net small (u2netp): a 4.6 MB salient-object model that sees the photo at 320×320.
 
 Its reference pipeline is rembg's (see :mod:`peel.preprocess` and :mod:`peel.mask`); the web app
-serves a static-shape copy derived at build time (DESIGN.md, "Model preparation").
+serves a static-shape copy derived at build time (docs/assets.md).
 """
 
 #: Side of the square input (peel.preprocess.MODEL_SIZE; not imported: it needs numpy, and the
