@@ -143,7 +143,8 @@ const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
  * zlib level 1 in Pyodide takes less than half; Chromium's and Firefox's canvases take 0.3-0.6 s).
  * No feature tells an encoder's speed, so the engine is recognised by name.
  */
-const SLOW_CANVAS_PNG = /AppleWebKit/.test(navigator.userAgent) && !/Chrome|Chromium|Edg\//.test(navigator.userAgent);
+const USER_AGENT = globalThis.navigator?.userAgent ?? '';  // Node (the JS unit tests) has no navigator
+const SLOW_CANVAS_PNG = /AppleWebKit/.test(USER_AGENT) && !/Chrome|Chromium|Edg\//.test(USER_AGENT);
 
 /**
  * Python's output ({width, height, pixels} RGBA, or {png} for a mask) as a file and a preview.
