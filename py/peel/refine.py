@@ -37,7 +37,9 @@ real photos; the numbers are in the README, "Edge quality").
 and the others): sure pixels join the colour models and the target before the solve, unsure
 ones are solved from the colours even where the model was sure, and at the end hinted pixels are
 exactly 0 or 255. With ``method="none"`` the 0/255 hints override the upscaled mask and the 128
-hints take the ``"matte"`` solution.
+hints take the ``"matte"`` solution. Strokes cover a small part of the photo, so every hint step
+works inside the hints' bounding box only (found once, see :func:`_hint_box`), with the same
+result as on the whole map.
 """
 
 from __future__ import annotations
@@ -139,17 +141,19 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
-    hints = _check_hints(hints, (height, width))
+    box = _check_hints(hints, (height, width))
+    if box is None:
+        hints = None
     if method == "none":
         alpha8 = upscale_mask(mask, (height, width))
         if hints is None:
             return alpha8
         alpha8 = alpha8.copy()
-        unsure = hints == HINT_UNSURE
+        unsure = hints[box] == HINT_UNSURE
         if unsure.any():
             solved = refine_alpha(rgba, mask, "matte", small=small, hints=hints)
-            alpha8[unsure] = solved[unsure]
-        return _apply_hints(alpha8, hints)
+            alpha8[box][unsure] = solved[box][unsure]
+        return _apply_hints(alpha8, hints, box)
 
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
     if small is None:
@@ -163,9 +167,10 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     weight = _refine_weight(mask)
     hint_fg = hint_bg = hint_unsure = None
     if hints is not None:
-        hint_fg = _resize_fraction(hints == HINT_FOREGROUND, half_shape) > 0.5
-        hint_bg = _resize_fraction(hints == HINT_BACKGROUND, half_shape) > 0.5
-        hint_unsure = _resize_fraction(hints == HINT_UNSURE, half_shape) > 0
+        region = hints[box]
+        hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), half_shape) > 0.5
+        hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), half_shape) > 0.5
+        hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), half_shape) > 0
     target = _resize_plane(mask, half_shape)
     if method == "matte":
         target = _colour_target(half, mask, target, hint_fg, hint_bg, hint_unsure)
@@ -181,9 +186,9 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         planes[2 + channel] = _resize_plane(coefficients[..., channel], mask.shape)
 
     alpha8 = np.array(upscale_plain(mask, (height, width)))  # writable copy
-    _solve_edges(rgba, planes, alpha8, hints)
+    _solve_edges(rgba, planes, alpha8, hints, box)
     if hints is not None:
-        _apply_hints(alpha8, hints)
+        _apply_hints(alpha8, hints, box)
     return alpha8
 
 
@@ -244,8 +249,10 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     return (mask_small + trust * (estimate - mask_small)).astype(np.float32)
 
 
-def _solve_edges(rgba, planes, alpha8, hints):
+def _solve_edges(rgba, planes, alpha8, hints, box=None):
     """Write ``m + w (A·I + b - m)`` into alpha8 wherever the interpolated w (or a 128 hint) is > 0.
+
+    ``box``: the (rows, cols) slices outside which ``hints`` holds no hint.
 
     The image is walked in strips of rows that lie between the same two rows of the mask grid,
     so each strip interpolates the maps' two rows once at the strip's columns, then per row.
@@ -266,9 +273,11 @@ def _solve_edges(rgba, planes, alpha8, hints):
         near = active[first] | active[second]
         columns = near[col_first] | near[col_second]
         unsure = None
-        if hints is not None:
-            unsure = hints[top:bottom] == HINT_UNSURE
-            columns |= unsure.any(axis=0)
+        if hints is not None and top < box[0].stop and bottom > box[0].start:
+            # The strip's rows inside the box, and their offset in the strip.
+            first_row, last_row = max(top, box[0].start), min(bottom, box[0].stop)
+            unsure = hints[first_row:last_row, box[1]] == HINT_UNSURE
+            columns[box[1]] |= unsure.any(axis=0)
         cols = np.flatnonzero(columns)
         if cols.size == 0:
             continue
@@ -287,7 +296,8 @@ def _solve_edges(rgba, planes, alpha8, hints):
         np.clip(estimate, 0.0, 1.0, out=estimate)
         base, weight = maps[0], maps[1]
         if unsure is not None:
-            weight[unsure[:, cols]] = 1.0
+            left, right = np.searchsorted(cols, [box[1].start, box[1].stop])
+            weight[first_row - top:last_row - top, left:right][unsure[:, cols[left:right] - box[1].start]] = 1.0
         estimate -= base
         estimate *= weight
         estimate += base
@@ -298,7 +308,7 @@ def _solve_edges(rgba, planes, alpha8, hints):
 
 
 def _check_hints(hints, size):
-    """None, or the hint map as given when it holds any hint (a map without hints → None)."""
+    """The hints' bounding box (see :func:`_hint_box`), None without a map or without hints."""
     if hints is None:
         return None
     if not isinstance(hints, np.ndarray):
@@ -307,14 +317,39 @@ def _check_hints(hints, size):
         raise ArgumentTypeError(f"hints must be a uint8 array, got dtype {hints.dtype}")
     if hints.shape != tuple(size):
         raise InvalidArgumentError(f"hints must have the image's shape {tuple(size)}, got {hints.shape}")
-    lookup = np.zeros(256, bool)
-    lookup[[HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE]] = True
-    return hints if lookup[hints].any() else None
+    return _hint_box(hints)
 
 
-def _apply_hints(alpha8, hints):
-    alpha8[hints == HINT_BACKGROUND] = 0
-    alpha8[hints == HINT_FOREGROUND] = 255
+def _hint_box(hints):
+    """(rows, cols) slices of the smallest box holding every hint of the map; None if none.
+
+    A row (column) whose lowest and highest values are the same non-hint value holds no hint:
+    two reductions find the candidate rows, then the candidate columns within them, and only
+    the candidates' box is looked up value by value.
+    """
+    is_hint = np.zeros(256, bool)
+    is_hint[[HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE]] = True
+    low, high = hints.min(axis=1), hints.max(axis=1)
+    rows = np.flatnonzero((low != high) | is_hint[low])
+    if rows.size == 0:
+        return None
+    band = hints[rows[0]:rows[-1] + 1]
+    low, high = band.min(axis=0), band.max(axis=0)
+    cols = np.flatnonzero((low != high) | is_hint[low])
+    found = is_hint[band[:, cols[0]:cols[-1] + 1]]
+    found_rows = np.flatnonzero(found.any(axis=1))
+    if found_rows.size == 0:
+        return None
+    found_cols = np.flatnonzero(found.any(axis=0))
+    return (slice(int(rows[0] + found_rows[0]), int(rows[0] + found_rows[-1] + 1)),
+            slice(int(cols[0] + found_cols[0]), int(cols[0] + found_cols[-1] + 1)))
+
+
+def _apply_hints(alpha8, hints, box):
+    """The sure hints made exact: 0 under HINT_BACKGROUND, 255 under HINT_FOREGROUND (in place)."""
+    region, values = alpha8[box], hints[box]
+    region[values == HINT_BACKGROUND] = 0
+    region[values == HINT_FOREGROUND] = 255
     return alpha8
 
 
@@ -337,11 +372,27 @@ def _resize_plane(values, shape, resample=Image.Resampling.BILINEAR):
     return np.asarray(image, np.float32)
 
 
-def _resize_fraction(binary, shape):
-    """(h, w) float32: the share of True pixels of a full-resolution boolean map per small pixel."""
-    image = Image.fromarray(binary.astype(np.uint8) * np.uint8(255), "L")
-    if image.size != (shape[1], shape[0]):
-        image = image.resize((shape[1], shape[0]), Image.Resampling.BOX)
+def _resize_fraction(binary, box, size, shape):
+    """(h, w) float32: the share of True pixels of a full-resolution boolean map per small pixel.
+
+    ``binary`` is the map's part inside ``box`` (slices of an image of ``size``); outside, the
+    map is False. The result is Pillow's BOX resize of the whole map, exactly: Pillow resizes
+    rows first (to 8 bits), then columns, each pass with weights that depend only on the sizes.
+    So the rows pass runs on the box's rows only (the others give 0), full width, and the
+    columns pass on the (H, w) result, which is small.
+    """
+    height, width = size
+    rows, cols = box
+    plane = np.zeros((rows.stop - rows.start, width), np.uint8)
+    plane[:, cols] = binary
+    plane *= np.uint8(255)
+    image = Image.fromarray(plane, "L")
+    if width != shape[1]:
+        image = image.resize((shape[1], image.height), Image.Resampling.BOX)
+    if height != shape[0]:
+        tall = np.zeros((height, shape[1]), np.uint8)
+        tall[rows] = np.asarray(image)
+        image = Image.fromarray(tall, "L").resize((shape[1], shape[0]), Image.Resampling.BOX)
     return np.asarray(image, np.float32) * np.float32(1 / 255)
 
 
