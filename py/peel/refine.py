@@ -389,11 +389,11 @@ def _resize_fraction(binary, box, size, shape):
     image = Image.fromarray(plane, "L")
     if width != shape[1]:
         image = image.resize((shape[1], image.height), Image.Resampling.BOX)
+    tall = np.zeros((height, shape[1]), np.uint8)
+    tall[rows] = np.asarray(image)
     if height != shape[0]:
-        tall = np.zeros((height, shape[1]), np.uint8)
-        tall[rows] = np.asarray(image)
-        image = Image.fromarray(tall, "L").resize((shape[1], shape[0]), Image.Resampling.BOX)
-    return np.asarray(image, np.float32) * np.float32(1 / 255)
+        tall = np.asarray(Image.fromarray(tall, "L").resize((shape[1], shape[0]), Image.Resampling.BOX))
+    return tall.astype(np.float32) * np.float32(1 / 255)
 
 
 def _box_mean(values, radius):

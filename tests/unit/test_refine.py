@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from peel import refine
 from peel.errors import ArgumentTypeError, ImageTypeError, InvalidArgumentError, InvalidImageError
@@ -217,6 +218,69 @@ def test_bad_hints_are_typed_errors_naming_hints(hints, error):
     rgba, mask = hint_case()
     with pytest.raises(error, match="hints"):
         refine_alpha(rgba, mask, hints=hints)
+
+
+def random_strokes(size, rng):
+    """1 to 4 erase/restore strokes, some leaving the image (its borders are painted)."""
+    from peel.hints import Stroke
+
+    height, width = size
+    return tuple(Stroke(str(rng.choice(["erase", "restore"])), float(rng.uniform(0.5, max(1.0, max(size) / 6))),
+                        tuple((float(rng.uniform(-5, width + 5)), float(rng.uniform(-5, height + 5)))
+                              for _ in range(rng.integers(1, 5))))
+                 for _ in range(rng.integers(1, 5)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (120, 160), (301, 457), (333, 250), (40, 900)])
+def test_hints_in_their_box_give_what_the_whole_map_gives(size, seed, monkeypatch):
+    # refine_alpha works on the hints' bounding box only; the reference takes the whole image as
+    # the box, so every hint step runs over the full map.
+    from peel.hints import Hints
+
+    rng = np.random.default_rng(seed)
+    rgba = random_rgba(size, seed=seed)
+    mask = blob_mask(seed=seed)
+    hints = Hints(random_strokes(size, rng), snap=bool(seed % 2)).to_map(size)
+    boxed = {method: refine_alpha(rgba, mask, method, hints=hints) for method in REFINE_METHODS}
+    whole = (slice(0, size[0]), slice(0, size[1]))
+    monkeypatch.setattr(refine, "_hint_box", lambda hints: whole)
+    for method in REFINE_METHODS:
+        np.testing.assert_array_equal(boxed[method], refine_alpha(rgba, mask, method, hints=hints), err_msg=method)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("size", [(1, 1), (3, 8), (97, 131), (300, 400), (333, 250), (120, 1000)])
+def test_hint_box_is_the_smallest_box_holding_every_hint(size, seed):
+    rng = np.random.default_rng(seed)
+    hints = rng.choice(np.array([1, refine.HINT_NONE, 200], np.uint8), size)  # no hint anywhere
+    for _ in range(seed):
+        hints[rng.integers(0, size[0]), rng.integers(0, size[1])] = rng.choice(
+            [refine.HINT_BACKGROUND, refine.HINT_FOREGROUND, refine.HINT_UNSURE])
+    found = np.isin(hints, [refine.HINT_BACKGROUND, refine.HINT_FOREGROUND, refine.HINT_UNSURE])
+    box = refine._hint_box(hints)
+    if not found.any():
+        assert box is None
+        return
+    rows, cols = np.flatnonzero(found.any(axis=1)), np.flatnonzero(found.any(axis=0))
+    assert box == (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("size", "shape"), [((1, 1), (1, 1)), ((7, 5), (3, 2)), ((3000, 4000), (120, 160)),
+                                             ((3024, 4032), (120, 160)), ((301, 457), (60, 91)),
+                                             ((457, 301), (120, 79)), ((90, 90), (90, 45))])
+def test_hint_fraction_of_a_box_is_pillows_resize_of_the_whole_map(size, shape, seed):
+    rng = np.random.default_rng(seed)
+    top, left = rng.integers(0, size[0]), rng.integers(0, size[1])
+    box = (slice(top, rng.integers(top + 1, size[0] + 1)), slice(left, rng.integers(left + 1, size[1] + 1)))
+    binary = np.zeros(size, bool)
+    binary[box] = rng.random((box[0].stop - box[0].start, box[1].stop - box[1].start)) < rng.uniform(0.1, 1)
+    whole = Image.fromarray(binary.astype(np.uint8) * np.uint8(255), "L")
+    if whole.size != (shape[1], shape[0]):
+        whole = whole.resize((shape[1], shape[0]), Image.Resampling.BOX)
+    expected = np.asarray(whole, np.float32) * np.float32(1 / 255)
+    np.testing.assert_array_equal(refine._resize_fraction(binary[box], box, size, shape), expected)
 
 
 @pytest.mark.parametrize(
