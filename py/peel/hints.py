@@ -95,10 +95,16 @@ class Hints:
 
     def to_map(self, size):
         """(H, W) uint8 hint map for an image of ``size`` (height, width); None without strokes."""
+        return self.to_map_box(size)[0]
+
+    def to_map_box(self, size):
+        """The hint map and a box (row and column slices) outside which it holds no hint, or
+        None where nothing was painted: ``(None, None)`` without strokes. The box spares
+        :func:`peel.refine.refine_alpha` (``hint_box=``) a search of the whole map."""
         if not self.strokes:
-            return None
-        hints = rasterize_strokes(self.strokes, size)
-        return snap_hints(hints) if self.snap else hints
+            return None, None
+        hints, box = _rasterize(self.strokes, size)
+        return (snap_hints(hints, box=box) if self.snap else hints), box
 
 
 def rasterize_strokes(strokes, size):
@@ -127,8 +133,14 @@ def rasterize_strokes(strokes, size):
            [0, 1, 1, 1, 0],
            [0, 0, 1, 0, 0]])
     """
+    return _rasterize(strokes, size)[0]
+
+
+def _rasterize(strokes, size):
+    """:func:`rasterize_strokes`, and the union of the painted segments' boxes (None if none)."""
     height, width = check_size(size)
     hints = np.full((height, width), HINT_NONE, np.uint8)
+    top = left = bottom = right = None
     for stroke in strokes:
         if not isinstance(stroke, Stroke):
             raise ArgumentTypeError(f"strokes must hold Stroke objects, got {type(stroke).__name__}")
@@ -137,8 +149,13 @@ def rasterize_strokes(strokes, size):
         radius = max(stroke.radius, 0.71)
         points = _thin_out(stroke.points, radius / 4)
         for start, end in zip(points, points[1:] or points):
-            _paint_segment(hints, start, end, radius, value)
-    return hints
+            box = _paint_segment(hints, start, end, radius, value)
+            if box is not None:
+                top = box[0] if top is None else min(top, box[0])
+                bottom = box[1] if bottom is None else max(bottom, box[1])
+                left = box[2] if left is None else min(left, box[2])
+                right = box[3] if right is None else max(right, box[3])
+    return hints, None if top is None else (slice(top, bottom), slice(left, right))
 
 
 def _thin_out(points, spacing):
@@ -154,7 +171,10 @@ def _thin_out(points, spacing):
 
 
 def _paint_segment(hints, start, end, radius, value):
-    """Set ``hints`` to ``value`` where the pixel centre is within ``radius`` of the segment."""
+    """Set ``hints`` to ``value`` where the pixel centre is within ``radius`` of the segment.
+
+    Returns the (top, bottom, left, right) box looked at, None if it is outside the image.
+    """
     height, width = hints.shape
     (x0, y0), (x1, y1) = start, end
     left = max(0, math.floor(min(x0, x1) - radius))
@@ -162,7 +182,7 @@ def _paint_segment(hints, start, end, radius, value):
     top = max(0, math.floor(min(y0, y1) - radius))
     bottom = min(height, math.ceil(max(y0, y1) + radius) + 1)
     if left >= right or top >= bottom:
-        return
+        return None
     xs = np.arange(left, right, dtype=np.float64) + 0.5 - x0
     ys = np.arange(top, bottom, dtype=np.float64)[:, None] + 0.5 - y0
     dx, dy = x1 - x0, y1 - y0
@@ -174,6 +194,7 @@ def _paint_segment(hints, start, end, radius, value):
     else:
         distance2 = xs * xs + ys * ys
     hints[top:bottom, left:right][distance2 <= radius * radius] = value
+    return top, bottom, left, right
 
 
 def snap_rim(size):
@@ -182,7 +203,7 @@ def snap_rim(size):
     return max(2, round(SNAP_RIM_MASK_PX * max(height, width) / 320))
 
 
-def snap_hints(hints, rim=None):
+def snap_hints(hints, rim=None, *, box=None):
     """"Snap to edges": the rim of each painted area becomes HINT_UNSURE, its core stays sure.
 
     The core of an area (the erase paint, or the restore paint) is what stays of it after an
@@ -196,6 +217,9 @@ def snap_hints(hints, rim=None):
         (H, W) uint8 hint map, e.g. from :func:`rasterize_strokes` or :func:`read_hints_png`.
     rim : int, optional
         The rim's width in pixels; default :func:`snap_rim` of the map's size.
+    box : tuple of slice, optional
+        (rows, cols) outside which ``hints`` is all HINT_NONE, when the caller knows it: the
+        search of the whole map for the paint is then a search of the box.
 
     Returns
     -------
@@ -214,9 +238,11 @@ def snap_hints(hints, rim=None):
     if rim is None:
         rim = snap_rim(hints.shape)
     out = hints.copy()
-    outer = _bounding_box(hints != HINT_NONE, margin=0)  # one pass over the whole map
+    region, offset = (hints, (0, 0)) if box is None else (hints[box], (box[0].start, box[1].start))
+    outer = _bounding_box(region != HINT_NONE, margin=0)
     if outer is None:
         return out
+    outer = tuple(slice(o.start + d, o.stop + d) for o, d in zip(outer, offset))
     for value in (HINT_BACKGROUND, HINT_FOREGROUND):
         inner = _bounding_box(hints[outer] == value, margin=0)
         if inner is None:

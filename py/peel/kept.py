@@ -63,15 +63,18 @@ class KeptImage:
         """
         hints = hints if hints is not None and hints.strokes else None
         refined_key = (settings.refine, hints)
-        refined = self._step("refined", refined_key, lambda: refine_alpha(
-            self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
-            hints=None if hints is None else hints.to_map(self.rgba.shape[:2])))
+        refined = self._step("refined", refined_key, lambda: self._refine(settings, hints))
         shaped_key = (refined_key, settings.threshold_range, settings.feather)
         alpha8 = self._step("shaped", shaped_key, lambda: shape_alpha(refined, settings))
         cutout_key = (shaped_key, decontamination(settings))
         cutout = self._step("cutout", cutout_key, lambda: make_cutout(
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
         return finish(cutout, settings, background)
+
+    def _refine(self, settings, hints):
+        hint_map, box = (None, None) if hints is None else hints.to_map_box(self.rgba.shape[:2])
+        return refine_alpha(self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
+                            hints=hint_map, hint_box=box)
 
     def _small_copy(self, settings):
         if self._small is None and needs_small_copy(settings):

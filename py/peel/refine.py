@@ -92,7 +92,7 @@ _GRID_SIDE = 512
 _FLOOR = 0.05
 
 
-def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
+def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None):
     """Full-resolution alpha from a model mask, following the photo's edges.
 
     Parameters
@@ -110,6 +110,10 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         (H, W) uint8 hint map (:data:`HINT_BACKGROUND`, :data:`HINT_FOREGROUND`,
         :data:`HINT_UNSURE`; other values: no hint). None, or a map without hints, gives exactly
         the result without hints.
+    hint_box : tuple of slice, optional
+        (rows, cols) slices outside which ``hints`` holds no hint, when the caller knows it
+        (:meth:`peel.hints.Hints.to_map_box`): the hints are then looked for in it only. The
+        result is the same as without it.
 
     Returns
     -------
@@ -141,7 +145,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
-    box = _check_hints(hints, (height, width))
+    box = _check_hints(hints, (height, width), hint_box)
     if box is None:
         hints = None
     if method == "none":
@@ -151,7 +155,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None):
         alpha8 = alpha8.copy()
         unsure = hints[box] == HINT_UNSURE
         if unsure.any():
-            solved = refine_alpha(rgba, mask, "matte", small=small, hints=hints)
+            solved = refine_alpha(rgba, mask, "matte", small=small, hints=hints, hint_box=box)
             alpha8[box][unsure] = solved[box][unsure]
         return _apply_hints(alpha8, hints, box)
 
@@ -307,8 +311,9 @@ def _solve_edges(rgba, planes, alpha8, hints, box=None):
         alpha8[top:bottom, cols] = estimate.astype(np.uint8)
 
 
-def _check_hints(hints, size):
-    """The hints' bounding box (see :func:`_hint_box`), None without a map or without hints."""
+def _check_hints(hints, size, within=None):
+    """The hints' bounding box (see :func:`_hint_box`), None without a map or without hints;
+    only ``within`` (row and column slices), if given, is searched."""
     if hints is None:
         return None
     if not isinstance(hints, np.ndarray):
@@ -317,7 +322,20 @@ def _check_hints(hints, size):
         raise ArgumentTypeError(f"hints must be a uint8 array, got dtype {hints.dtype}")
     if hints.shape != tuple(size):
         raise InvalidArgumentError(f"hints must have the image's shape {tuple(size)}, got {hints.shape}")
-    return _hint_box(hints)
+    if within is None:
+        return _hint_box(hints)
+    if not (isinstance(within, tuple) and len(within) == 2 and all(isinstance(s, slice) for s in within)):
+        raise ArgumentTypeError(f"hint_box must be a (rows, cols) pair of slices, got {within!r:.80}")
+    rows, cols = (range(n)[s] for s, n in zip(within, hints.shape))
+    if rows.step != 1 or cols.step != 1:
+        raise InvalidArgumentError(f"hint_box must be slices with step 1, got {within!r:.80}")
+    if not rows or not cols:
+        return None
+    box = _hint_box(hints[rows.start:rows.stop, cols.start:cols.stop])
+    if box is None:
+        return None
+    return (slice(box[0].start + rows.start, box[0].stop + rows.start),
+            slice(box[1].start + cols.start, box[1].stop + cols.start))
 
 
 def _hint_box(hints):

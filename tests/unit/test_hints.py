@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from peel.errors import ArgumentTypeError, InvalidArgumentError
-from peel.hints import (Hints, Stroke, decode_hints_png, encode_hints_png, rasterize_strokes, read_hints_png,
+from peel.hints import (TOOLS, Hints, Stroke, decode_hints_png, encode_hints_png, rasterize_strokes, read_hints_png,
                         snap_hints, snap_rim)
 from peel.kept import KeptImage
 from peel.refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE, refine_alpha
@@ -127,6 +127,28 @@ def test_the_image_border_is_not_an_edge_of_the_paint():
     snapped = snap_hints(hints, rim=5)
     assert snapped[25, 0] == HINT_BACKGROUND  # at the border: core
     assert snapped[25, 18] == HINT_UNSURE  # at the stroke's own outline: rim
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (40, 60), (301, 457), (90, 900)])
+def test_the_map_box_holds_every_hint_and_snap_in_it_is_the_same(size, seed):
+    rng = np.random.default_rng(seed)
+    height, width = size
+    strokes = tuple(Stroke(str(rng.choice(list(TOOLS))), float(rng.uniform(0.5, max(1.0, max(size) / 6))),
+                           tuple((float(rng.uniform(-8, width + 8)), float(rng.uniform(-8, height + 8)))
+                                 for _ in range(rng.integers(1, 5))))
+                    for _ in range(rng.integers(1, 5)))
+    for snap in (False, True):
+        hints, box = Hints(strokes, snap).to_map_box(size)
+        literal = rasterize_strokes(strokes, size)
+        np.testing.assert_array_equal(hints, snap_hints(literal) if snap else literal)
+        outside = np.ones(size, bool)
+        if box is not None:
+            outside[box] = False
+        assert (hints[outside] == HINT_NONE).all()
+        if box is not None:
+            np.testing.assert_array_equal(snap_hints(literal, box=box), snap_hints(literal))
+    assert Hints((), True).to_map_box(size) == (None, None)
 
 
 def test_snap_rim_grows_with_the_image():

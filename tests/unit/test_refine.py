@@ -247,10 +247,26 @@ def test_hints_in_their_box_give_what_the_whole_map_gives(size, seed, monkeypatc
         hints[top:top + 7, left:left + 9] = refine.HINT_UNSURE
         hints[:top] = refine.HINT_NONE
     boxed = {method: refine_alpha(rgba, mask, method, hints=hints) for method in REFINE_METHODS}
+    given = refine._hint_box(hints) or (slice(0, 0), slice(0, 0))
+    wider = tuple(slice(max(0, s.start - 3), s.stop + 3) for s in given)  # any box holding the hints
+    for method in REFINE_METHODS:
+        np.testing.assert_array_equal(boxed[method], refine_alpha(rgba, mask, method, hints=hints, hint_box=wider))
     whole = (slice(0, size[0]), slice(0, size[1]))
     monkeypatch.setattr(refine, "_hint_box", lambda hints: whole)
     for method in REFINE_METHODS:
         np.testing.assert_array_equal(boxed[method], refine_alpha(rgba, mask, method, hints=hints), err_msg=method)
+
+
+@pytest.mark.parametrize(("hint_box", "error"), [
+    ([slice(0, 5), slice(0, 5)], ArgumentTypeError),
+    ((slice(0, 5),), ArgumentTypeError),
+    ((slice(0, 5, 2), slice(0, 5)), InvalidArgumentError),
+])
+def test_bad_hint_boxes_are_typed_errors(hint_box, error):
+    rgba, mask = hint_case()
+    hints = np.full((120, 160), refine.HINT_BACKGROUND, np.uint8)
+    with pytest.raises(error, match="hint_box"):
+        refine_alpha(rgba, mask, hints=hints, hint_box=hint_box)
 
 
 @pytest.mark.parametrize("seed", range(6))
