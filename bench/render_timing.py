@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ if str(ROOT / "py") not in sys.path:
     sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 
 from peel import foreground, refine  # noqa: E402
+from peel.hints import Hints, Stroke  # noqa: E402
 from peel.render import feather_alpha, render  # noqa: E402
 from peel.settings import Settings  # noqa: E402
 
@@ -77,15 +79,32 @@ def time_ms(function, runs):
     return round(statistics.median(samples), 1)
 
 
+def editor_strokes(size, count=4):
+    """``count`` erase strokes as bench/browser.py's re-render block paints them, snap on."""
+    height, width = size
+
+    def stroke(n):
+        y = height * (0.3 + 0.04 * (n % 10))
+        points = tuple((width * (0.3 + 0.3 * i / 23), y + 0.01 * height * math.sin(i)) for i in range(24))
+        return Stroke("erase", max(width, height) / 100, points)
+
+    return Hints(tuple(stroke(n) for n in range(count)), snap=True)
+
+
 def step_timings(rgba, mask, backdrop, runs=5):
     """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, ...}; runs in CPython and Pyodide."""
     alpha8 = refine.threshold_alpha(refine.refine_alpha(rgba, mask), *Settings().threshold_range)
     small = refine.downscale_rgb(rgba)
+    strokes = editor_strokes(rgba.shape[:2])
+    hint_map, hint_box = strokes.to_map_box(rgba.shape[:2])
     steps = {
         "downscale_rgb (small copy)": lambda: refine.downscale_rgb(rgba),
         "refine none (rembg's upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
         "refine guided": lambda: refine.refine_alpha(rgba, mask, "guided", small=small),
         "refine matte": lambda: refine.refine_alpha(rgba, mask, "matte", small=small),
+        "hint map, 4 strokes (snap)": lambda: strokes.to_map_box(rgba.shape[:2]),
+        "refine matte + 4 strokes": lambda: refine.refine_alpha(rgba, mask, "matte", small=small, hints=hint_map,
+                                                                hint_box=hint_box),
         "threshold 0.05-0.9": lambda: refine.threshold_alpha(alpha8, 0.05, 0.9),
         "feather 3 px": lambda: feather_alpha(alpha8, 3.0),
         "decontaminate 1.0": lambda: foreground.decontaminate(rgba, alpha8, 1.0, small=small),
