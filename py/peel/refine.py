@@ -126,8 +126,8 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     ImageTypeError, InvalidImageError
         ``rgba`` is not a non-empty (H, W, 4) uint8 array.
     ArgumentTypeError, InvalidArgumentError
-        ``mask`` is not a 2-D float array without NaN, ``method`` is unknown, or ``hints`` is
-        not an (H, W) uint8 array.
+        ``mask`` is not a 2-D float array without NaN, ``method`` is unknown, ``hints`` is
+        not an (H, W) uint8 array, or ``hint_box`` is not a pair of slices with step 1.
 
     Examples
     --------
@@ -253,7 +253,7 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     return (mask_small + trust * (estimate - mask_small)).astype(np.float32)
 
 
-def _solve_edges(rgba, planes, alpha8, hints, box=None):
+def _solve_edges(rgba, planes, alpha8, hints, box):
     """Write ``m + w (A·I + b - m)`` into alpha8 wherever the interpolated w (or a 128 hint) is > 0.
 
     ``box``: the (rows, cols) slices outside which ``hints`` holds no hint.
