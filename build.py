@@ -41,11 +41,18 @@ def serve(port: int, plain: bool, verbose: bool) -> None:
         pass
 
 
+def browser_environment() -> dict:
+    """Chromium, Firefox and WebKit (tests/engines) installed and dist/ built: the environment that
+    the tests and the bench run in, with Chromium's path in PEEL_CHROMIUM."""
+    chromium = machine.ensure_chromium()
+    machine.ensure_engines()
+    build()
+    return {**os.environ, "PEEL_CHROMIUM": chromium}
+
+
 def run_tests(pytest_arguments: list[str]) -> int:
     """The JS unit tests (`node --test tests/js/`), then pytest; non-zero when either fails."""
-    chromium = machine.ensure_chromium()
-    build()
-    env = {**os.environ, "PEEL_CHROMIUM": chromium}
+    env = browser_environment()
     node = subprocess.run(["node", "--test", "tests/js/"], cwd=ROOT, env=env).returncode
     if node != 0:
         print(f"build.py: the JS unit tests failed (node --test exit {node}); running pytest anyway",
@@ -55,13 +62,8 @@ def run_tests(pytest_arguments: list[str]) -> int:
 
 
 def run_in_venv(arguments: list[str]) -> int:
-    """Build, then run `.venv/bin/python ARGUMENTS` with Chromium's path in PEEL_CHROMIUM
-    (Firefox and WebKit, tests/engines, are installed too)."""
-    chromium = machine.ensure_chromium()
-    machine.ensure_engines()
-    build()
-    env = {**os.environ, "PEEL_CHROMIUM": chromium}
-    return subprocess.run([machine.python(), *arguments], cwd=ROOT, env=env).returncode
+    """Build, then run `.venv/bin/python ARGUMENTS` in the browser environment."""
+    return subprocess.run([machine.python(), *arguments], cwd=ROOT, env=browser_environment()).returncode
 
 
 def main(argv: list[str]) -> int:
