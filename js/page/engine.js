@@ -1,5 +1,6 @@
 // The image engine as the page sees it: start it (again after a crash) and show its status.
 
+import { ErrorCode } from '../shared/protocol.js';
 import { createRemover } from './peel.js';
 
 const formatMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -28,11 +29,25 @@ export function createEngine(status, options, onReady, { onStart = () => {}, onF
     progress.value = total ? loaded / total : 0;
   };
 
+  /**
+   * A worker that goes silent while it starts is taken for dead by the watchdog; the stages' own
+   * deadlines cannot fire then (onnxruntime waits for its thread pool synchronously, and in
+   * Firefox under heavy load a pool worker's first message can be lost). One thread needs no
+   * pool: start once more with one, and say so, rather than fail.
+   */
+  function createWithFallback(startOptions) {
+    return createRemover(startOptions).catch((error) => {
+      if (error.code !== ErrorCode.WORKER_DIED || startOptions.threads === 1) throw error;
+      showProgress({ message: 'The engine did not answer while starting its threads; starting again with one thread' });
+      return createRemover({ ...startOptions, threads: 1 });
+    });
+  }
+
   function start() {
     delete status.dataset.ready;
     onStart();
     const workerAt = Math.round(performance.now());
-    const starting = createRemover({ ...options, onProgress: showProgress });
+    const starting = createWithFallback({ ...options, onProgress: showProgress });
     starting.then(
       ({ info }) => {
         status.dataset.ready = 'true';
