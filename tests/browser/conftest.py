@@ -61,3 +61,13 @@ def app(app_session):
 def app_errors(app_session):
     """The errors `app` collected so far, for a test that provokes one on purpose to drop it."""
     return app_session[1]
+
+
+@pytest.fixture
+def fresh(browser):
+    """A new, empty browser context (no cache, no service worker) and its page errors."""
+    context = browser.new_context(accept_downloads=True)
+    errors = PageErrors()
+    yield context, errors
+    context.close()
+    assert not errors, "\n".join(errors)

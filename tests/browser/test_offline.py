@@ -21,16 +21,6 @@ from tests.browser.helpers import (
 OFFLINE_READY = "[data-testid=offline-status][data-available=true]"
 
 
-@pytest.fixture
-def fresh(browser):
-    """A new, empty browser context (no cache, no service worker) and its page errors."""
-    context = browser.new_context(accept_downloads=True)
-    errors = PageErrors()
-    yield context, errors
-    context.close()
-    assert not errors, "\n".join(errors)
-
-
 def test_after_one_online_run_the_app_works_offline(fresh, base_url):
     context, errors = fresh
     page = open_app(context, f"{base_url}?backend=wasm", errors)

@@ -34,15 +34,6 @@ PEOPLE = FIXTURES / "rembg" / "fixtures"
 MODEL_FILE = "models/modnet.onnx"
 
 
-@pytest.fixture
-def fresh(browser):
-    context = browser.new_context(accept_downloads=True)
-    errors = PageErrors()
-    yield context, errors
-    context.close()
-    assert not errors, "\n".join(errors)
-
-
 def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_url, tmp_path):
     context, errors = fresh
     fetched = []
