@@ -3,29 +3,32 @@
 The model sees the photo at 320×320, so a plainly upscaled mask has edges as soft as a 320-px
 pixel is wide (12 px at 12 MP), at roughly the right place. The full-resolution photo knows
 where the edge really is. :func:`refine_alpha` (``method="matte"``, the default) uses it, but
-only where the model's edge is, and only as far as the photo's colours explain it:
+only where the model is unsure, and only as far as the photo's colours explain it:
 
-1. **Where to refine: a smooth weight, not a band of blocks.** On the 320-px mask blurred by
-   one mask pixel, ``w = min(m, 1 - m) / 0.25`` (clipped to 1) is 1 across the model's
-   transition and falls to 0 where the model is sure; it is multiplied by the mask's slope
-   (full weight from 0.3 per mask pixel on; weights under 0.05 are 0), so that a wide haze of middling values (the model
-   unsure about a whole region, not about an edge) is left as the model made it. ``w`` reaches
-   full resolution by bilinear interpolation: no block edges.
+1. **Where to refine.** On the 320-px mask blurred by one mask pixel, the weight ``w`` is 1
+   where the model is unsure (between :data:`SURE_BACKGROUND` and :data:`SURE_FOREGROUND`),
+   times the mask's slope (full from :data:`_SLOPE` per mask pixel on), so that a wide, flat
+   haze of middling values (the model unsure about a whole region, not about an edge) is mostly
+   left as the model made it; 0 where the model is sure. ``w`` reaches full resolution by
+   bilinear interpolation: a one-mask-pixel ramp, no block edges.
 2. **A target from the colours, on a small copy.** On a copy of the photo whose long side is
-   :data:`COLOUR_SIZE`, the local mean colours of the sure foreground ``F`` and background ``B``
-   (the mask's >= 0.95 / <= 0.05 parts, eroded by :data:`BAND` mask pixels) give each pixel a
-   colour-line estimate ``(I - B)·(F - B) / |F - B|²``, trusted as far as ``F`` and ``B``
-   differ and ``I`` lies near the line; the target ``p`` is the mask moved towards that estimate
-   by its trust.
+   :data:`COLOUR_SIZE` (the mask's own size), the local mean colours of the sure foreground
+   ``F`` and background ``B`` (the mask's >= 0.95 / <= 0.05 parts, eroded by :data:`BAND` mask
+   pixels) give each pixel a colour-line estimate ``(I - B)·(F - B) / |F - B|²``, trusted as far
+   as ``F`` and ``B`` differ and ``I`` lies near the line; the target ``p`` is the mask moved
+   towards that estimate by its trust.
 3. **A spatially regularised local linear model.** A colour-guided filter fits
-   ``p ≈ A·I + b`` over 5×5 windows of the small copy (ε = 1e-2: where the colours do not
+   ``p ≈ A·I + b`` over 3×3 windows of the small copy (ε = 1e-2: where the colours do not
    explain ``p``, ``A`` shrinks to 0 and the result to the window's mean), and averages the
    coefficients: smooth maps, the fast guided filter of He & Sun (2015). Because a window's
    alpha is one linear function of colour, neighbouring pixels cannot decide alone, so texture
    and look-alike colours do not scatter into islands and pinholes.
 4. **Full resolution, where ``w > 0`` only.** ``alpha = m + w (A·I + b - m)`` with ``m``, ``w``,
    ``A`` and ``b`` bilinearly interpolated and ``I`` the full-resolution colour: the edge follows
-   the photo's own pixels, sharp at 12 MP. Elsewhere the alpha is the bilinearly upscaled mask.
+   the photo's own pixels. The refined pixels are then replaced by their 3×3 mean
+   (:data:`_SMOOTH_RADIUS`): ``A·I`` carries the photo's pixel noise, which along a look-alike
+   edge makes one-pixel specks and notches (islands and pinholes); the mean removes them and
+   softens a true step by one pixel. Elsewhere the alpha is the bilinearly upscaled mask.
 
 ``"guided"`` is the same filter with the mask itself as ``p`` (no colour-line target): a gentler
 edge snap. ``"none"`` is the reference pipeline's upscale (:func:`peel.mask.upscale_mask`,
@@ -79,17 +82,15 @@ _FIT = 0.01
 # Guided filter on the small copy: window radius (small-copy pixels) and regularisation.
 _GUIDE_RADIUS = 1
 _GUIDE_EPS = 1e-2
-# Refinement weight: blur of the mask (mask pixels), the mask value from which the weight is
-# full (min(m, 1 - m) / _RAMP), and the slope of the mask (per mask pixel) from which it is full.
-_SPREAD = 1
-_RAMP = 0.25
-_SLOPE = 0.3
 # Long side of the grid the smooth low-resolution maps of peel.foreground are looked up on (see
 # lookup_grid): the maps are box means over >= 4 small-copy pixels, so 512 (8 px cells at 12 MP)
 # loses nothing.
 _GRID_SIDE = 512
-# Weights below this are 0 (and the rest rescaled, so the weight stays continuous).
-_FLOOR = 0.05
+# Slope of the mask (per mask pixel, on the mask blurred by one mask pixel) from which the weight is
+# full: flatter unsure parts are a haze, not an edge (module docstring, 1).
+_SLOPE = 0.05
+# Radius, in pixels, of the box mean that smooths the refined alpha (module docstring, 4).
+_SMOOTH_RADIUS = 1
 
 
 def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None):
@@ -138,7 +139,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     >>> upscale_mask(mask, (8, 320))[0, 157:162]
     array([  0,   0, 255, 255, 255], dtype=uint8)
     >>> refine_alpha(rgba, mask)[0, 157:162]         # the alpha follows the photo's edge
-    array([  0,   1,  23, 255, 255], dtype=uint8)
+    array([  0,   0,  85, 255, 255], dtype=uint8)
     """
     check_rgba(rgba)
     check_mask(mask)
@@ -162,25 +163,20 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
     if small is None:
         small = downscale_rgb(rgba)
-    # Every low-resolution map lives on a half-size copy of the small copy (160 px long side):
-    # the colour means and the filter's coefficients are smooth, and measured on
-    # bench/photo_quality.py the result is the same as on the small copy itself, for a quarter
-    # of the work.
-    half_shape = (max(1, small.shape[0] // 2), max(1, small.shape[1] // 2))
-    half = np.stack([_resize_plane(small[..., k], half_shape, Image.Resampling.BOX) for k in range(3)], axis=2)
+    work_shape = small.shape[:2]
     weight = _refine_weight(mask)
     hint_fg = hint_bg = hint_unsure = None
     if hints is not None:
         region = hints[box]
-        hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), half_shape) > 0.5
-        hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), half_shape) > 0.5
-        hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), half_shape) > 0
-    target = _resize_plane(mask, half_shape)
+        hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), work_shape) > 0.5
+        hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), work_shape) > 0.5
+        hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), work_shape) > 0
+    target = _resize_plane(mask, work_shape)
     if method == "matte":
-        target = _colour_target(half, mask, target, hint_fg, hint_bg, hint_unsure)
+        target = _colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure)
     if hint_fg is not None:
         target = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), target))
-    coefficients = _guided_coefficients(half, target, _GUIDE_RADIUS, _GUIDE_EPS)
+    coefficients = _guided_coefficients(small, target, _GUIDE_RADIUS, _GUIDE_EPS)
     coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
     # Every map on the mask's grid, one plane each: m, w, A (3), b.
     planes = np.empty((6,) + mask.shape, np.float32)
@@ -210,18 +206,16 @@ def upscale_plain(mask, size):
 
 
 def _refine_weight(mask):
-    """(h, w) float32 in [0, 1]: how much the colours may move the alpha (module docstring, 1)."""
-    spread = _box_mean(mask, _SPREAD)
-    weight = np.clip(np.minimum(spread, 1 - spread) * np.float32(1 / _RAMP), 0.0, 1.0)
+    """(h, w) float32 in [0, 1] on the mask's grid: how much the colours may move the alpha
+    (module docstring, 1)."""
+    spread = _box_mean(mask, 1)
+    weight = ((spread > SURE_BACKGROUND) & (spread < SURE_FOREGROUND)).astype(np.float32)
     if min(mask.shape) >= 2:
         slope_y, slope_x = np.gradient(spread)
         slope = slope_x * slope_x
         slope += slope_y * slope_y
-        weight *= np.clip(slope * np.float32(1 / _SLOPE ** 2), 0.0, 1.0) ** np.float32(0.5)
-    # The model's mask is rarely exactly 0 or 1: without a floor the weight would be a hair
-    # above 0 almost everywhere, and the work would follow the image's size, not the edge's.
-    weight = np.clip((weight - _FLOOR) * np.float32(1 / (1 - _FLOOR)), 0.0, 1.0)
-    return weight.astype(np.float32)
+        weight *= np.sqrt(np.minimum(slope * np.float32(1 / _SLOPE ** 2), 1.0))
+    return weight
 
 
 def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None):
@@ -272,6 +266,7 @@ def _solve_edges(rgba, planes, alpha8, hints, box):
     bounds = np.flatnonzero(np.diff(key)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [height]])
+    written = []
     for top, bottom in zip(starts, ends):
         first, second = row_first[top], row_second[top]
         near = active[first] | active[second]
@@ -309,6 +304,48 @@ def _solve_edges(rgba, planes, alpha8, hints, box):
         estimate *= np.float32(255)
         estimate += np.float32(0.5)
         alpha8[top:bottom, cols] = estimate.astype(np.uint8)
+        written.append((top, bottom, cols))
+    if hints is not None:
+        _apply_hints(alpha8, hints, box)  # the smoothing next to a sure hint sees its value
+    _smooth_strips(alpha8, written, _SMOOTH_RADIUS)
+
+
+def _smooth_strips(alpha8, strips, radius):
+    """Replace each written pixel by the mean of its (2r+1)² window (edge pixels repeated), in place.
+
+    ``strips``: (top, bottom, cols) of the written pixels, top to bottom, as :func:`_solve_edges`
+    wrote them. A strip's window reaches ``radius`` rows into its neighbours: the rows above come
+    from a copy kept before the strip above was smoothed, the rows below are not smoothed yet.
+    """
+    if radius <= 0 or not strips:
+        return
+    height, width = alpha8.shape
+    span = 2 * radius + 1
+    kept_start, kept = 0, alpha8[:0]
+    offsets = np.arange(-radius, radius + 1)
+    means = ((np.arange(255 * span * span + 1) + span * span // 2) // (span * span)).astype(np.uint8)
+    for top, bottom, cols in strips:
+        first, last = max(0, top - radius), min(height, bottom + radius)
+        rows = np.arange(first - radius, last + radius).clip(first, last - 1) - first
+        block = alpha8[first:last]
+        from_kept = slice(max(first, kept_start), min(top, kept_start + len(kept)))
+        if from_kept.start < from_kept.stop:
+            block = block.copy()
+            block[from_kept.start - first:from_kept.stop - first] = kept[from_kept.start - kept_start:
+                                                                         from_kept.stop - kept_start]
+        kept_start = max(top, bottom - radius)
+        kept = alpha8[kept_start:bottom].copy()
+        # Horizontal sums over the strip's columns (and their neighbours), then vertical ones, in
+        # 16 bits (at most 255 (2r+1)²); the mean is read from a table (a gather is cheaper than
+        # a division in Pyodide).
+        across = np.take(block, np.clip(cols + offsets[0], 0, width - 1), axis=1).astype(np.uint16)
+        for offset in offsets[1:]:
+            across += np.take(block, np.clip(cols + offset, 0, width - 1), axis=1)
+        across = across[rows]
+        total = across[top - first:top - first + bottom - top].copy()
+        for offset in range(1, span):
+            total += across[top - first + offset:top - first + offset + bottom - top]
+        alpha8[top:bottom, cols] = means[total]
 
 
 def _check_hints(hints, size, within=None):
