@@ -5,12 +5,13 @@ pixel is wide (12 px at 12 MP), at roughly the right place. The full-resolution 
 where the edge really is. :func:`refine_alpha` (``method="matte"``, the default) uses it, but
 only where the model is unsure, and only as far as the photo's colours explain it:
 
-1. **Where to refine.** On the 320-px mask blurred by one mask pixel, the weight ``w`` is 1
-   where the model is unsure (between :data:`SURE_BACKGROUND` and :data:`SURE_FOREGROUND`),
-   times the mask's slope (full from :data:`_SLOPE` per mask pixel on), so that a wide, flat
-   haze of middling values (the model unsure about a whole region, not about an edge) is mostly
-   left as the model made it; 0 where the model is sure. ``w`` reaches full resolution by
-   bilinear interpolation: a one-mask-pixel ramp, no block edges.
+1. **Where to refine.** On the 320-px mask ``m`` blurred by one mask pixel, the weight ``w``
+   is 0 where the model is sure (beyond :data:`SURE_BACKGROUND` and :data:`SURE_FOREGROUND`);
+   in between it is ``min(m, 1 - m) / 0.3`` (clipped to 1, :data:`_RAMP`) times the mask's
+   slope (full from :data:`_SLOPE` per mask pixel on), so that a nearly sure part and a wide,
+   flat haze of middling values (the model unsure about a whole region, not about an edge) are
+   mostly left as the model made them. ``w`` reaches full resolution by bilinear
+   interpolation: no block edges.
 2. **A target from the colours, on a small copy.** On a copy of the photo whose long side is
    :data:`COLOUR_SIZE` (the mask's own size), the local mean colours of the sure foreground
    ``F`` and background ``B`` (the mask's >= 0.95 / <= 0.05 parts, eroded by :data:`BAND` mask
@@ -18,7 +19,7 @@ only where the model is unsure, and only as far as the photo's colours explain i
    as ``F`` and ``B`` differ and ``I`` lies near the line; the target ``p`` is the mask moved
    towards that estimate by its trust.
 3. **A spatially regularised local linear model.** A colour-guided filter fits
-   ``p ≈ A·I + b`` over 3×3 windows of the small copy (ε = 1e-2: where the colours do not
+   ``p ≈ A·I + b`` over 3×3 windows of the small copy (ε = 5e-3: where the colours do not
    explain ``p``, ``A`` shrinks to 0 and the result to the window's mean), and averages the
    coefficients: smooth maps, the fast guided filter of He & Sun (2015). Because a window's
    alpha is one linear function of colour, neighbouring pixels cannot decide alone, so texture
@@ -81,14 +82,16 @@ _SEPARATION = 0.01
 _FIT = 0.01
 # Guided filter on the small copy: window radius (small-copy pixels) and regularisation.
 _GUIDE_RADIUS = 1
-_GUIDE_EPS = 1e-2
+_GUIDE_EPS = 5e-3
 # Long side of the grid the smooth low-resolution maps of peel.foreground are looked up on (see
 # lookup_grid): the maps are box means over >= 4 small-copy pixels, so 512 (8 px cells at 12 MP)
 # loses nothing.
 _GRID_SIDE = 512
 # Slope of the mask (per mask pixel, on the mask blurred by one mask pixel) from which the weight is
 # full: flatter unsure parts are a haze, not an edge (module docstring, 1).
-_SLOPE = 0.05
+_SLOPE = 0.03
+# Mask value (distance from 0 or 1) from which the weight is full (module docstring, 1).
+_RAMP = 0.3
 # Radius, in pixels, of the box mean that smooths the refined alpha (module docstring, 4).
 _SMOOTH_RADIUS = 1
 
@@ -210,6 +213,9 @@ def _refine_weight(mask):
     (module docstring, 1)."""
     spread = _box_mean(mask, 1)
     weight = ((spread > SURE_BACKGROUND) & (spread < SURE_FOREGROUND)).astype(np.float32)
+    # Full only where the model is nearer half than _RAMP: a nearly sure part of a look-alike
+    # subject (a pale green pot on green) keeps the model's alpha instead of being pulled down.
+    weight *= np.clip(np.minimum(spread, 1 - spread) * np.float32(1 / _RAMP), 0.0, 1.0)
     if min(mask.shape) >= 2:
         slope_y, slope_x = np.gradient(spread)
         slope = slope_x * slope_x
