@@ -27,10 +27,13 @@ the model found the right object.
 **Methods.** ``plain``: the 320-px mask bilinearly upscaled and rounded (the baseline to beat;
 rembg's own upscale is worse, truncating a sure subject to 251–254); ``reference``:
 ``Settings.reference()`` (rembg's alpha); ``default``: what ``Settings()`` renders (refinement
-and auto threshold); plus ``--extra`` methods for studies.
+and auto threshold).
 
 **Metrics** (alpha in [0, 1]): SAD = Σ|α − α*| / 1000; edge SAD, the same within 4 mask pixels
-of the truth's edge; gradient error as in bench/quality.py; *islands*, connected pieces
+of the truth's edge; *unsure SAD*, the same where the model is unsure (its mask between 0.02 and
+0.98, one mask pixel wider), and the *ceiling*: the SAD of the truth there and plain upscaling
+elsewhere, the least SAD a refinement that keeps the model's sure parts can reach; gradient
+error as in bench/quality.py; *islands*, connected pieces
 (4-connected) of α >= 0.5 smaller than 0.5 % of the subject's area (pixels α >= 0.5), and
 *pinholes*, pieces of α < 0.5 not touching the border, same size limit; *grid steps*, runs at
 least 3/4 of a mask pixel long along a line between two mask-pixel rows (columns) of the
@@ -148,12 +151,21 @@ def edge_zone(truth, mask_shape):
     return ndimage.binary_dilation(partial, iterations=zone)
 
 
-def alpha_metrics(alpha, mask_shape, truth=None, zone=None, truth_gradient=None):
+def unsure_band(mask, shape):
+    """(H, W) bool: where the model is unsure (0.02 < mask < 0.98, widened by one mask pixel),
+    at full resolution: the most any refinement that keeps the model's sure parts can change."""
+    unsure = ndimage.binary_dilation((mask > 0.02) & (mask < 0.98), iterations=1)
+    image = Image.fromarray(unsure.astype(np.uint8) * np.uint8(255), "L")
+    return np.asarray(image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)) > 0
+
+
+def alpha_metrics(alpha, mask_shape, truth=None, zone=None, truth_gradient=None, band=None):
     islands, pinholes = islands_and_pinholes(alpha)
     out = {"islands": islands, "pinholes": pinholes, "grid_steps": grid_steps(alpha, mask_shape)}
     if truth is not None:
         error = np.abs(alpha - truth)
         out.update(sad=float(error.sum() / 1000), sad_edge=float(error[zone].sum() / 1000),
+                   sad_unsure=float(error[band].sum() / 1000),
                    grad=float(((gradient_magnitude(alpha) - truth_gradient) ** 2).sum() / 1000))
     return out
 
@@ -322,13 +334,19 @@ def run(methods, sheet_path=None):
             comp = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
             comp_mask = normalize_prediction(infer(prepare_input(comp)))
             zone = edge_zone(truth, comp_mask.shape)
+            band = unsure_band(comp_mask, truth.shape)
             entry = {"truth": alpha_metrics(truth, comp_mask.shape)}
             for label, method in methods.items():
                 alpha = method(comp, comp_mask).astype(np.float32) / 255
-                entry[label] = alpha_metrics(alpha, comp_mask.shape, truth, zone, truth_gradient)
+                entry[label] = alpha_metrics(alpha, comp_mask.shape, truth, zone, truth_gradient, band)
                 if sheet_path is not None and kind == "busy" and label == "default":
                     plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
                     rows.append(sheet_row(f"{name} over busy (composite)", image, plain, alpha))
+            # The ceiling of a refinement that keeps the model's sure parts: the truth where the
+            # model is unsure, plain upscaling elsewhere.
+            plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
+            entry["ceiling"] = {"sad": float(np.abs(plain - truth)[~band].sum() / 1000),
+                                "unsure_share": float(band.mean())}
             results["composites"][f"{name}/{kind}"] = entry
         print(f"{name}: done", flush=True)
     if sheet_path is not None:
@@ -351,6 +369,20 @@ def print_tables(results, methods):
         print(line)
     base = totals["plain"]
     print("total SAD: " + ", ".join(f"{label} {value:.1f} ({value / base - 1:+.1%})" for label, value in totals.items()))
+    print("\nWhere the SAD is (sums /1000): where the model is unsure (its mask between 0.02 and 0.98, one mask"
+          "\npixel wider) and where it is sure. No refinement that keeps the model's sure parts gets below the sure"
+          "\npart: it is the ceiling (the truth where the model is unsure, plain upscaling elsewhere).")
+    print(f"{'composite':<22}{'unsure px':>10}{'plain SAD':>11}{'unsure':>8}{'sure':>8}{'default':>9}{'unsure':>8}")
+    sums = np.zeros(5)
+    for name, entry in results["composites"].items():
+        plain, default = entry["plain"], entry["default"]
+        row = [plain["sad"], plain["sad_unsure"], entry["ceiling"]["sad"], default["sad"], default["sad_unsure"]]
+        sums += row
+        print(f"{name:<22}{entry['ceiling']['unsure_share']:>10.1%}"
+              + "".join(f"{value:>{w}.2f}" for value, w in zip(row, (11, 8, 8, 9, 8))))
+    print(f"{'total':<32}" + "".join(f"{value:>{w}.1f}" for value, w in zip(sums, (11, 8, 8, 9, 8)))
+          + f"\nceiling {sums[2] / sums[0] - 1:+.1%}, default {sums[3] / sums[0] - 1:+.1%} in all, "
+          f"{sums[4] / sums[1] - 1:+.1%} where the model is unsure")
     print("\nReal photos (no truth): islands/pinholes, grid steps")
     print(f"{'photo':<16}" + "".join(f"{label:>18}" for label in methods))
     for name, entry in results["photos"].items():

@@ -239,8 +239,8 @@ def sweep(cases, baseline):
         print(f"  {label:<34} SAD {s['sad']:8.1f}  edge {s['sad_edge']:7.1f}  elsewhere {s['sad_elsewhere']:7.1f}"
               f"  median {s['sad_ratio_median']:.3f}  geomean {s['sad_ratio_geomean']:.3f}", flush=True)
 
-    parameters = [("_GUIDE_EPS", (3e-3, 3e-2)), ("_GUIDE_RADIUS", (1, 4)), ("_SLOPE", (0.2, 0.5)),
-                  ("_SPREAD", (0, 2)), ("_RAMP", (0.1, 0.5)), ("_FIT", (0.003, 0.03))]
+    parameters = [("_GUIDE_EPS", (2e-3, 1e-2)), ("_GUIDE_RADIUS", (1, 2)), ("_SLOPE", (0.01, 0.05)),
+                  ("_RAMP", (0.15, 0.5)), ("_SMOOTH_RADIUS", (0, 2)), ("_FIT", (0.003, 0.03))]
     for name, values in parameters:
         saved = getattr(refine, name)
         try:
