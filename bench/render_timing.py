@@ -1,6 +1,7 @@
 """Time each render step, and render() for each setting, at 12 MP: in CPython and in Pyodide.
 
-    .venv/bin/python bench/render_timing.py [--runs 5] [--no-pyodide] [--out bench/results/render-timing.json]
+    .venv/bin/python bench/render_timing.py [--runs 5] [--no-pyodide] [--baseline DIR]
+                                            [--out bench/results/render-timing.json]
 
 The input is the portrait composite of bench/composites.py over the busy background, scaled to
 4000×3000, and its mask from the model (native onnxruntime). The same function,
@@ -10,6 +11,11 @@ whose WebAssembly engine is Chromium's. Needs ``python3 build.py build`` first.
 
 Times are wall-clock ms, median of ``--runs``; run it on a quiet machine (single-threaded code:
 one busy core elsewhere barely matters, two do).
+
+``--baseline DIR`` also times another version of the refinement against this one, interleaved
+run by run on the same arrays (so that a shared, busy machine slows both alike): DIR holds that
+version's ``peel`` package, e.g. ``git archive main py/peel | tar -x -C /tmp/base`` and
+``--baseline /tmp/base/py``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
@@ -91,8 +98,47 @@ def editor_strokes(size, count=4):
     return Hints(tuple(stroke(n) for n in range(count)), snap=True)
 
 
-def step_timings(rgba, mask, backdrop, runs=5):
-    """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, ...}; runs in CPython and Pyodide."""
+def load_baseline(folder):
+    """The ``peel`` package in ``folder``, imported as ``peel_baseline`` (its imports are relative)."""
+    import importlib.util
+
+    init = Path(folder) / "peel" / "__init__.py"
+    spec = importlib.util.spec_from_file_location("peel_baseline", init, submodule_search_locations=[str(init.parent)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["peel_baseline"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("peel_baseline.refine")
+
+
+def baseline_timings(rgba, mask, folder, runs):
+    """{row: {"this": ms, "baseline": ms}}: the refinement of this tree and of ``folder``'s, medians
+    of ``runs`` interleaved calls."""
+    base = load_baseline(folder)
+    small = refine.downscale_rgb(rgba)
+    low, high = Settings().threshold_range
+    calls = {
+        "refine matte": (lambda: refine.refine_alpha(rgba, mask, "matte", small=small),
+                         lambda: base.refine_alpha(rgba, mask, "matte", small=small)),
+        "refine matte + threshold": (
+            lambda: refine.threshold_alpha(refine.refine_alpha(rgba, mask, "matte", small=small), low, high),
+            lambda: base.threshold_alpha(base.refine_alpha(rgba, mask, "matte", small=small), low, high)),
+    }
+    samples = {row: ([], []) for row in calls}
+    for _ in range(runs):
+        for row, pair in calls.items():
+            for call, times in zip(pair, samples[row]):
+                started = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+    return {row: {"this": round(statistics.median(ours), 1), "baseline": round(statistics.median(theirs), 1)}
+            for row, (ours, theirs) in samples.items()}
+
+
+def step_timings(rgba, mask, backdrop, runs=5, baseline=None):
+    """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, ...}; runs in CPython and Pyodide.
+
+    ``baseline``: a folder with another version's ``peel`` package (see :func:`baseline_timings`).
+    """
     alpha8 = refine.threshold_alpha(refine.refine_alpha(rgba, mask), *Settings().threshold_range)
     small = refine.downscale_rgb(rgba)
     strokes = editor_strokes(rgba.shape[:2])
@@ -114,7 +160,9 @@ def step_timings(rgba, mask, backdrop, runs=5):
     # render() writes into its rgba (the worker's own copy): give it a fresh one each run.
     renders = {name: (lambda s=s: render(rgba.copy(), mask, s, background=backdrop)) for name, s in SETTINGS.items()}
     band = refine._refine_weight(np.clip(mask, 0, 1)) > 0  # where the default refines
+    compared = baseline_timings(rgba, mask, baseline, runs) if baseline else None
     return {
+        "baseline_ms": compared,
         "python": ("Pyodide" if sys.platform == "emscripten" else "CPython") + " " + platform.python_version(),
         "platform": sys.platform,
         "steps_ms": {name: time_ms(step, runs) for name, step in steps.items()},
@@ -125,14 +173,16 @@ def step_timings(rgba, mask, backdrop, runs=5):
     }
 
 
-def run_in_pyodide(inputs_path, runs):
+def run_in_pyodide(inputs_path, runs, baseline=None):
     """step_timings inside Pyodide under Node, on the saved inputs."""
     pyodide = ROOT / "dist" / "vendor" / "pyodide"
     if not (pyodide / "pyodide.mjs").is_file():
         sys.exit("no dist/vendor/pyodide: run `python3 build.py build` first")
     script = ROOT / "bench" / "pyodide_timing.mjs"
-    completed = subprocess.run(["node", str(script), str(pyodide), str(ROOT), str(inputs_path), str(runs)],
-                               check=True, capture_output=True, text=True)
+    command = ["node", str(script), str(pyodide), str(ROOT), str(inputs_path), str(runs)]
+    if baseline:
+        command.append(str(Path(baseline).resolve()))
+    completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -146,12 +196,18 @@ def print_table(results):
         for row in results[names[0]][kind]:
             print(f"{row:<34}" + "".join(f"{results[name][kind][row]:>18.1f}" for name in names))
     print("\n(render times exclude the copy of the input the benchmark makes)")
+    if results[names[0]].get("baseline_ms"):
+        print(f"\nthis tree vs --baseline, interleaved, median of {results[names[0]]['runs']}")
+        for row in results[names[0]]["baseline_ms"]:
+            print(f"{row:<34}" + "".join(f"{results[name]['baseline_ms'][row]['this']:>9.1f} vs"
+                                         f"{results[name]['baseline_ms'][row]['baseline']:>6.1f}" for name in names))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
+    parser.add_argument("--baseline", type=Path, help="a folder with another version's peel package to compare")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "render-timing.json")
     args = parser.parse_args(argv)
 
@@ -160,14 +216,17 @@ def main(argv=None):
     if not model.is_file():
         sys.exit("no model: run `python3 build.py build` first")
     inputs = make_inputs(model)
-    results = {"cpython": step_timings(**inputs, runs=args.runs)}
+    load_before = os.getloadavg()[0]
+    results = {"cpython": step_timings(**inputs, runs=args.runs, baseline=args.baseline)}
     if not args.no_pyodide:
         with tempfile.TemporaryDirectory() as scratch:
             inputs_path = Path(scratch) / "inputs.npz"
             np.savez(inputs_path, **inputs)
-            results["pyodide"] = run_in_pyodide(inputs_path, args.runs)
+            results["pyodide"] = run_in_pyodide(inputs_path, args.runs, args.baseline)
     print_table(results)
-    report = {"date": time.strftime("%Y-%m-%d %H:%M"), **results}
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(f"load average (1 min) before and after: {load[0]}, {load[1]} on {os.cpu_count()} cores")
+    report = {"date": time.strftime("%Y-%m-%d %H:%M"), "load_average": load, **results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"saved {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

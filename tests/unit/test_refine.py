@@ -125,6 +125,30 @@ def test_matte_recovers_a_partial_alpha_from_the_colours(monkeypatch):
     assert (smoothed[:, :158] <= 3).all() and (smoothed[:, 161:] == 255).all()
 
 
+def test_a_one_pixel_speck_in_the_unsure_band_is_no_island():
+    # A single subject-coloured pixel of the background, inside the model's unsure band: the
+    # colours alone would make it an island (alpha >= 0.5 on its own); the 3×3 mean keeps it a
+    # faint trace, while the real edge beside it stays a step.
+    rgba = step_image((60, 960), 480)
+    rgba[30, 476, :3] = 255
+    mask = np.zeros((320, 320), np.float32)
+    mask[:, 160:] = 1.0
+    alpha8 = refine_alpha(rgba, mask, "matte").astype(int)
+    assert 0 < alpha8[30, 476] < 128
+    assert (alpha8[:, 482:] >= 250).all() and (alpha8[:, :470] <= 3).all()
+
+
+def test_a_flat_haze_is_left_as_the_model_made_it():
+    # The model half sure about a whole region (no edge in it): however busy the photo, the
+    # alpha there is the plainly upscaled mask.
+    rgba = random_rgba((300, 300), seed=21)
+    mask = np.full((320, 320), 0.5, np.float32)
+    mask[:, :60] = 0.0
+    alpha8 = refine_alpha(rgba, mask, "matte")
+    plain = refine.upscale_plain(mask, (300, 300))
+    np.testing.assert_array_equal(alpha8[:, 100:], plain[:, 100:])
+
+
 def test_no_block_steps_on_a_textured_look_alike_background():
     # The issue-12 failure: a busy background with the subject's colours beside a soft model
     # edge. The refined alpha must not jump at the mask grid's lines (12×9 px blocks at 12 MP)
