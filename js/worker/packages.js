@@ -14,6 +14,11 @@ import { readTar } from './untar.js';
 /** Inflate workers at work, referenced from here (a Worker only pending promises reach may be
  *  collected by Firefox, its messages lost: see holdNestedWorkers in inference.js). */
 const working = new Set();
+/**
+ * Worker as it is when this module loads (none in Node): while onnxruntime's session starts, inference.js
+ * wraps self.Worker to hold (and count) onnxruntime's thread-pool workers, and this one is not.
+ */
+const PlainWorker = globalThis.Worker;
 
 /**
  * Fetch and inflate the site-packages archive on a thread of its own (inflate-worker.js).
@@ -23,7 +28,7 @@ const working = new Set();
  * @returns {Promise<{path: string, bytes: Uint8Array}[]>}  its files
  */
 export function fetchPackages(url, integrity, onBytes = () => {}) {
-  const worker = new Worker(new URL('./inflate-worker.js', import.meta.url), { type: 'module', name: 'peel-inflate' });
+  const worker = new PlainWorker(new URL('./inflate-worker.js', import.meta.url), { type: 'module', name: 'peel-inflate' });
   working.add(worker);
   return new Promise((resolve, reject) => {
     worker.addEventListener('message', ({ data }) => {

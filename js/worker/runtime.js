@@ -127,10 +127,9 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       .then(at('session'))
       .finally(() => downloads.done('onnxruntime'));
     const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
-    // numpy and Pillow are fetched and inflated while Pyodide boots (packages.js), once the
-    // model is in: the session needs it sooner. A failure surfaces when Python gets to them.
-    const packages = Promise.all([manifest, model.catch(() => {})])
-      .then(([built]) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
+    // numpy and Pillow are fetched and inflated on another thread while Pyodide boots
+    // (packages.js); a failure surfaces when Python gets to them.
+    const packages = manifest.then((built) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
     packages.then(at('archives'), () => {});
     const peel = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());
     const python = (async () => {
