@@ -127,16 +127,21 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       .then(at('session'))
       .finally(() => downloads.done('onnxruntime'));
     const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
+    const core = stage(Stage.PYODIDE, (async () => {
+      const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
+      return loadPyodide({ indexURL: PYODIDE_URL });
+    })()).then(at('pyodide'));
     // numpy and Pillow are fetched and inflated on another thread while Pyodide boots
-    // (packages.js); a failure surfaces when Python gets to them.
-    const packages = manifest.then((built) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
+    // (packages.js): once the model is in (the session needs it first, and the two downloads
+    // slow each other), or once Python is up, whichever comes first. A failure surfaces when
+    // Python gets to them.
+    const settled = (promise) => promise.then(() => {}, () => {});
+    const packages = Promise.all([manifest, Promise.race([settled(model), settled(core)])])
+      .then(([built]) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
     packages.then(at('archives'), () => {});
     const peel = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());
     const python = (async () => {
-      const pyodide = await stage(Stage.PYODIDE, (async () => {
-        const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
-        return loadPyodide({ indexURL: PYODIDE_URL });
-      })()).then(at('pyodide'));
+      const pyodide = await core;
       await stage(Stage.PACKAGES, packages.then((files) => install(pyodide, files, SITE_PACKAGES))).then(at('packages'));
       pyodide.unpackArchive(await stage(Stage.PEEL, peel), 'zip', { extractDir: SITE_PACKAGES });
       const bridge = at('python')(pyodide.pyimport('peel.bridge'));
