@@ -2,7 +2,8 @@
 // the peel worker's thread is busy with Python's start for long stretches, and a stream read
 // there only makes progress between them.
 //
-// In:  {url, integrity}.  Out: {loaded} as bytes arrive, then {tar} (transferred) or {error}.
+// In:  {url, integrity}.  Out: {loaded} as bytes arrive, then {tar} (transferred) or
+// {error, network}.
 
 self.addEventListener('message', async ({ data: { url, integrity } }) => {
   try {
@@ -17,6 +18,7 @@ self.addEventListener('message', async ({ data: { url, integrity } }) => {
     const tar = await new Response(counted.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
     self.postMessage({ tar }, [tar]);
   } catch (error) {
-    self.postMessage({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}` });
+    // A TypeError is fetch's "unreachable": the peel worker tells the user they are offline.
+    self.postMessage({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}`, network: error instanceof TypeError });
   }
 });

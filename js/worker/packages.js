@@ -33,7 +33,13 @@ export function fetchPackages(url, integrity, onBytes = () => {}) {
   return new Promise((resolve, reject) => {
     worker.addEventListener('message', ({ data }) => {
       if (data.loaded) return onBytes(data.loaded);
-      if (data.tar) resolve(readTar(new Uint8Array(data.tar)));
+      if (data.tar) {
+        try {
+          resolve(readTar(new Uint8Array(data.tar)));
+        } catch (error) {
+          reject(error);
+        }
+      } else if (data.network) reject(new TypeError(`Failed to fetch numpy and Pillow (${data.error})`));
       else reject(new Error(`could not load numpy and Pillow (${data.error})`));
     });
     worker.addEventListener('error', (event) => {
