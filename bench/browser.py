@@ -178,7 +178,7 @@ class PageHeap:
 START_KINDS = ("first_visit", "warm_tab", "after_restart")
 #: Start-up stages the worker reports (`info.timings`: ms since it started when each ended), in
 #: the order they usually end; printed on the page's clock (the worker starts at `workerAt`).
-START_STAGES = ("backendChosenAt", "ortImportAt", "modelAt", "pyodideAt", "packagesAt", "sessionAt", "pythonAt")
+START_STAGES = ("backendChosenAt", "ortImportAt", "modelAt", "pyodideAt", "archivesAt", "packagesAt", "sessionAt", "pythonAt")
 
 
 def wait_ready(page) -> None:

@@ -12,7 +12,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from buildtools import assets, pycompile
+from buildtools import assets, pycompile, sitepackages
 from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
@@ -72,6 +72,19 @@ def derive_python_runtime(fetched: dict[str, Path], log=print) -> dict[str, Path
     return {PYODIDE_DIR + name: path for name, path in derived.items()}
 
 
+def python_hashes(fetched: dict[str, Path], python: dict[str, Path], packages: Path) -> dict:
+    """build.json `python`: for each served file of the py-compiled runtime, the sha256 of its
+    upstream input and of what is served; the site-packages archive lists its wheels' instead."""
+    def hashes(dest):
+        return {"upstream_sha256": assets.sha256_of(fetched[dest]), "served_sha256": assets.sha256_of(python[dest])}
+    served = {dest: hashes(dest) for dest in python if not dest.endswith(".whl")}
+    served[sitepackages.DEST] = {
+        "wheels": {dest: hashes(dest) for dest in python if dest.endswith(".whl")},
+        "served_sha256": assets.sha256_of(packages),
+    }
+    return served
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     """Hard-link a cached, read-only asset: the cache and dist usually share a disk."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +114,13 @@ def build(log=print) -> dict:
         shutil.copytree(ROOT / folder, DIST / folder)
     fetched = {asset.dest: assets.fetch(asset, log) for asset in assets.SERVED}
     python = derive_python_runtime(fetched, log)
+    # numpy's and Pillow's wheels are served as one archive of their files (sitepackages.py).
+    wheels = {dest: path for dest, path in python.items() if dest.endswith(".whl")}
     for dest, path in fetched.items():
-        _link_or_copy(python.get(dest, path), DIST / dest)
+        if dest not in wheels:
+            _link_or_copy(python.get(dest, path), DIST / dest)
+    packages = sitepackages.site_packages_archive(list(wheels.values()), log)
+    _link_or_copy(packages, DIST / sitepackages.DEST)
     served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
     for asset in assets.ON_DEMAND_MODELS.values():  # downloaded by the page only when picked
@@ -113,8 +131,7 @@ def build(log=print) -> dict:
 
     manifest = finalize(DIST, model={"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
                                      "served_sha256": assets.sha256_of(served_model)},
-                        python={dest: {"upstream_sha256": assets.sha256_of(fetched[dest]),
-                                       "served_sha256": assets.sha256_of(path)} for dest, path in python.items()})
+                        python=python_hashes(fetched, python, packages))
     total = sum(manifest["files"].values())
     log(f"dist/ ready: {len(manifest['files'])} files, {total / 1e6:.1f} MB, version {manifest['version']}")
     return manifest

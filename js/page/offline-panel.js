@@ -6,7 +6,10 @@ import { formatMB } from './engine.js';
 /**
  * @param {{status: HTMLElement, button: HTMLButtonElement, progress: HTMLProgressElement}} elements
  * @param {() => string[]} [usedModels]  on-demand models used here: their files count too
- * @returns {(backendId: string) => Promise<void>}  shows what offline use of this backend needs
+ * @returns {(backendId: string, options?: {fillIn?: boolean}) => Promise<void>}  shows what
+ *   offline use of this backend needs; fillIn: get what is missing at once, without asking (the
+ *   engine started before the service worker controlled the page, so nothing went through it;
+ *   the files come from the HTTP cache, revalidated, not downloaded again)
  */
 export function createOfflinePanel({ status, button, progress }, usedModels = () => []) {
   let manifest = null;
@@ -18,7 +21,7 @@ export function createOfflinePanel({ status, button, progress }, usedModels = ()
     return { paths, sizes: Object.fromEntries(paths.map((path) => [path, files[path]])) };
   }
 
-  return async function showOfflineAvailability(backendId) {
+  return async function showOfflineAvailability(backendId, { fillIn = false } = {}) {
     const { paths, sizes } = await runtimeFiles(backendId);
     const missing = await missingForOffline(paths);
     if (missing === null) {
@@ -33,6 +36,7 @@ export function createOfflinePanel({ status, button, progress }, usedModels = ()
     const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
     button.textContent = `Make available offline (${formatMB(bytes)})`;
     button.onclick = async () => {
+      button.hidden = false;
       button.disabled = true;
       progress.hidden = false;
       navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
@@ -46,6 +50,7 @@ export function createOfflinePanel({ status, button, progress }, usedModels = ()
       }
       showOfflineAvailability(backendId);
     };
+    if (fillIn) button.onclick();
   };
 }
 

@@ -6,12 +6,16 @@ import { DEFAULT_DEADLINES_MS, Stage, deadline, noteActivity } from './deadline.
 import { createInference, defaultThreads, hasRealGpu } from './inference.js';
 import { hintsPng, removeBackground, renderAgain } from './jobs.js';
 import { ensureModel } from './models.js';
+import { fetchPackages, install } from './packages.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const PYODIDE_URL = new URL('vendor/pyodide/', ROOT).href;
 const MODEL_URL = new URL('models/u2netp-320.onnx', ROOT).href;
 const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
+/** numpy and Pillow: their py-compiled wheels' files in one archive (buildtools/sitepackages.py). */
+const PACKAGES_PATH = 'vendor/pyodide/site-packages.tar.gz';
+const PACKAGES_URL = new URL(PACKAGES_PATH, ROOT).href;
 const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
@@ -122,19 +126,28 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       })
       .then(at('session'))
       .finally(() => downloads.done('onnxruntime'));
+    const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
+    const core = stage(Stage.PYODIDE, (async () => {
+      const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
+      return loadPyodide({ indexURL: PYODIDE_URL });
+    })()).then(at('pyodide'));
+    // numpy and Pillow are fetched and inflated on another thread while Pyodide boots
+    // (packages.js): once the model is in (the session needs it first, and the two downloads
+    // slow each other), or once Python is up, whichever comes first. A failure surfaces when
+    // Python gets to them.
+    const settled = (promise) => promise.then(() => {}, () => {});
+    const packages = Promise.all([manifest, Promise.race([settled(model), settled(core)])])
+      .then(([built]) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
+    packages.then(at('archives'), () => {});
+    const peel = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());
     const python = (async () => {
-      const archive = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());
-      const pyodide = await stage(Stage.PYODIDE, (async () => {
-        const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
-        return loadPyodide({ indexURL: PYODIDE_URL });
-      })()).then(at('pyodide'));
-      await stage(Stage.PACKAGES, pyodide.loadPackage(['numpy', 'pillow'], { messageCallback: () => {} })).then(at('packages'));
-      pyodide.unpackArchive(await stage(Stage.PEEL, archive), 'zip', { extractDir: SITE_PACKAGES });
+      const pyodide = await core;
+      await stage(Stage.PACKAGES, packages.then((files) => install(pyodide, files, SITE_PACKAGES))).then(at('packages'));
+      pyodide.unpackArchive(await stage(Stage.PEEL, peel), 'zip', { extractDir: SITE_PACKAGES });
       const bridge = at('python')(pyodide.pyimport('peel.bridge'));
       heapBytes.python = () => pyodide._module.HEAP8.buffer.byteLength; // WASM memory only grows
       return bridge;
     })().finally(() => downloads.done('Python'));
-    const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
     Promise.all([manifest, chosen]).then(([m, b]) => downloads.expect(expectedBytes(m, b)), () => {});
     const [bridge, inference, built] = await Promise.all([python, session, manifest]);
     heapBytes.onnxruntime = inference.memoryBytes;
@@ -180,6 +193,16 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
 /** fetch() and dynamic import() reject with a TypeError when the network is unreachable. */
 function isNetworkFailure(error) {
   return error instanceof TypeError && /fetch|network|import/i.test(error.message);
+}
+
+/**
+ * Subresource Integrity of a file of the py-compiled Python runtime (build.json `python`).
+ * @returns {string}
+ */
+function integrityOf({ python }, path) {
+  const sha256 = python?.[path]?.served_sha256;
+  if (!sha256) throw new Error(`build.json has no hash for ${path}`);
+  return `sha256-${btoa(String.fromCharCode(...sha256.match(/../g).map((pair) => parseInt(pair, 16))))}`;
 }
 
 /** Bytes the runtime will fetch() for this backend (modules are imported, not counted). */
@@ -233,6 +256,12 @@ function trackDownloads(onProgress, waitingFor) {
   };
   report();
   return {
+    /** Bytes fetched elsewhere (another worker) arrived. */
+    arrived: (bytes) => {
+      loaded += bytes;
+      noteActivity();
+      report();
+    },
     expect: (bytes) => ((total = bytes), report()),
     done: (part) => (waitingFor.delete(part), waitingFor.size && report()),
     stop: () => (self.fetch = plainFetch),

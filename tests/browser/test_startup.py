@@ -1,6 +1,8 @@
 """Useful before ready: images picked, pasted or dropped while the engine starts wait in the queue,
-the status says what start-up waits for, and the queue starts when the engine is ready."""
+the status says what start-up waits for, and the queue starts when the engine is ready; a first
+visit does not wait for the service worker to install."""
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -60,5 +62,30 @@ def test_images_added_during_start_up_are_queued_and_start_when_the_engine_is_re
     assert page.locator("[data-testid=result][data-state=done]").count() == 3
     ready_at = int(status.get_attribute("data-ready-at"))
     assert page.evaluate("window.firstWorkAt") >= ready_at  # nothing ran before ready
+    assert not errors, "\n".join(errors)
+    context.close()
+
+
+#: Notes, on the page's clock, when a service worker first controls the page.
+WATCH_CONTROL = """() => navigator.serviceWorker.addEventListener('controllerchange', () => {
+  window.controlledAt ??= performance.now();
+})"""
+
+
+def test_a_first_visit_starts_the_engine_before_the_service_worker_and_is_then_available_offline(browser, base_url):
+    """The test server isolates the page itself, so the first visit need not wait for the service
+    worker to install; the service worker then gets the runtime the engine used."""
+    context = browser.new_context()
+    context.add_init_script(f"({WATCH_CONTROL})()")
+    errors = PageErrors()
+    page = errors.watch(context.new_page())
+    page.goto(base_url)
+    status = page.locator("[data-testid=app-status]")
+    expect(status).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+    expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
+                                                                          timeout=READY_TIMEOUT_MS)
+    worker_at = json.loads(status.get_attribute("data-timings"))["workerAt"]
+    controlled_at = page.evaluate("window.controlledAt")
+    assert controlled_at is not None and worker_at < controlled_at
     assert not errors, "\n".join(errors)
     context.close()

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from buildtools import bytecode, pycompile
+from buildtools import bytecode, pycompile, sitepackages
 from buildtools.paths import DIST
 
 PYODIDE = DIST / "vendor" / "pyodide"
@@ -85,23 +85,32 @@ def built_python():
     return json.loads(path.read_text())["python"]
 
 
+WHEELS = ("numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl")
+
+
 def test_dist_serves_the_derived_runtime_and_records_both_hashes():
     python = built_python()
-    assert set(python) == {f"vendor/pyodide/{name}" for name in (
-        pycompile.STDLIB, pycompile.LOCK,
-        "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "pillow-10.2.0-cp312-cp312-pyodide_2024_0_wasm32.whl")}
+    assert set(python) == {f"vendor/pyodide/{name}" for name in (pycompile.STDLIB, pycompile.LOCK)} | {sitepackages.DEST}
+    packages = python.pop(sitepackages.DEST)  # the wheels are served as one archive of their files
+    assert pycompile.sha256_of(DIST / sitepackages.DEST) == packages["served_sha256"]
+    assert set(packages["wheels"]) == {f"vendor/pyodide/{name}" for name in WHEELS}
+    assert not [name for name in WHEELS if (PYODIDE / name).exists()]
     for dest, hashes in python.items():
-        assert pycompile.sha256_of(DIST / dest) == hashes["served_sha256"] != hashes["upstream_sha256"]
+        assert pycompile.sha256_of(DIST / dest) == hashes["served_sha256"]
+    for hashes in [*python.values(), *packages["wheels"].values()]:
+        assert hashes["served_sha256"] != hashes["upstream_sha256"]
     stdlib = zipfile.ZipFile(DIST / "vendor" / "pyodide" / pycompile.STDLIB).namelist()
     assert "json/__init__.pyc" in stdlib and not [n for n in stdlib if n.endswith(".py")]
 
 
-def test_the_derived_lock_pins_the_derived_wheels():
-    """Pyodide's loadPackage refuses a wheel whose sha256 is not the lock's."""
+def test_the_derived_lock_pins_the_wheels_the_served_archive_was_made_from():
+    """The lock stays true to what is served: its sha256 are those of the py-compiled wheels
+    whose files site-packages.tar.gz holds (test_sitepackages.py checks the files)."""
     lock = json.loads((PYODIDE / pycompile.LOCK).read_text())
+    wheels = built_python()[sitepackages.DEST]["wheels"]
     for name in pycompile.PACKAGES:
         entry = lock["packages"][name]
-        assert pycompile.sha256_of(PYODIDE / entry["file_name"]) == entry["sha256"]
+        assert wheels[f"vendor/pyodide/{entry['file_name']}"]["served_sha256"] == entry["sha256"]
     assert lock["info"]["python"] == "3.12.7"
 
 
