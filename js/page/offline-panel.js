@@ -35,8 +35,8 @@ export function createOfflinePanel({ status, button, progress }, usedModels = ()
     if (available) return;
     const bytes = missing.reduce((sum, path) => sum + sizes[path], 0);
     button.textContent = `Make available offline (${formatMB(bytes)})`;
-    button.onclick = async () => {
-      button.hidden = false;
+    const download = async () => {
+      button.hidden = false; // shown, disabled, while a fill-in runs too
       button.disabled = true;
       progress.hidden = false;
       navigator.storage?.persist?.(); // ask the browser not to evict the cache under pressure
@@ -50,7 +50,8 @@ export function createOfflinePanel({ status, button, progress }, usedModels = ()
       }
       showOfflineAvailability(backendId);
     };
-    if (fillIn) button.onclick();
+    button.onclick = download;
+    if (fillIn) download();
   };
 }
 

@@ -232,22 +232,24 @@ function trackDownloads(onProgress, waitingFor) {
     reported = key;
     onProgress({ message, loaded: Math.min(loaded, total), total, waitingFor: [...waitingFor] });
   };
+  /** Bytes arrived (here or in another worker): no start-up stage is stuck. */
+  const arrived = (bytes) => {
+    loaded += bytes;
+    noteActivity();
+    report();
+  };
   self.fetch = async (input, init) => {
     const response = await plainFetch(input, init);
     if (!response.body) return response;
     if (response.url.endsWith('.wasm')) {
       // Handed on untouched: compiled WebAssembly is cached (V8 code cache) only for a real
       // response with a URL, not for a rewrapped stream. Counted whole, on arrival.
-      loaded += Number(response.headers.get('Content-Length')) || 0;
-      noteActivity();
-      report();
+      arrived(Number(response.headers.get('Content-Length')) || 0);
       return response;
     }
     const counter = new TransformStream({
       transform(chunk, controller) {
-        loaded += chunk.byteLength;
-        noteActivity(); // bytes arrived: no start-up stage is stuck
-        report();
+        arrived(chunk.byteLength);
         controller.enqueue(chunk);
       },
     });
@@ -257,11 +259,7 @@ function trackDownloads(onProgress, waitingFor) {
   report();
   return {
     /** Bytes fetched elsewhere (another worker) arrived. */
-    arrived: (bytes) => {
-      loaded += bytes;
-      noteActivity();
-      report();
-    },
+    arrived,
     expect: (bytes) => ((total = bytes), report()),
     done: (part) => (waitingFor.delete(part), waitingFor.size && report()),
     stop: () => (self.fetch = plainFetch),
