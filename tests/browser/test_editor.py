@@ -227,7 +227,7 @@ def test_zoom_fit_and_100_and_the_compare_slider(app, editor, tmp_path):
     expect(canvas).to_have_attribute("data-source", "preview")
     editor.root.locator("[data-testid=zoom-100]").click()
     expect(canvas).to_have_attribute("data-zoom", "100")
-    expect(canvas).to_have_attribute("data-source", "full")  # the output file, not the preview blown up
+    expect(canvas).to_have_attribute("data-source", "full", timeout=RESULT_TIMEOUT_MS)  # the output file (decoded), not the preview blown up
     # The fitted view shows the whole image, centred: the canvas's edges show no picture.
     editor.root.locator("[data-testid=zoom-fit]").click()
     compare = editor.root.locator("input[data-testid=compare]")
