@@ -43,7 +43,7 @@ async function install() {
     Object.entries(BUILD.shell).map(async ([path, integrity]) => {
       const response = await fetch(new URL(path, SCOPE), { cache: 'no-cache', integrity });
       if (!response.ok) throw new Error(`precaching ${path}: HTTP ${response.status}`);
-      await shell.put(new URL(path, SCOPE), response);
+      await shell.put(new URL(path, SCOPE), withIsolationHeaders(response));
     }),
   );
   await carryOverRuntime();
@@ -66,7 +66,7 @@ async function carryOverRuntime() {
       if (!(path in BUILD.runtime) || (await cache.match(request.url))) continue;
       const response = await old.match(request);
       const bytes = await response.clone().arrayBuffer();
-      if ((await integrityOf(bytes)) === BUILD.runtime[path]) await cache.put(request.url, response);
+      if ((await integrityOf(bytes)) === BUILD.runtime[path]) await cache.put(request.url, withIsolationHeaders(response));
       else await fromRuntimeCache(path);
     }
   }
@@ -99,22 +99,33 @@ async function respond(request, path) {
   return fetch(request);
 }
 
+/**
+ * A runtime file from the cache, fetched and cached first if it is not there yet. Even a file
+ * just fetched is answered from the cache: the browser keeps compiled WebAssembly (and
+ * JavaScript) beside a cache entry only when the entry itself answered the request, so the
+ * next start after a browser restart finds Pyodide and onnxruntime compiled (docs/architecture.md,
+ * "Start-up").
+ */
 async function fromRuntimeCache(path) {
   const cache = await caches.open(BUILD.runtimeCache);
   const url = new URL(path, SCOPE);
   const hit = await cache.match(url);
   if (hit) return hit;
   const response = await fetch(url, { integrity: BUILD.runtime[path] });
-  if (response.ok) await cache.put(url, response.clone());
-  return response;
+  if (!response.ok) return response;
+  await cache.put(url, withIsolationHeaders(response));
+  return (await cache.match(url)) ?? fetch(url, { integrity: BUILD.runtime[path] });
 }
 
 /**
  * COOP/COEP make the page cross-origin isolated (threads for WASM) on hosts that cannot send
- * headers; the CSP keeps the privacy guarantee there too.
+ * headers; the CSP keeps the privacy guarantee there too. Files are cached with these headers,
+ * so that a cached file is answered as it is: a response rebuilt on every request loses the
+ * compiled code the browser keeps beside the cache entry.
  */
 function withIsolationHeaders(response) {
   if (response.type === 'opaque' || response.type === 'error' || response.status === 0) return response;
+  if (Object.entries(BUILD.headers).every(([name, value]) => response.headers.get(name) === value)) return response;
   const headers = new Headers(response.headers);
   for (const [name, value] of Object.entries(BUILD.headers)) headers.set(name, value);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });

@@ -4,10 +4,11 @@ visit does not wait for the service worker to install."""
 
 import json
 import re
+import time
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import READY_TIMEOUT_MS, PageErrors, add_files, card, wait_settled
+from tests.browser.helpers import READY_TIMEOUT_MS, PageErrors, add_files, card, open_app, wait_settled
 
 ADD_BY_PASTE_AND_DROP = """async (bytes) => {
   const file = (name) => new File([new Uint8Array(bytes)], name, { type: 'image/png' });
@@ -70,6 +71,56 @@ def test_images_added_during_start_up_are_queued_and_start_when_the_engine_is_re
 WATCH_CONTROL = """() => navigator.serviceWorker.addEventListener('controllerchange', () => {
   window.controlledAt ??= performance.now();
 })"""
+
+
+#: The trace category in which Chromium notes each WebAssembly module it took from its code cache.
+CODE_CACHE_CATEGORY = "disabled-by-default-devtools.timeline"
+#: Seconds a browser start is traced for: the app gets ready and its compiled code gets cached.
+TRACED_SECONDS = 12
+
+
+def modules_from_code_cache(trace_path) -> set[str]:
+    """Names of the WebAssembly files Chromium took from its code cache in a start-up trace."""
+    deadline = time.monotonic() + TRACED_SECONDS + 30
+    while True:  # the file is written once the traced time is over
+        try:
+            events = json.loads(trace_path.read_text())["traceEvents"]
+            break
+        except (OSError, ValueError):
+            assert time.monotonic() < deadline, f"no start-up trace in {trace_path}"
+            time.sleep(0.5)
+    return {event["args"]["url"].rsplit("/", 1)[-1] for event in events if event["name"] == "v8.wasm.moduleCacheHit"}
+
+
+def test_after_a_browser_restart_python_comes_compiled_from_the_code_cache(
+        browser_type, browser_type_launch_args, base_url, tmp_path):
+    """The service worker answers a cached runtime file with the cache entry itself, so Chromium
+    keeps the compiled WebAssembly beside the entry, and a start after a browser restart need not
+    compile Pyodide's 10 MB module again (bench/README.md, "Start-up, third round"). The first visit
+    compiled it before the service worker took over, so the first start through the service worker
+    fills the code cache; from the next start on, Pyodide must come from it. (onnxruntime's module
+    is cached the same way, but Chromium takes it from its cache only in some starts: not asserted.)"""
+    profile = tmp_path / "profile"
+    errors = PageErrors()
+    context = browser_type.launch_persistent_context(profile, **browser_type_launch_args)
+    page = open_app(context, f"{base_url}?backend=wasm", errors)
+    expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
+                                                                          timeout=READY_TIMEOUT_MS)
+    context.close()
+    cached = set()
+    for restart in range(3):
+        trace = tmp_path / f"restart-{restart}.json"
+        traced = [f"--trace-startup={CODE_CACHE_CATEGORY}", f"--trace-startup-file={trace}",
+                  f"--trace-startup-duration={TRACED_SECONDS}", "--trace-startup-format=json"]
+        context = browser_type.launch_persistent_context(
+            profile, **{**browser_type_launch_args, "args": [*browser_type_launch_args["args"], *traced]})
+        open_app(context, f"{base_url}?backend=wasm", errors)
+        cached = modules_from_code_cache(trace)
+        context.close()
+        if "pyodide.asm.wasm" in cached:
+            break
+    assert "pyodide.asm.wasm" in cached, f"after {restart + 1} restarts, from the code cache: {sorted(cached)}"
+    assert not errors, "\n".join(errors)
 
 
 def test_a_first_visit_starts_the_engine_before_the_service_worker_and_is_then_available_offline(browser, base_url):
