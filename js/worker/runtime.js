@@ -100,7 +100,7 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory = false } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory = false, cached = false } = {}, onProgress) {
   const timings = {};
   const limit = { ...DEFAULT_DEADLINES_MS, ...deadlines };
   const stage = (name, promise) => deadline(promise, limit[name], name); // js/worker/deadline.js
@@ -127,15 +127,20 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       .then(at('session'))
       .finally(() => downloads.done('onnxruntime'));
     const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
-    const core = stage(Stage.PYODIDE, (async () => {
+    const settled = (promise) => promise.then(() => {}, () => {});
+    // From this device's cache, the session first and Python after it: side by side they took
+    // turns on this thread and fought over two cores, and Chromium then often compiled
+    // onnxruntime's WebAssembly again instead of taking it from its code cache (bench/README.md,
+    // "Start-up, third round"). Over the network (a first visit) both start at once, so that
+    // their downloads overlap.
+    const core = (cached ? settled(session) : Promise.resolve()).then(() => stage(Stage.PYODIDE, (async () => {
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
       return loadPyodide({ indexURL: PYODIDE_URL });
-    })()).then(at('pyodide'));
+    })())).then(at('pyodide'));
     // numpy and Pillow are fetched and inflated on another thread while Pyodide boots
     // (packages.js): once the model is in (the session needs it first, and the two downloads
     // slow each other), or once Python is up, whichever comes first. A failure surfaces when
     // Python gets to them.
-    const settled = (promise) => promise.then(() => {}, () => {});
     const packages = Promise.all([manifest, Promise.race([settled(model), settled(core)])])
       .then(([built]) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
     packages.then(at('archives'), () => {});

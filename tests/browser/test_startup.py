@@ -77,6 +77,7 @@ WATCH_CONTROL = """() => navigator.serviceWorker.addEventListener('controllercha
 CODE_CACHE_CATEGORY = "disabled-by-default-devtools.timeline"
 #: Seconds a browser start is traced for: the app gets ready and its compiled code gets cached.
 TRACED_SECONDS = 12
+RUNTIME_MODULES = {"pyodide.asm.wasm", "ort-wasm-simd-threaded.wasm"}
 
 
 def modules_from_code_cache(trace_path) -> set[str]:
@@ -92,14 +93,13 @@ def modules_from_code_cache(trace_path) -> set[str]:
     return {event["args"]["url"].rsplit("/", 1)[-1] for event in events if event["name"] == "v8.wasm.moduleCacheHit"}
 
 
-def test_after_a_browser_restart_python_comes_compiled_from_the_code_cache(
+def test_after_a_browser_restart_python_and_onnxruntime_come_compiled_from_the_code_cache(
         browser_type, browser_type_launch_args, base_url, tmp_path):
     """The service worker answers a cached runtime file with the cache entry itself, so Chromium
     keeps the compiled WebAssembly beside the entry, and a start after a browser restart need not
-    compile Pyodide's 10 MB module again (bench/README.md, "Start-up, third round"). The first visit
-    compiled it before the service worker took over, so the first start through the service worker
-    fills the code cache; from the next start on, Pyodide must come from it. (onnxruntime's module
-    is cached the same way, but Chromium takes it from its cache only in some starts: not asserted.)"""
+    compile Pyodide's and onnxruntime's 10 MB modules again (bench/README.md, "Start-up, third
+    round"). What the first visit compiled before the service worker took over is cached by the
+    first start through it: from the next start on, both must come from the code cache."""
     profile = tmp_path / "profile"
     errors = PageErrors()
     context = browser_type.launch_persistent_context(profile, **browser_type_launch_args)
@@ -117,9 +117,23 @@ def test_after_a_browser_restart_python_comes_compiled_from_the_code_cache(
         open_app(context, f"{base_url}?backend=wasm", errors)
         cached = modules_from_code_cache(trace)
         context.close()
-        if "pyodide.asm.wasm" in cached:
+        if cached == RUNTIME_MODULES:
             break
-    assert "pyodide.asm.wasm" in cached, f"after {restart + 1} restarts, from the code cache: {sorted(cached)}"
+    assert cached == RUNTIME_MODULES, f"after {restart + 1} restarts, from the code cache: {sorted(cached)}"
+    assert not errors, "\n".join(errors)
+
+
+def test_a_return_visit_makes_the_session_first_then_boots_python(fresh, base_url):
+    """From the device's cache the two parts start one after the other (runtime.js): side by side
+    they took turns on the worker's thread and Chromium often compiled onnxruntime again."""
+    context, errors = fresh
+    page = open_app(context, f"{base_url}?backend=wasm", errors)
+    expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
+                                                                          timeout=READY_TIMEOUT_MS)
+    again = open_app(context, f"{base_url}?backend=wasm", errors)
+    assert again.evaluate("!!navigator.serviceWorker.controller")
+    timings = json.loads(again.locator("[data-testid=app-status]").get_attribute("data-timings"))
+    assert timings["sessionAt"] <= timings["pyodideAt"], timings
     assert not errors, "\n".join(errors)
 
 
