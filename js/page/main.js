@@ -14,15 +14,12 @@ import { ErrorCode } from '../shared/protocol.js';
 import { Editor, hintsName } from './editor.js';
 
 const params = new URLSearchParams(location.search);
-/** Peel was here before: its service worker controls the page, and has the runtime cached. */
-const returning = Boolean(navigator.serviceWorker?.controller);
 const options = {
   backend: params.get('backend') ?? 'auto', // 'wasm' | 'webgpu' | 'auto'
   threads: Number(params.get('threads')) || undefined,
   stallTimeoutMs: Number(params.get('stall')) || undefined,
   // ?deadline.session=500: a start-up stage's deadline in ms (js/worker/deadline.js), for tests
   deadlines: Object.fromEntries([...params].filter(([k]) => k.startsWith('deadline.')).map(([k, v]) => [k.slice(9), Number(v)])),
-  cached: returning,
 };
 const $ = (selector) => document.querySelector(selector);
 
@@ -104,7 +101,7 @@ let runtimeInfo = null;
 // A first visit on a host that isolates the page itself starts the engine at once instead of
 // after the service worker has installed and taken control (about 0.5 s); its files then go
 // past the service worker, which gets them once the engine is ready.
-const startsBeforeServiceWorker = self.crossOriginIsolated && !returning;
+const startsBeforeServiceWorker = self.crossOriginIsolated && !navigator.serviceWorker?.controller;
 const engine = createEngine($('[data-testid=app-status]'), options, (info) => {
   runtimeInfo = info;
   if (startsBeforeServiceWorker) serviceWorkerStarted.then(() => showOfflineAvailability(info.backendId, { fillIn: true }));

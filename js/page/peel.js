@@ -15,12 +15,10 @@ import { WorkerClient } from './worker-client.js';
  * @param {Object<string, number>} [options.deadlines]  ms per start-up stage (js/worker/deadline.js)
  * @param {boolean} [options.measureMemory]  report the worker's WASM heaps in each result's
  *   `memory` (for the bench; it watches WebAssembly.Memory while onnxruntime starts)
- * @param {boolean} [options.cached]  the runtime most likely comes from this device's cache (a
- *   return visit under Peel's service worker): it starts one part after the other, not side by side
  * @param {(progress: import('../shared/protocol.js').Progress) => void} [options.onProgress]
  */
 export async function createRemover({ backend = 'auto', threads, deadlines, stallTimeoutMs, measureMemory = false,
-  cached = false, onProgress = () => {} } = {}) {
+  onProgress = () => {} } = {}) {
   /** @type {Map<string, (progress: import('../shared/protocol.js').Progress) => void>} model -> its listener */
   const modelProgress = new Map();
   const onEvent = (type, payload) => {
@@ -31,7 +29,7 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
   const client = new WorkerClient(new URL('../worker/worker.js', import.meta.url), onEvent, { stallTimeoutMs });
   try {
     /** @type {import('../shared/protocol.js').RuntimeInfo} */
-    const info = await client.request(Request.INIT, { backend, threads, deadlines, measureMemory, cached }).promise;
+    const info = await client.request(Request.INIT, { backend, threads, deadlines, measureMemory }).promise;
     return {
       info,
       /**

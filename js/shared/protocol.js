@@ -64,8 +64,6 @@ export const Event = Object.freeze({
  * @property {Object<string, number>} [deadlines]  ms per start-up stage (js/worker/deadline.js Stage);
  *   default DEFAULT_DEADLINES_MS
  * @property {boolean} [measureMemory]  results carry `memory` (bytes of each WASM heap); bench only.
- * @property {boolean} [cached]  the runtime most likely comes from this device's cache (a return
- *   visit): the worker then makes onnxruntime's session first and boots Python after it.
  *
  * @typedef {object} RuntimeInfo
  * @property {string} backend   what ran, for people: 'WebGPU' or 'WASM ×2'

@@ -100,7 +100,7 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  * @param {import('../shared/protocol.js').InitOptions} options
  * @returns {Promise<Runtime>}
  */
-async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory = false, cached = false } = {}, onProgress) {
+async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory = false } = {}, onProgress) {
   const timings = {};
   const limit = { ...DEFAULT_DEADLINES_MS, ...deadlines };
   const stage = (name, promise) => deadline(promise, limit[name], name); // js/worker/deadline.js
@@ -128,12 +128,12 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       .finally(() => downloads.done('onnxruntime'));
     const manifest = fetch(new URL('build.json', ROOT), { cache: 'no-cache' }).then((response) => response.json());
     const settled = (promise) => promise.then(() => {}, () => {});
-    // From this device's cache, the session first and Python after it: side by side they took
-    // turns on this thread and fought over two cores, and Chromium then often compiled
-    // onnxruntime's WebAssembly again instead of taking it from its code cache (bench/README.md,
-    // "Start-up, third round"). Over the network (a first visit) both start at once, so that
-    // their downloads overlap.
-    const core = (cached ? settled(session) : Promise.resolve()).then(() => stage(Stage.PYODIDE, (async () => {
+    // The session first, Python after it: side by side they took turns on this thread and
+    // fought over two cores, and Chromium then often compiled onnxruntime's WebAssembly again
+    // instead of taking it from its code cache. On a first visit, Python's files then usually
+    // come through the service worker, which has taken over meanwhile, so that a restart finds
+    // them compiled too (bench/README.md, "Start-up, third round").
+    const core = settled(session).then(() => stage(Stage.PYODIDE, (async () => {
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
       return loadPyodide({ indexURL: PYODIDE_URL });
     })())).then(at('pyodide'));
