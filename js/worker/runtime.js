@@ -93,8 +93,9 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  */
 
 /**
- * Load Pyodide (+ numpy, Pillow, peel) and the onnxruntime session side by side, each started
- * at once: nothing waits for the manifest or the GPU check that it does not need.
+ * Make the onnxruntime session, then boot Pyodide (+ numpy, Pillow, peel). The model, peel.zip
+ * and the manifest are fetched at once; nothing waits for the manifest or the GPU check that it
+ * does not need.
  * `info.timings`: ms since the worker started at which each stage ended (`*At`), and how long
  * the stages on the critical path took (bench/browser.py prints them).
  * @param {import('../shared/protocol.js').InitOptions} options
@@ -111,7 +112,7 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
     const chosen = (backend === 'auto' ? hasRealGpu().then((gpu) => (gpu ? 'webgpu' : 'wasm')) : Promise.resolve(backend))
       .then(at('backendChosen'));
     const heapBytes = {}; // name -> () => bytes of that WASM memory
-    // onnxruntime first: its wasm compiles and its thread pool starts while Pyodide boots.
+    // onnxruntime first: the model, then the session with its thread pool.
     const model = stage(Stage.MODEL, fetch(MODEL_URL).then((response) => response.arrayBuffer())).then(at('model'));
     const session = chosen
       .then((b) => {
