@@ -111,10 +111,11 @@ async function fromRuntimeCache(path) {
   const url = new URL(path, SCOPE);
   const hit = await cache.match(url);
   if (hit) return hit;
-  const response = await fetch(url, { integrity: BUILD.runtime[path] });
+  const integrity = BUILD.runtime[path];
+  const response = await fetch(url, { integrity });
   if (!response.ok) return response;
   await cache.put(url, withIsolationHeaders(response));
-  return (await cache.match(url)) ?? fetch(url, { integrity: BUILD.runtime[path] });
+  return (await cache.match(url)) ?? fetch(url, { integrity });
 }
 
 /**

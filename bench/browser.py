@@ -672,17 +672,19 @@ def print_report(report: dict) -> None:
 def print_starts(starts: dict) -> None:
     """Medians to ready per build and kind of start, their ratio to the baseline, and the stages."""
     labels = list(starts["builds"])
+    builds = [starts["builds"][label] for label in labels]
+
+    def row(name: str, medians: list[float]) -> None:
+        ratio = f"{medians[0] / medians[1]:>22.2f}" if len(medians) > 1 else ""
+        print(f"{name:<15}" + "".join(f"{m:>12.0f}" for m in medians) + ratio)
+
     print("\nstart to ready, median ms (page clock, navigation to data-ready-at):")
     print(f"{'':<15}" + "".join(f"{label:>12}" for label in labels)
           + (f"{labels[0] + '/' + labels[1]:>22}" if len(labels) > 1 else ""))
     for kind in START_KINDS:
-        medians = [starts["builds"][label]["median_ms"][kind] for label in labels]
-        ratio = f"{medians[0] / medians[1]:>22.2f}" if len(labels) > 1 else ""
-        print(f"{kind.replace('_', ' '):<15}" + "".join(f"{m:>12.0f}" for m in medians) + ratio)
-    for number in starts["builds"][labels[0]]["after_restart_median_ms_by_restart"]:
-        medians = [starts["builds"][label]["after_restart_median_ms_by_restart"][number] for label in labels]
-        ratio = f"{medians[0] / medians[1]:>22.2f}" if len(labels) > 1 else ""
-        print(f"{f'  restart {number}':<15}" + "".join(f"{m:>12.0f}" for m in medians) + ratio)
+        row(kind.replace("_", " "), [build["median_ms"][kind] for build in builds])
+    for number in builds[0]["after_restart_median_ms_by_restart"]:
+        row(f"  restart {number}", [build["after_restart_median_ms_by_restart"][number] for build in builds])
     for label in labels:
         build = starts["builds"][label]
         print(f"{label}: runs " + "; ".join(f"{kind} {[v['ready_ms'] for v in build[kind]]}" for kind in START_KINDS)

@@ -138,11 +138,10 @@ async function boot({ backend = 'auto', threads, deadlines = {}, measureMemory =
       const { loadPyodide } = await import(`${PYODIDE_URL}pyodide.mjs`);
       return loadPyodide({ indexURL: PYODIDE_URL });
     })())).then(at('pyodide'));
-    // numpy and Pillow are fetched and inflated on another thread while Pyodide boots
-    // (packages.js): once the model is in (the session needs it first, and the two downloads
-    // slow each other), or once Python is up, whichever comes first. A failure surfaces when
-    // Python gets to them.
-    const packages = Promise.all([manifest, Promise.race([settled(model), settled(core)])])
+    // numpy and Pillow are fetched and inflated on another thread while the session is made and
+    // Pyodide boots (packages.js), once the model is in: the session needs it first, and the two
+    // downloads slow each other. A failure surfaces when Python gets to them.
+    const packages = Promise.all([manifest, settled(model)])
       .then(([built]) => fetchPackages(PACKAGES_URL, integrityOf(built, PACKAGES_PATH), downloads.arrived));
     packages.then(at('archives'), () => {});
     const peel = fetch(PACKAGE_URL).then((response) => response.arrayBuffer());

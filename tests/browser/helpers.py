@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 READY_TIMEOUT_MS = 120_000
 #: One image on WASM takes about a second; leave room for a loaded 2-core machine.
 RESULT_TIMEOUT_MS = 120_000
+#: The offline panel once everything this device needs offline is cached.
+OFFLINE_READY = "[data-testid=offline-status][data-available=true]"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",

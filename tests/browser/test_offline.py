@@ -10,6 +10,7 @@ from buildtools import dist
 from buildtools.paths import DIST
 from tests.browser.conftest import start_server
 from tests.browser.helpers import (
+    OFFLINE_READY,
     READY_TIMEOUT_MS,
     PageErrors,
     add_files,
@@ -17,9 +18,6 @@ from tests.browser.helpers import (
     open_app,
     wait_settled,
 )
-
-OFFLINE_READY = "[data-testid=offline-status][data-available=true]"
-
 
 def test_after_one_online_run_the_app_works_offline(fresh, base_url):
     context, errors = fresh

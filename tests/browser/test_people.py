@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from peel.desktop import assets, cli
 from peel.models import modnet
 from tests.browser.helpers import (
+    OFFLINE_READY,
     READY_TIMEOUT_MS,
     RESULT_TIMEOUT_MS,
     PageErrors,
@@ -91,7 +92,7 @@ def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_ur
     wait_settled(page)
 
     # Offline, after a reload: no download offered, and MODNet runs from the cache.
-    expect(page.locator("[data-testid=offline-status][data-available=true]")).to_be_visible(
+    expect(page.locator(OFFLINE_READY)).to_be_visible(
         timeout=RESULT_TIMEOUT_MS)
     context.set_offline(True)
     page.reload()

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import READY_TIMEOUT_MS, PageErrors, add_files, card, open_app, wait_settled
+from tests.browser.helpers import OFFLINE_READY, READY_TIMEOUT_MS, PageErrors, add_files, card, open_app, wait_settled
 
 ADD_BY_PASTE_AND_DROP = """async (bytes) => {
   const file = (name) => new File([new Uint8Array(bytes)], name, { type: 'image/png' });
@@ -104,8 +104,7 @@ def test_after_a_browser_restart_python_and_onnxruntime_come_compiled_from_the_c
     errors = PageErrors()
     context = browser_type.launch_persistent_context(profile, **browser_type_launch_args)
     page = open_app(context, f"{base_url}?backend=wasm", errors)
-    expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
-                                                                          timeout=READY_TIMEOUT_MS)
+    expect(page.locator(OFFLINE_READY)).to_be_attached(timeout=READY_TIMEOUT_MS)
     context.close()
     cached = set()
     for restart in range(3):
@@ -131,8 +130,7 @@ def test_the_session_is_made_first_then_python_boots(fresh, base_url):
         page = open_app(context, f"{base_url}?backend=wasm", errors)
         timings = json.loads(page.locator("[data-testid=app-status]").get_attribute("data-timings"))
         assert timings["sessionAt"] <= timings["pyodideAt"], timings
-        expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
-                                                                              timeout=READY_TIMEOUT_MS)
+        expect(page.locator(OFFLINE_READY)).to_be_attached(timeout=READY_TIMEOUT_MS)
 
 
 def test_a_first_visit_starts_the_engine_before_the_service_worker_and_is_then_available_offline(browser, base_url):
@@ -145,8 +143,7 @@ def test_a_first_visit_starts_the_engine_before_the_service_worker_and_is_then_a
     page.goto(base_url)
     status = page.locator("[data-testid=app-status]")
     expect(status).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
-    expect(page.locator("[data-testid=offline-status]")).to_have_attribute("data-available", "true",
-                                                                          timeout=READY_TIMEOUT_MS)
+    expect(page.locator(OFFLINE_READY)).to_be_attached(timeout=READY_TIMEOUT_MS)
     worker_at = json.loads(status.get_attribute("data-timings"))["workerAt"]
     controlled_at = page.evaluate("window.controlledAt")
     assert controlled_at is not None and worker_at < controlled_at
