@@ -114,7 +114,12 @@ export class Editor {
   async showResult(item, cardLink) {
     if (item !== this.item || !item.result) return;
     const { blob, preview, width, height } = item.result;
-    this.fullBlob = blob;
+    if (this.fullBlob !== blob) {
+      // Cleared now, not after the preview's decode below: a zoom meanwhile may already have
+      // decoded this very file (loadFull), and clearing that later left the view on the preview.
+      this.fullBlob = blob;
+      this.view.setSources({ full: null });
+    }
     this.link.href = cardLink.href;
     this.link.download = cardLink.download;
     this.link.textContent = cardLink.textContent;
@@ -127,7 +132,7 @@ export class Editor {
     this.updateEdits();
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
-    this.view.setSources({ after, full: null });
+    this.view.setSources({ after });
     this.view.setOverlay(this.pendingStrokes());
   }
 
