@@ -140,7 +140,7 @@ function watchSharedMemories() {
  * pending promises reach. Firefox then may collect such a nested Worker object under load, and
  * the `loaded` message its thread posts is never delivered: InferenceSession.create() never
  * settles. Fresh Firefox 153 profiles on 2 busy cores: 1 of 5 (earlier 3 of 6) start-ups hung
- * without this hold, 0 of 22 with it (README, Browsers).
+ * without this hold, 0 of 22 with it (docs/browsers.md).
  * @returns {{list: Worker[], stop: () => void}}
  */
 function holdNestedWorkers() {

@@ -2,7 +2,7 @@
 
 WebKitGTK's ``OffscreenCanvas.convertToBlob`` takes about 5.7 s for a 12 MP PNG on a 2-core
 machine; Pillow at zlib level 1, run in Pyodide in the same browser, about half of that or less
-(README, Browsers). The file matches what the canvas would give: colours under full
+(docs/browsers.md). The file matches what the canvas would give: colours under full
 transparency are zeroed (a canvas is premultiplied), which also makes the file smaller.
 """
 

@@ -35,7 +35,7 @@ only where the model is unsure, and only as far as the photo's colours explain i
 edge snap. ``"none"`` is the reference pipeline's upscale (:func:`peel.mask.upscale_mask`,
 rembg's). The cost is the pixels near the edge, not the image: a few per cent of a 12 MP
 photo. The parameters were chosen with ``bench/photo_quality.py`` (real-photo composites and
-real photos; the numbers are in the README, "Edge quality").
+real photos; the numbers are in docs/edge-quality.md).
 
 **Hints** (the editor's brush strokes, a full-resolution uint8 map, see :data:`HINT_FOREGROUND`
 and the others): sure pixels join the colour models and the target before the solve, unsure

@@ -39,9 +39,9 @@ _ASPECT = re.compile(r"^(\d{1,3}):(\d{1,3})$")
 class Settings:
     """What to make of a cut-out.
 
-    The defaults are the best measured with bench/quality.py (README, "Edge quality");
+    The defaults are the best measured with bench/quality.py (docs/edge-quality.md);
     :meth:`reference` gives rembg's u2netp cut-out: the same alpha to within 1/255
-    (tests/unit/test_rembg_parity.py), with Peel's colour convention (see README).
+    (tests/unit/test_rembg_parity.py), with Peel's colour convention (see docs/edge-quality.md).
     :meth:`schema` lists every field with its default and range, for a UI or a command line.
     """
 

@@ -51,8 +51,8 @@ def test_errors_are_exported():
         assert cls.__name__ in errors.__all__
 
 
-def test_every_code_an_image_can_fail_with_is_in_the_readme_table():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+def test_every_code_an_image_can_fail_with_is_in_the_formats_table():
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
     for cls in errors.all_errors():
         if issubclass(cls, errors.InvalidImageError) and cls is not errors.InvalidImageError:
             assert f"error `{cls.code}`" in readme, cls.__name__

@@ -16,7 +16,7 @@ the alpha directly is both stricter and about the right thing.
 
 The colour channels are not compared: rembg's are the photo multiplied by the alpha (black
 where the alpha is 0, darkened at soft edges); Peel keeps the photo's own colours with a
-straight alpha (README, "rembg's colours and ours"). The test checks that too, so that a
+straight alpha (docs/edge-quality.md, "rembg's colours and ours"). The test checks that too, so that a
 change of convention cannot happen by accident.
 """
 
