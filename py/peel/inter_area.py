@@ -1,4 +1,7 @@
-"""OpenCV's ``INTER_AREA`` resize in numpy (Pyodide has no OpenCV), for MODNet's reference input.
+"""OpenCV's ``INTER_AREA`` resize in numpy, for MODNet's reference input.
+
+In numpy, not OpenCV: Pyodide builds OpenCV, but its package would be a large extra download
+for the browser, for one resize.
 
 Shrinking averages the input over each output pixel's footprint, counting the partial pixels
 at its ends by the fraction covered (OpenCV's ``computeResizeAreaTab``, including its rule of
