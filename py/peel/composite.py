@@ -9,7 +9,7 @@ __all__ = ["apply_alpha"]
 
 # Pixels per block of the alpha product: a few hundred KB of uint16 temporaries
 # stay in cache and keep the peak memory small in WASM, instead of a 24 MB
-# temporary at 12 MP (measured ~7x faster natively than one full-size pass).
+# temporary at 12 MP; faster too (bench/README.md, "Figures behind choices in the code").
 _BLOCK_PIXELS = 1 << 18
 
 

@@ -21,11 +21,9 @@ MODEL_SIZE = 320
 #: Per-channel mean and std the model was trained with (RGB order).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-# No ``reducing_gap``: Pillow's box pre-reduction is 4× faster at 12 MP (30 vs 120 ms
-# natively, 55 vs 130 ms in Pyodide) but changes the tensor by up to 0.1 and the reference
-# alpha by several levels, and a mode-dependent tensor would force a new model run whenever
-# the user switches to or from reference mode. 75 ms once per image is the cheaper price
-# (bench/README.md, "Model input").
+# No ``reducing_gap``: Pillow's box pre-reduction is faster but changes the tensor by up to 0.1
+# and the reference alpha by several levels, and a mode-dependent tensor would force a new
+# model run whenever the user switches to or from reference mode (bench/README.md, "Model input").
 # Guard from the reference pipeline: an all-black image has max 0.
 _MIN_MAX = 1e-6
 
@@ -75,8 +73,8 @@ def as_rgba(image):
         # Pillow can only map (not copy) a C-contiguous buffer.
         return np.ascontiguousarray(image)
     rgba = np.empty((height, width, 4), np.uint8)
-    # One channel at a time: numpy copies 1-byte strided elements ~3x faster
-    # than 3-byte pixels (`rgba[..., :3] = image`: 100 ms vs 33 ms at 12 MP).
+    # One channel at a time: numpy copies 1-byte strided elements faster than 3-byte pixels
+    # (`rgba[..., :3] = image`; bench/README.md, "Figures behind choices in the code").
     for channel in range(3):
         rgba[..., channel] = image if channels == 1 else image[..., channel]
     rgba[..., 3] = 255

@@ -1,4 +1,4 @@
-"""MODNet (photographic portrait matting, Apache-2.0): a 25.9 MB model that outputs an alpha matte.
+"""The MODNet family (photographic portrait matting, Apache-2.0): a model that outputs an alpha matte.
 
 Reference preprocessing: ZHKKKe/MODNet, ``onnx/inference_onnx.py`` (the authors' ONNX demo):
 
@@ -44,9 +44,8 @@ MODNET = Model(
     ),
     #: Served as is: its graph has no MaxPool and constant Resize scales, and onnxruntime-web
     #: runs it on WASM (tests/browser/test_people.py). WebGPU (SwiftShader) accepts the
-    #: dynamic-shape graph too but its output differed from WASM's (up to 0.94, mean 0.012, on a
-    #: 128-px portrait), so the worker runs MODNet on the CPU provider; a static-shape copy would
-    #: not change that.
+    #: dynamic-shape graph too but its output differed from WASM's (bench/README.md), so the
+    #: worker runs MODNet on the CPU provider; a static-shape copy would not change that.
     served="models/modnet.onnx",
     webgpu_checked=False,
 )

@@ -2,8 +2,8 @@
 
 Its reference pipeline is rembg's (see :mod:`peel.preprocess` and :mod:`peel.mask`): the photo
 resized to ``size``², divided by its maximum, ImageNet-normalised; the first output min–max
-normalised. Peel ships u2netp (4.6 MB); the web app serves a static-shape copy derived at build
-time (docs/assets.md).
+normalised. Peel ships u2netp, the small one; the web app serves a static-shape copy derived at
+build time (docs/assets.md).
 """
 
 from .declaration import Model, PinnedFile
