@@ -42,7 +42,7 @@ def erode(binary, radius):
 
 
 def bounding_box(binary):
-    """The smallest box holding every true pixel of an (H, W) bool array.
+    """The smallest box holding every true (nonzero) pixel of an (H, W) array.
 
     Returns
     -------
