@@ -22,7 +22,7 @@ export class ModelChoice {
   /**
    * @param {HTMLFormElement} form  the settings form, with radios named `model`
    * @param {object} hooks
-   * @param {() => Promise<any>} hooks.remover  the engine (js/peel.js) now
+   * @param {() => Promise<any>} hooks.remover  the engine (js/page/peel.js) now
    * @param {(model: string) => Promise<{paths: string[], bytes: number}>} hooks.filesOf  from build.json
    * @param {(model: string) => void} hooks.onReady  a model became usable: run what waited for it
    */

@@ -17,7 +17,7 @@ Examples
 >>> model.kind, model.input_size, model.file.bytes
 ('matte', 512, 25888640)
 >>> sorted(model.contract())[:4]
-['bytes', 'called', 'family', 'input_size']
+['bytes', 'called', 'description', 'family']
 """
 
 from __future__ import annotations
