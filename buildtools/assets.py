@@ -7,19 +7,16 @@ fetching itself (cache by hash, upstream URL first, then the package's registry 
 
 from __future__ import annotations
 
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from buildtools.paths import ROOT, UPSTREAM_MODEL_SHA256, cached
+from buildtools.paths import cached  # also puts py/ on sys.path
+from peel.desktop import assets as _shared  # (stdlib only, like build.py)
+from peel.desktop.assets import AssetError, Asset, Package, sha256_of  # noqa: F401
+from peel.models import DEFAULT_MODEL, MODELS  # (the declarations are stdlib only)
 
-if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not an install
-    sys.path.insert(0, str(ROOT / "py"))
-
-from peel.desktop import assets as _shared  # noqa: E402  (stdlib only, like build.py)
-from peel.desktop.assets import AssetError, Asset, Package, sha256_of  # noqa: E402,F401
-from peel import models as _shared_models  # noqa: E402  (the definitions are stdlib only)
-
-__all__ = ["AssetError", "Asset", "Package", "sha256_of", "SERVED", "UPSTREAM_MODEL", "ON_DEMAND_MODELS", "fetch", "fetch_package"]
+__all__ = ["AssetError", "Asset", "Package", "Component", "sha256_of", "SERVED", "COMPONENTS", "UPSTREAM_MODEL",
+           "ON_DEMAND_MODELS", "fetch", "fetch_package"]
 
 PYODIDE = Package("npm", "pyodide@0.27.7",
                   "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343")
@@ -29,6 +26,41 @@ ORT_WEB = Package("npm", "onnxruntime-web@1.30.0",
                   "d2228df7e4616bc3348bf504ee888f3bec43789a273f0a63f3e68d203ce3bf71")
 
 _PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v0.27.7/full/"
+
+
+@dataclass(frozen=True)
+class Component:
+    """A third-party work the site serves files of, as the notices name it (buildtools/notices.py)."""
+
+    name: str
+    licence: str  # SPDX identifier
+    home: str
+    copyright: str
+    #: Where its licence text is: a member of its pinned wheel, or None (the licence is named,
+    #: with where to read it, or its text is in buildtools/notices.py).
+    licence_member: str | None = None
+    #: The dist/ files made of it, by prefix (wheels are served as site-packages.tar.gz).
+    dests: tuple[str, ...] = ()
+
+
+#: Every third-party work whose files dist/ serves, the models aside (peel/models/ declares
+#: theirs). A test checks that each served file belongs to one (tests/unit/test_build.py).
+COMPONENTS = (
+    Component("Pyodide 0.27.7, with CPython 3.12.7 and its standard library", "MPL-2.0 (CPython: PSF-2.0)",
+              "https://pyodide.org", "Copyright (c) Pyodide contributors and Mozilla; "
+              "CPython: Copyright (c) 2001-2024 Python Software Foundation",
+              dests=("vendor/pyodide/pyodide.", "vendor/pyodide/python_stdlib.zip",
+                     "vendor/pyodide/pyodide-lock.json")),
+    Component("numpy 2.0.2 (Pyodide's build)", "BSD-3-Clause", "https://numpy.org",
+              "Copyright (c) 2005-2024, NumPy Developers", "numpy-2.0.2.dist-info/LICENSE.txt",
+              dests=("vendor/pyodide/site-packages.tar.gz",)),
+    Component("Pillow 10.2.0 (Pyodide's build)", "HPND", "https://python-pillow.org",
+              "Copyright (c) 1997-2011 by Secret Labs AB; (c) 1995-2011 by Fredrik Lundh; "
+              "(c) 2010-2024 by Jeffrey A. Clark and contributors", "pillow-10.2.0.dist-info/licenses/LICENSE",
+              dests=("vendor/pyodide/site-packages.tar.gz",)),
+    Component("onnxruntime-web 1.30.0", "MIT", "https://onnxruntime.ai", "Copyright (c) Microsoft Corporation",
+              dests=("vendor/ort/",)),
+)
 
 
 def _pyodide_core(name: str, sha256: str) -> Asset:
@@ -73,20 +105,17 @@ SERVED = (
          "39f9f0894d478800487ed9f7dbe92618498db320cf55c8e3d89adff8dce658da"),
 )
 
-#: The upstream model; the served one is derived from it at build time (prepare_model.py).
+#: The default model's upstream file; the served one is derived from it at build time (prepare_model.py).
 UPSTREAM_MODEL = _shared.MODEL
 #: Models loaded only when the user picks them (name -> served path and pinned file), served
-#: as they are (peel/models/<name>.py says why no derived copy is needed).
+#: as they are (their declarations in peel/models/ say why no derived copy is needed).
 ON_DEMAND_MODELS = {
-    name: Asset(module.SERVED, module.SOURCE["sha256"], Package(*module.SOURCE["package"]),
-                module.SOURCE["member"], module.SOURCE["upstream"])
-    for name, module in _shared_models.MODELS.items() if name != _shared_models.DEFAULT_MODEL
+    name: Asset(model.served, model.file.sha256, Package(*model.file.package), model.file.member,
+                model.file.upstream)
+    for name, model in MODELS.items() if name != DEFAULT_MODEL and model.served
 }
-if any(_shared_models.MODELS[name].DERIVED for name in ON_DEMAND_MODELS):
+if any(MODELS[name].derived for name in ON_DEMAND_MODELS):
     raise AssetError("an on-demand model needs deriving: add it to dist.prepare_model first")
-MODEL_PACKAGE = UPSTREAM_MODEL.package
-if UPSTREAM_MODEL.sha256 != UPSTREAM_MODEL_SHA256:
-    raise AssetError("buildtools/paths.py and py/peel/desktop/assets.py pin different models")
 
 
 def fetch_package(package: Package, log=print) -> Path:

@@ -1,8 +1,9 @@
 """What the JavaScript side must agree on with `py/peel`, generated from the Python definitions.
 
-The settings schema (:meth:`peel.settings.Settings.schema`), the error codes Python raises, the
-output file suffixes, the image file extensions and the model's input size are each defined once,
-in Python. The build runs this module with the project's virtualenv (it imports numpy through
+The settings schema (:meth:`peel.settings.Settings.schema`), the models' declarations
+(:mod:`peel.models`: the Model control, the cards' names, the download box, the worker's WebGPU
+policy and served paths), the error codes Python raises, the output file suffixes and the image
+file extensions are each defined once, in Python. The build runs this module with the project's virtualenv (it imports numpy through
 `peel.preprocess`) and writes the result as the ES module `js/shared/contract.js`, which the page
 and the worker import (see docs/architecture.md, "One schema").
 
@@ -23,17 +24,25 @@ MODULE = ROOT / "js" / "shared" / "contract.js"
 def contract() -> dict:
     """The shared definitions as plain JSON-able values."""
     sys.path.insert(0, str(ROOT / "py"))
+    from buildtools.dist import derived_model
     from peel import errors
     from peel.header import IMAGE_EXTENSIONS
-    from peel.preprocess import MODEL_SIZE
+    from peel.models import DEFAULT_MODEL, MODELS
     from peel.settings import OUTPUT_SUFFIX, Settings
 
+    models = {name: model.contract() for name, model in MODELS.items()}
+    derived = derived_model()  # the default model, served derived (assets.py refuses any other)
+    if derived.exists():  # what the page downloads is that file (the build makes it first)
+        models[DEFAULT_MODEL]["bytes"] = derived.stat().st_size
     return {
         "SETTINGS": Settings.schema(),
         "PYTHON_ERROR_CODES": {cls.code.replace("-", "_").upper(): cls.code for cls in errors.all_errors()},
         "OUTPUT_SUFFIX": OUTPUT_SUFFIX,
         "IMAGE_EXTENSIONS": sorted(IMAGE_EXTENSIONS),
-        "MODEL_SIZE": MODEL_SIZE,
+        "MODELS": models,
+        "DEFAULT_MODEL": DEFAULT_MODEL,
+        # The default model's input side: the worker's input shape when none is given.
+        "MODEL_SIZE": MODELS[DEFAULT_MODEL].input_size,
     }
 
 

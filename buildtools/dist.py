@@ -1,4 +1,5 @@
-"""Assemble dist/: the app's own files, the verified third-party files and the prepared model."""
+"""Assemble dist/: the app's own files, the verified third-party files, the prepared model and
+the third-party notices."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from buildtools import assets, pycompile, sitepackages
+from buildtools import assets, notices, pycompile, sitepackages
 from buildtools.contract import MODULE as CONTRACT_MODULE
 from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
@@ -50,10 +51,16 @@ def build_python_archive() -> bytes:
     return buffer.getvalue()
 
 
+def derived_model() -> Path:
+    """Where the served model derived from the pinned upstream one is cached (it may not exist
+    yet): keyed by the inputs of the derivation."""
+    key = hashlib.sha256(assets.UPSTREAM_MODEL.sha256.encode() + PREPARE_MODEL.read_bytes())
+    return CACHE / "derived" / f"{SERVED_MODEL.stem}-{key.hexdigest()[:16]}.onnx"
+
+
 def prepare_model(upstream: Path, log=print) -> Path:
-    """The served model, derived from `upstream`; cached by the inputs of the derivation."""
-    key = hashlib.sha256(assets.sha256_of(upstream).encode() + PREPARE_MODEL.read_bytes())
-    derived = CACHE / "derived" / f"u2netp-320-{key.hexdigest()[:16]}.onnx"
+    """The served model, derived from `upstream` (the pinned, verified file); cached."""
+    derived = derived_model()
     if not derived.exists():
         log("deriving the static 320x320 model (checked against upstream under onnxruntime)")
         derived.parent.mkdir(parents=True, exist_ok=True)
@@ -104,6 +111,8 @@ def write_contract() -> None:
 
 def build(log=print) -> dict:
     """Write dist/ from scratch and return its manifest (also written as dist/build.json)."""
+    # First: the page's contract gives the size of the file people really download.
+    served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     write_contract()
     if DIST.exists():
         shutil.rmtree(DIST)
@@ -121,13 +130,13 @@ def build(log=print) -> dict:
             _link_or_copy(python.get(dest, path), DIST / dest)
     packages = sitepackages.site_packages_archive(list(wheels.values()), log)
     _link_or_copy(packages, DIST / sitepackages.DEST)
-    served_model = prepare_model(assets.fetch(assets.UPSTREAM_MODEL, log), log)
     _link_or_copy(served_model, SERVED_MODEL)
     for asset in assets.ON_DEMAND_MODELS.values():  # downloaded by the page only when picked
         _link_or_copy(assets.fetch(asset, log), DIST / asset.dest)
     (DIST / "py").mkdir()
     (DIST / "py" / "peel.zip").write_bytes(pycompile.compile_package(build_python_archive(), {
         Path(dest).name: path for dest, path in {**fetched, **python}.items() if dest.startswith(PYODIDE_DIR)}, log))
+    notices.write_notices(DIST, [fetched[dest] for dest in wheels])
 
     manifest = finalize(DIST, model={"upstream_sha256": assets.UPSTREAM_MODEL.sha256,
                                      "served_sha256": assets.sha256_of(served_model)},

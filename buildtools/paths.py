@@ -1,6 +1,7 @@
 """Where things live: the repository, the build output and the download cache."""
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -8,10 +9,15 @@ DIST = ROOT / "dist"
 VENV = ROOT / ".venv"
 CACHE = Path(os.environ.get("PEEL_CACHE") or Path.home() / ".cache" / "peel")
 
-#: The upstream u2netp.onnx (see docs/assets.md); the served model is derived from it.
-UPSTREAM_MODEL_SHA256 = "309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8"
-#: The model the app serves, written by `build.py build`.
-SERVED_MODEL = DIST / "models" / "u2netp-320.onnx"
+if str(ROOT / "py") not in sys.path:  # build.py runs from the repository, not an install
+    sys.path.insert(0, str(ROOT / "py"))
+
+from peel.models import DEFAULT_MODEL, get_model  # noqa: E402  (the declarations are stdlib only)
+
+#: The default model's upstream file (see docs/assets.md); the served model is derived from it.
+UPSTREAM_MODEL_SHA256 = get_model(DEFAULT_MODEL).file.sha256
+#: The default model as the app serves it, written by `build.py build`.
+SERVED_MODEL = DIST / get_model(DEFAULT_MODEL).served
 
 
 def cached(sha256: str) -> Path:

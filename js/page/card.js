@@ -1,5 +1,6 @@
 // One result card: the DOM of one batch item. File names only ever go into textContent.
 
+import { MODELS } from '../shared/contract.js';
 import { ErrorCode } from '../shared/protocol.js';
 
 const STATE_TEXT = {
@@ -10,8 +11,6 @@ const STATE_TEXT = {
 };
 
 const formatSeconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-/** What each card says made its mask (py/peel/models/). */
-const MODEL_NAMES = { u2netp: 'U²-Net small', modnet: 'MODNet (people)' };
 
 export class ResultCard {
   /**
@@ -104,7 +103,7 @@ export class ResultCard {
       this.setState('working', 'Applying the settings…');
       return;
     }
-    const waiting = item.waitingForModel ? 'Waiting for the people model: download it under Model' : undefined;
+    const waiting = item.waitingForModel ? `Waiting for ${MODELS[item.model]?.called ?? item.model}: download it under Model` : undefined;
     this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting);
     if (item.state === 'done' && item.result !== this.result) this.showResult(item.result, downloadName);
     if (item.state === 'error') this.showError(item.error);
@@ -157,7 +156,7 @@ export class ResultCard {
     if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
     if (model) {
       const named = this.element.querySelector('[data-testid=model]');
-      named.textContent = MODEL_NAMES[model] ?? model;
+      named.textContent = MODELS[model]?.title ?? model; // what made its mask (py/peel/models/)
       named.dataset.model = model;
     }
     const time = this.element.querySelector('.result-time');

@@ -1,7 +1,9 @@
-// The page's Model control: which models are ready to run, and the people model's download,
-// which starts only when the user clicks for it (26 MB is not something to take unasked).
+// The page's Model control: which models are ready to run, and an on-demand model's download,
+// which starts only when the user clicks for it (tens of MB are not something to take unasked).
+// Its radios come from the models' declarations (settings-form.js), its words too.
 
 import { formatMB } from './engine.js';
+import { MODELS } from '../shared/contract.js';
 import { DEFAULT_MODEL } from '../shared/protocol.js';
 import { missingForOffline } from './sw-client.js';
 
@@ -20,7 +22,7 @@ export class ModelChoice {
   /**
    * @param {HTMLFormElement} form  the settings form, with radios named `model`
    * @param {object} hooks
-   * @param {() => Promise<any>} hooks.remover  the engine (js/peel.js) now
+   * @param {() => Promise<any>} hooks.remover  the engine (js/page/peel.js) now
    * @param {(model: string) => Promise<{paths: string[], bytes: number}>} hooks.filesOf  from build.json
    * @param {(model: string) => void} hooks.onReady  a model became usable: run what waited for it
    */
@@ -34,6 +36,7 @@ export class ModelChoice {
     /** Models that run without a download: loaded in the engine, or in the offline cache. */
     this.ready = new Set([DEFAULT_MODEL]);
     this.button.addEventListener('click', () => this.download(this.selected));
+    describeDownloads(form.ownerDocument.querySelector('[data-testid=model-downloads]'));
     this.update();
   }
 
@@ -59,9 +62,11 @@ export class ModelChoice {
       return;
     }
     if (this.selected !== model || this.downloading) return;
-    this.button.textContent = `Download the people model (${formatMB(bytes)})`;
+    const { called, description } = MODELS[model];
+    this.button.textContent = `Download ${called} (${formatMB(bytes)})`;
     this.button.disabled = false;
-    this.status.textContent = 'Portrait matting for hair: downloaded once, then kept for offline use.';
+    this.progress.setAttribute('aria-label', `Download of ${called}`);
+    this.status.textContent = `${description.charAt(0).toUpperCase()}${description.slice(1)}. Downloaded once, then kept for offline use.`;
     this.box.hidden = false;
   }
 
@@ -93,4 +98,18 @@ export class ModelChoice {
     if (this.selected === model) this.box.hidden = true;
     this.hooks.onReady(model);
   }
+}
+
+/**
+ * The privacy panel's words on the models' downloads: the default model, always; the others
+ * only when chosen (with the sizes of the files served).
+ * @param {HTMLElement|null} element
+ */
+export function describeDownloads(element) {
+  if (!element) return;
+  const sized = ({ called, bytes }) => `${called} (${formatMB(bytes)})`;
+  const others = Object.values(MODELS).filter((model) => model.name !== DEFAULT_MODEL && model.served);
+  element.textContent = sized(MODELS[DEFAULT_MODEL]) + (others.length
+    ? `; ${others.map(sized).join(', ')} only if you choose it and click its download button`
+    : '');
 }

@@ -75,7 +75,7 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
       },
       /**
        * Get a model ready (downloading its file if this device has not got it yet).
-       * @param {string} model  e.g. 'modnet'
+       * @param {string} model  a name of contract.js MODELS
        * @param {{onProgress?: (progress: import('./protocol.js').Progress) => void}} [options]
        * @returns {Promise<null>}
        */

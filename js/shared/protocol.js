@@ -7,7 +7,7 @@
 // Everything is a plain, cloneable object. Pixel buffers and Blobs travel in the transfer
 // list or as Blobs (which are shared, not copied), never through a structured-clone copy.
 
-import { PYTHON_ERROR_CODES } from './contract.js';
+import { DEFAULT_MODEL, PYTHON_ERROR_CODES } from './contract.js';
 
 /** Requests the worker answers. */
 export const Request = Object.freeze({
@@ -76,7 +76,7 @@ export const Event = Object.freeze({
  * @typedef {object} RemoveResult
  * @property {Blob} blob        the output file in the chosen format, full resolution
  * @property {Float32Array} mask  the model's mask in [0, 1], (h*w), for RENDER later
- * @property {number[]} maskShape  [h, w] of `mask`: [320, 320] for u2netp, MODNet's input size
+ * @property {number[]} maskShape  [h, w] of `mask`: the model's output size (its input size)
  * @property {string} model     which model made the mask (settings.model)
  * @property {string} imageId   the worker's name for this image, for RENDER later
  * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
@@ -113,7 +113,7 @@ export const Event = Object.freeze({
  */
 
 /** The model every engine starts with (py/peel/models/); settings.model may name another. */
-export const DEFAULT_MODEL = 'u2netp';
+export { DEFAULT_MODEL };
 
 /**
  * Stable error codes: those Python raises (py/peel/errors.py, generated into contract.js:

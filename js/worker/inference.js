@@ -37,7 +37,7 @@ export function defaultThreads() {
  * @param {object} options
  * @param {'wasm'|'webgpu'} options.backend
  * @param {number} options.threads  WASM threads asked for (also used by the WebGPU build for CPU ops)
- * @param {ArrayBuffer|Promise<ArrayBuffer>} options.model  the prepared u2netp model (may still
+ * @param {ArrayBuffer|Promise<ArrayBuffer>} options.model  the default model as served (may still
  *   be downloading while onnxruntime's module loads)
  * @param {number} [options.instance]  > 0: a separate copy of onnxruntime (its own WASM module),
  *   for a second try after a first one got stuck: a module that failed to start cannot retry

@@ -2,15 +2,10 @@
 // then held as one more onnxruntime session. The service worker caches the file with the
 // runtime, so a model downloaded once also loads offline.
 
+import { MODELS } from '../shared/contract.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
-/**
- * On-demand models whose WebGPU output was checked against WASM. MODNet is not: on SwiftShader
- * its WebGPU output differed from WASM's by up to 0.94 (mean 0.012) on a 128-px portrait, so it
- * runs on the CPU provider even where u2netp runs on WebGPU, until a real GPU says otherwise.
- */
-const WEBGPU_CHECKED = new Set();
 /** @type {WeakMap<object, Map<string, Promise<void>>>} inference -> model name -> its load
  *  (shared by concurrent callers) */
 const loads = new WeakMap();
@@ -27,7 +22,9 @@ export function ensureModel({ inference, manifest }, name, onProgress = () => {}
   const loading = loads.get(inference);
   if (!loading.has(name)) {
     const load = download(manifest, name, onProgress).then((bytes) =>
-      inference.load(name, bytes, { cpuOnly: !WEBGPU_CHECKED.has(name) }));
+      // A model whose WebGPU output was not checked against WASM's runs on the CPU provider
+      // (its declaration in py/peel/models/ says why).
+      inference.load(name, bytes, { cpuOnly: !MODELS[name]?.webgpu_checked }));
     loading.set(name, load);
     load.catch(() => loading.delete(name)); // a failed download may be tried again
   }
@@ -38,7 +35,8 @@ async function download({ files, models = {} }, name, onProgress) {
   const [path] = models[name] ?? [];
   if (!path) throw new PeelError({ code: ErrorCode.INTERNAL, message: `This build has no model called ${name}.` });
   const total = files[path];
-  const message = `Downloading the ${name} model`;
+  const called = MODELS[name]?.called ?? name;
+  const message = `Downloading ${called}`;
   try {
     const response = await fetch(new URL(path, ROOT));
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -62,8 +60,10 @@ async function download({ files, models = {} }, name, onProgress) {
     throw new PeelError({
       code: ErrorCode.MODEL_DOWNLOAD_FAILED,
       message: offline
-        ? `The ${name} model has not been downloaded to this device yet, and you are offline. Connect once to download it; after that it also works offline.`
-        : `The ${name} model could not be downloaded (${error.message}). Try again.`,
+        ? `${capitalised(called)} has not been downloaded to this device yet, and you are offline. Connect once to download it; after that it also works offline.`
+        : `${capitalised(called)} could not be downloaded (${error.message}). Try again.`,
     });
   }
 }
+
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -8,10 +8,11 @@ import { hintsPng, removeBackground, renderAgain } from './jobs.js';
 import { ensureModel } from './models.js';
 import { fetchPackages, install } from './packages.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
+import { DEFAULT_MODEL, MODELS } from '../shared/contract.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const PYODIDE_URL = new URL('vendor/pyodide/', ROOT).href;
-const MODEL_URL = new URL('models/u2netp-320.onnx', ROOT).href;
+const MODEL_URL = new URL(MODELS[DEFAULT_MODEL].served, ROOT).href;
 const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
 /** numpy and Pillow: their py-compiled wheels' files in one archive (buildtools/sitepackages.py). */
 const PACKAGES_PATH = 'vendor/pyodide/site-packages.tar.gz';

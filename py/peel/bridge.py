@@ -2,7 +2,7 @@
 
 js/worker/jobs.js imports this module and calls `remove` (new image: model + pixels) and `render` (the
 same image again with other settings: pixels only). The image last worked on stays here as a
-:class:`peel.kept.KeptImage` under the id the page gave it, so that a control change neither
+:class:`peel.render_cache.RenderCache` under the id the page gave it, so that a control change neither
 decodes the file nor copies its pixels again, and redoes only the steps after that control; the
 page re-sends the pixels (`keep`) when another image took its place. Pixels cross the boundary as buffers
 (`JsBuffer.assign_to` / `assign`: one memcpy each way, no per-element conversion), results as
@@ -23,16 +23,16 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 from peel.errors import InvalidArgumentError, PeelError
 from peel.header import describe_animation, inspect_image
 from peel.hints import Hints, encode_hints_png, rasterize_strokes
-from peel.kept import KeptImage
+from peel.render_cache import RenderCache
 from peel.errors import ModelOutputError
 from peel.models import get_model
 from peel.png import encode_png as _encode_png
 from peel.preprocess import MODEL_SIZE
 from peel.settings import Settings
 
-# (image id, KeptImage) of the image last worked on, or None. One image only: the page edits one
+# (image id, RenderCache) of the image last worked on, or None. One image only: the page edits one
 # at a time, and a 24 MP photo with its kept steps takes about 240 MB of WASM memory.
-_kept = None
+_cached = None
 
 
 def _to_js_object(value: dict):
@@ -79,7 +79,7 @@ def _output_to_js(image: np.ndarray, settings: Settings):
         png.assign(buffer.getbuffer())
         return _to_js_object({"png": png})
     if image.shape[2] == 3:  # opaque background: the canvas wants RGBA
-        # Pillow's conversion, not numpy's strided copy: 26 vs 216 ms at 12 MP in Pyodide.
+        # Pillow's conversion, not numpy's strided copy: several times faster in Pyodide (bench/README.md).
         image = np.asarray(Image.fromarray(image, "RGB").convert("RGBA"))
     pixels = Uint8ClampedArray.new(image.size)
     pixels.assign(np.ascontiguousarray(image))
@@ -96,7 +96,7 @@ def encode_png(pixels, width: int, height: int):
 
 def is_kept(image_id: str) -> bool:
     """Whether `render` can run for this image without its pixels (see `keep`)."""
-    return _kept is not None and _kept[0] == image_id
+    return _cached is not None and _cached[0] == image_id
 
 
 def keep(image_id: str, pixels, width: int, height: int, mask_js, mask_height=MODEL_SIZE, mask_width=MODEL_SIZE):
@@ -111,11 +111,11 @@ def keep(image_id: str, pixels, width: int, height: int, mask_js, mask_height=MO
     mask_js : Float32Array
         (mask_height*mask_width) mask that `remove` returned for this image (its ``maskShape``).
     """
-    global _kept
-    _kept = None  # let go of the old image before the new one is read (WASM memory)
+    global _cached
+    _cached = None  # let go of the old image before the new one is read (WASM memory)
     mask = np.empty((mask_height, mask_width), dtype=np.float32)
     mask_js.assign_to(mask)
-    _kept = (image_id, KeptImage(_read_rgba(pixels, width, height), mask))
+    _cached = (image_id, RenderCache(_read_rgba(pixels, width, height), mask))
 
 
 def _edits(edits_js):
@@ -153,11 +153,11 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         ``{timings: {prepare, postprocess}, mask: Float32Array, maskShape: [h, w], output}`` with output
         ``{width, height, pixels}`` (RGBA) or ``{png}``; or ``{error: {name, code, message}}``.
     """
-    global _kept
+    global _cached
     try:
         settings = Settings.from_dict(settings_js.to_py())
         hints = _edits(edits_js)
-        _kept = None  # let go of the old image before the new one is read (WASM memory)
+        _cached = None  # let go of the old image before the new one is read (WASM memory)
         t0 = time.perf_counter()
         rgba = _read_rgba(pixels, width, height)
         model = get_model(settings.model)
@@ -170,11 +170,11 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         t0 = time.perf_counter()
         prediction = np.empty(tensor.shape[2:], dtype=np.float32)  # both models: (1, 1, h, w) out
         if prediction_js.length != prediction.size:
-            raise ModelOutputError(f"{model.NAME} gave {prediction_js.length} values, expected {prediction.size}")
+            raise ModelOutputError(f"{model.name} gave {prediction_js.length} values, expected {prediction.size}")
         prediction_js.assign_to(prediction)
         mask = model.to_mask(prediction)
-        _kept = (image_id, KeptImage(rgba, mask))
-        output = _render_kept(settings, background, background_width, background_height, hints)
+        _cached = (image_id, RenderCache(rgba, mask))
+        output = _render_cached(settings, background, background_width, background_height, hints)
         mask_js = Float32Array.new(mask.size)
         mask_js.assign(mask)
         timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
@@ -210,15 +210,15 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
         settings = Settings.from_dict(settings_js.to_py())
         hints = _edits(edits_js)
         t0 = time.perf_counter()
-        output = _render_kept(settings, background, background_width, background_height, hints)
+        output = _render_cached(settings, background, background_width, background_height, hints)
         return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
     except PeelError as error:
         return _error(error)
 
 
-def _render_kept(settings, background, background_width, background_height, hints=None):
+def _render_cached(settings, background, background_width, background_height, hints=None):
     backdrop = None if background is None else _read_rgba(background, background_width, background_height)
-    return _output_to_js(_kept[1].render(settings, background=backdrop, hints=hints), settings)
+    return _output_to_js(_cached[1].render(settings, background=backdrop, hints=hints), settings)
 
 
 def hints_png(width: int, height: int, edits_js):

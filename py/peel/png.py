@@ -1,8 +1,8 @@
 """PNG files from RGBA pixels, for browsers whose canvas encoder is slow (WebKit).
 
-WebKitGTK's ``OffscreenCanvas.convertToBlob`` takes about 5.7 s for a 12 MP PNG on a 2-core
-machine; Pillow at zlib level 1, run in Pyodide in the same browser, about half of that or less
-(docs/browsers.md). The file matches what the canvas would give: colours under full
+WebKit's ``OffscreenCanvas.convertToBlob`` is several seconds for a 12 MP PNG; Pillow at zlib
+level 1, run in Pyodide in the same browser, half of that or less (bench/README.md, "Figures
+behind choices in the code"). The file matches what the canvas would give: colours under full
 transparency are zeroed (a canvas is premultiplied), which also makes the file smaller.
 """
 

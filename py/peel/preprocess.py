@@ -21,11 +21,9 @@ MODEL_SIZE = 320
 #: Per-channel mean and std the model was trained with (RGB order).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-# No ``reducing_gap``: Pillow's box pre-reduction is 4× faster at 12 MP (30 vs 120 ms
-# natively, 55 vs 130 ms in Pyodide) but changes the tensor by up to 0.1 and the reference
-# alpha by several levels, and a mode-dependent tensor would force a new model run whenever
-# the user switches to or from reference mode. 75 ms once per image is the cheaper price
-# (bench/README.md, "Model input").
+# No ``reducing_gap``: Pillow's box pre-reduction is faster but changes the tensor by up to 0.1
+# and the reference alpha by several levels, and a mode-dependent tensor would force a new
+# model run whenever the user switches to or from reference mode (bench/README.md, "Model input").
 # Guard from the reference pipeline: an all-black image has max 0.
 _MIN_MAX = 1e-6
 
@@ -75,16 +73,16 @@ def as_rgba(image):
         # Pillow can only map (not copy) a C-contiguous buffer.
         return np.ascontiguousarray(image)
     rgba = np.empty((height, width, 4), np.uint8)
-    # One channel at a time: numpy copies 1-byte strided elements ~3x faster
-    # than 3-byte pixels (`rgba[..., :3] = image`: 100 ms vs 33 ms at 12 MP).
+    # One channel at a time: numpy copies 1-byte strided elements faster than 3-byte pixels
+    # (`rgba[..., :3] = image`; bench/README.md, "Figures behind choices in the code").
     for channel in range(3):
         rgba[..., channel] = image if channels == 1 else image[..., channel]
     rgba[..., 3] = 255
     return rgba
 
 
-def prepare_input(rgba):
-    """Build the model input tensor from RGBA pixels, as rembg does for u2netp.
+def prepare_input(rgba, size=MODEL_SIZE):
+    """Build the model input tensor from RGBA pixels, as rembg does for u2netp (and its family).
 
     The alpha channel is ignored, like rembg's ``convert("RGB")``. The full
     resolution image is never converted to float: Pillow reads the RGBA buffer
@@ -96,11 +94,13 @@ def prepare_input(rgba):
     ----------
     rgba : numpy.ndarray
         (H, W, 4) uint8 pixels, H, W >= 1. Not modified.
+    size : int
+        Side of the square model input (320 for the U²-Net family).
 
     Returns
     -------
     tensor : numpy.ndarray
-        (1, 3, 320, 320) float32, C-contiguous, channels in RGB order:
+        (1, 3, size, size) float32, C-contiguous, channels in RGB order:
         ``(rgb / max(rgb.max(), 1e-6) - mean) / std`` of the resized image.
 
     Raises
@@ -116,14 +116,14 @@ def prepare_input(rgba):
     rgba = np.ascontiguousarray(check_rgba(rgba))
     height, width = rgba.shape[:2]
     image = Image.frombuffer("RGBX", (width, height), rgba, "raw", "RGBX", 0, 1)
-    small = image.resize((MODEL_SIZE, MODEL_SIZE), Image.Resampling.LANCZOS)
-    # (3, 320, 320): drop the X channel, channels first.
+    small = image.resize((size, size), Image.Resampling.LANCZOS)
+    # (3, size, size): drop the X channel, channels first.
     chw = np.asarray(small).transpose(2, 0, 1)[:3]
 
     scale = np.float32(1.0 / max(int(chw.max()), _MIN_MAX))
     mean = np.asarray(IMAGENET_MEAN, np.float32)[:, None, None]
     std = np.asarray(IMAGENET_STD, np.float32)[:, None, None]
-    tensor = np.empty((1, 3, MODEL_SIZE, MODEL_SIZE), np.float32)
+    tensor = np.empty((1, 3, size, size), np.float32)
     np.multiply(chw, scale, out=tensor[0], dtype=np.float32)
     tensor[0] -= mean
     tensor[0] /= std

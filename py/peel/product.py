@@ -28,6 +28,8 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_number, check_rgba, is_integer
+from .composite import div255
+from .morphology import bounding_box
 from .errors import ArgumentTypeError, InvalidArgumentError, NoSubjectError
 from .shadow import contact_shadow
 from .subject import ALPHA_THRESHOLD, MIN_AREA_FRACTION, subject_bbox
@@ -301,14 +303,6 @@ def place_on_canvas(rgba, bbox, *, size=2000, aspect=(1, 1), margin=0.1, backgro
 
 # ---------------------------------------------------------------- compositing
 
-def _muldiv255(values):
-    """``round(values / 255)`` in place for uint16 values up to 255 * 255."""
-    values += 128
-    values += values >> 8
-    values >>= 8
-    return values
-
-
 def _composite_layers(patch, y, x, shape, background, shadow8):
     """Background, then shadow (black, ``shadow8`` opacity), then the subject ``patch`` at (y, x).
 
@@ -322,15 +316,15 @@ def _composite_layers(patch, y, x, shape, background, shadow8):
     if background is not None:
         out = np.empty((height, width, 3), np.uint8)
         out[...] = np.asarray(background, np.uint8)
-        rows_used = np.nonzero(shadow8.any(axis=1))[0] if shadow8 is not None else ()
-        if len(rows_used):
+        box = bounding_box(shadow8) if shadow8 is not None else None
+        if box is not None:
             # bg * (1 - s) for every s, per channel, then a lookup over the
             # shadow's own box only.
-            cols_used = np.nonzero(shadow8.any(axis=0))[0]
-            region = (slice(rows_used[0], rows_used[-1] + 1), slice(cols_used[0], cols_used[-1] + 1))
+            top, left, bottom, right = box
+            region = (slice(top, bottom), slice(left, right))
             darkened = 255 - np.arange(256, dtype=np.uint16)
             for channel, value in enumerate(background):
-                lut = _muldiv255(darkened * value).astype(np.uint8)
+                lut = div255(darkened * value).astype(np.uint8)
                 out[region + (channel,)] = lut[shadow8[region]]
         for row in range(0, patch_height, rows):
             block = patch[row:row + rows]
@@ -340,7 +334,7 @@ def _composite_layers(patch, y, x, shape, background, shadow8):
             for channel in range(3):
                 values = block[..., channel] * alpha  # uint16: <= 255 * 255 with the next term
                 values += target[..., channel] * inverse
-                target[..., channel] = _muldiv255(values)
+                target[..., channel] = div255(values)
         return out
 
     out = np.zeros((height, width, 4), np.uint8)
@@ -354,7 +348,7 @@ def _composite_layers(patch, y, x, shape, background, shadow8):
         target = out[y + row:y + row + block.shape[0], x:x + patch_width]
         # "Over" with a black layer below: alpha a + s (1 - a), colour f a / alpha.
         below = target[..., 3] * (255 - alpha)
-        total = _muldiv255(below) + alpha
+        total = div255(below) + alpha
         half = total >> 1
         divisor = np.maximum(total, 1).astype(np.uint32)
         for channel in range(3):

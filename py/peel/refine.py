@@ -53,6 +53,7 @@ from PIL import Image
 
 from ._checks import check_array, check_mask, check_number, check_rgba
 from .box import box_sum, local_mean, pixels32, take_columns
+from .morphology import erode
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
@@ -228,8 +229,8 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
     photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate."""
     shape = small.shape[:2]
-    sure_fg = _resize_plane(_erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
-    sure_bg = _resize_plane(_erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
+    sure_fg = _resize_plane(erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
+    sure_bg = _resize_plane(erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     if hint_fg is not None:
         # Unsure hints leave the model's sure parts: their colours are what is to be found out.
         sure_fg = (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg
@@ -534,28 +535,9 @@ def downscale_rgb(rgba, long_side=COLOUR_SIZE):
 
 # ---------------------------------------------------------------------------- helpers
 
-
-# ---------------------------------------------------------------------------- helpers
-
 def _nearest_index(size_out, size_in):
     """Source index of each output index for a nearest-neighbour resize (pixel centres)."""
     return ((np.arange(size_out) + 0.5) * (size_in / size_out)).astype(np.intp)
-
-
-def _resize_nearest(binary, size):
-    """(H, W) uint8 0/1: a boolean array resized nearest-neighbour, as refine_alpha maps pixels."""
-    height, width = size
-    rows = _nearest_index(height, binary.shape[0])
-    cols = _nearest_index(width, binary.shape[1])
-    return np.take(np.take(binary.astype(np.uint8), rows, axis=0), cols, axis=1)
-
-
-def _erode(binary, radius):
-    """Binary erosion by a (2r+1)² square; the image border does not erode."""
-    if radius <= 0 or not binary.any():
-        return binary.copy()
-    counts = box_sum(np.ones(binary.shape), radius)
-    return box_sum(binary, radius) >= counts - 0.5
 
 
 def _guided_coefficients(guide, source, radius, eps):

@@ -3,11 +3,15 @@
 This is what runs on every control change: the 320×320 mask is kept, the model is not run again.
 The steps, in order: edge refinement of the upscaled mask (peel.refine), threshold clamping,
 feather, colour decontamination at the soft edges (peel.foreground), then the original
-transparency, the background and the format. :func:`render` runs them all; peel.kept runs the
-same step functions (shape_alpha, make_cutout, finish) and keeps their results between renders.
+transparency, the background and the format. :func:`render` runs them all;
+:class:`peel.render_cache.RenderCache` runs the same step functions (shape_alpha, make_cutout,
+finish) and keeps their results between renders, keyed by the settings each step declares it
+reads (:data:`STEPS`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -19,7 +23,45 @@ from .product import render_product
 from .refine import downscale_rgb, refine_alpha, threshold_alpha
 from .settings import Settings
 
-__all__ = ["render", "feather_alpha", "composite_over", "cover", "shape_alpha", "make_cutout", "finish"]
+__all__ = ["Step", "STEPS", "ENCODE_READS", "step_key", "render", "feather_alpha", "composite_over", "cover",
+           "shape_alpha", "make_cutout", "finish"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of :func:`render`: its name and the settings it reads.
+
+    ``reads`` names :class:`~peel.settings.Settings` fields, or its properties listed in
+    :data:`peel.settings.DERIVED` (a step that reads ``threshold_range`` is not redone when
+    ``threshold_low`` changes while the threshold is "auto"). A step's result depends on its
+    reads and on those of the steps before it; ``kept=False``: it runs on every render.
+    """
+
+    name: str
+    reads: tuple[str, ...]
+    kept: bool = True
+
+
+#: The steps, in order. The refinement also reads the user's edits (the hints).
+STEPS = (
+    Step("refined", ("refine",)),
+    Step("shaped", ("threshold_range", "feather")),
+    Step("cutout", ("decontamination",)),
+    Step("output", ("format", "background", "background_color", "background_blur", "product", "product_size",
+                    "product_aspect", "product_margin", "product_shadow", "product_shadow_strength"), kept=False),
+)
+#: What turns the output into a file reads (peel.formats, the page's encoders).
+ENCODE_READS = ("format", "quality")
+
+
+def step_key(name, settings: Settings) -> tuple:
+    """The values that step ``name``'s result depends on: its reads and those before it."""
+    key = []
+    for step in STEPS:
+        key.extend(getattr(settings, read) for read in step.reads)
+        if step.name == name:
+            return tuple(key)
+    raise ValueError(f"no render step called {name!r}")
 
 
 def render(rgba, mask, settings: Settings, background=None, hints=None):
@@ -55,16 +97,11 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
     return finish(make_cutout(rgba, alpha8, settings, small=small, out=rgba), settings, background)
 
 
-# The steps of render(), for peel.kept.KeptImage, which keeps each one's result between renders.
+# The steps of render(), for peel.render_cache.RenderCache, which keeps each one's result.
 
 def needs_small_copy(settings: Settings):
     """Whether the steps read :func:`peel.refine.downscale_rgb` of the photo."""
-    return settings.refine != "none" or decontamination(settings) > 0
-
-
-def decontamination(settings: Settings):
-    """Strength of the colour clean-up these settings ask for (0 for a mask: no colours)."""
-    return 0.0 if settings.format == "mask" else settings.decontaminate
+    return settings.refine != "none" or settings.decontamination > 0
 
 
 def shape_alpha(alpha8, settings: Settings):
@@ -95,7 +132,7 @@ def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
         out = rgba.copy()
     elif out is not rgba:
         np.copyto(out, rgba)
-    strength = decontamination(settings)
+    strength = settings.decontamination
     if strength > 0:
         decontaminate(out, alpha8, strength, small=small, out=out)
     return apply_alpha(out, alpha8, out=out)

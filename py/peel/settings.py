@@ -12,11 +12,11 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from ._checks import check_number
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
+from .models import DEFAULT_MODEL, MODEL_NAMES, MODELS, get_model
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 #: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
@@ -31,8 +31,37 @@ AUTO_THRESHOLDS = {"none": (0.1, 0.9), "guided": (0.1, 0.9), "matte": (0.05, 0.9
 #: The same for a model whose output is an alpha matte already (MODNet), chosen with
 #: bench/people.py: a clamp only where it measured better, so faint hair is kept.
 MATTE_AUTO_THRESHOLDS = {"none": (0.0, 1.0), "guided": (0.05, 0.95), "matte": (0.0, 1.0)}
-_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_ASPECT = re.compile(r"^(\d{1,3}):(\d{1,3})$")
+
+
+def setting(default, help, *, choices=None, low=None, high=None, unit=None, integer=False, pattern=None):
+    """One field of :class:`Settings`, declared once: its default, allowed values, unit and help.
+
+    Parameters
+    ----------
+    default
+        The measured default (bench/quality.py, bench/people.py).
+    help : str
+        One line for the ``peel`` flags and the page's schema (the range is added to it).
+    choices : tuple of str, optional
+        The allowed values of a choice.
+    low, high : int or float, optional
+        The closed range of a number.
+    unit : str, optional
+        What a number counts: ``"fraction"`` (0–1, shown in %) or ``"px"``.
+    integer : bool
+        The number must be an int.
+    pattern : tuple of (str, str), optional
+        (regular expression, example) a string must match ("#rrggbb").
+    """
+    if low is not None:
+        help = f"{help}, {low:g}-{high:g}"
+    metadata = {"help": help, "choices": choices, "range": None if low is None else (low, high),
+                "unit": unit, "integer": integer, "pattern": pattern}
+    return field(default=default, metadata={key: value for key, value in metadata.items() if value is not None})
+
+
+def _model_help():
+    return " or ".join(f"{model.name} ({model.description})" for model in MODELS.values())
 
 
 @dataclass(frozen=True)
@@ -43,63 +72,62 @@ class Settings:
     :meth:`reference` gives rembg's u2netp cut-out: the same alpha to within 1/255
     (tests/unit/test_rembg_parity.py), with Peel's colour convention (see docs/edge-quality.md).
     :meth:`schema` lists every field with its default and range, for a UI or a command line.
+    Each field is declared once, with :func:`setting`; which render step reads it is declared
+    in :data:`peel.render.STEPS`.
     """
 
-    #: Which model finds the subject: "u2netp" (anything, fast) or "modnet" (people, best hair;
-    #: a 26 MB download in the browser). See peel/models/.
-    model: str = DEFAULT_MODEL
+    #: Which model finds the subject (peel/models/: the models' own declarations).
+    model: str = setting(DEFAULT_MODEL, _model_help(), choices=MODEL_NAMES)
     #: Output file: "png", "webp" (both with alpha), "jpeg" (over background_color), "mask"
     #: (the alpha alone, an 8-bit grayscale PNG).
-    format: str = "png"
-    #: Quality of the lossy formats, 0.5–1.
-    quality: float = 0.9
-    #: Edge feather: Gaussian blur radius of the alpha, in pixels of the original image, 0–50.
-    feather: float = 0.0
-    #: Edge refinement: "matte" (the model's edge follows the photo's colours, peel.refine),
-    #: "guided" (a colour-guided filter of the mask) or "none" (rembg's upscale of the mask).
-    refine: str = "matte"
+    format: str = setting("png", "output file: png, webp (both transparent), jpeg (over background_color), "
+                                 "mask (grey PNG)", choices=FORMATS)
+    quality: float = setting(0.9, "quality of webp/jpeg", low=0.5, high=1.0, unit="fraction")
+    #: Gaussian blur radius of the alpha, in pixels of the original image.
+    feather: float = setting(0.0, "edge feather, Gaussian blur radius of the alpha in pixels",
+                             low=0.0, high=50.0, unit="px")
+    #: "matte" (the model's edge follows the photo's colours, peel.refine), "guided" (a
+    #: colour-guided filter of the mask) or "none" (rembg's upscale of the mask).
+    refine: str = setting("matte", "edge refinement: matte (follow the photo's edges), guided (guided filter), "
+                                   "none (rembg's upscale)", choices=REFINES)
     #: Threshold clamping of the alpha (below low → 0, above high → 1, linear in between):
     #: "auto" (measured per refinement, AUTO_THRESHOLDS), "off", or "manual" (the two below).
-    threshold: str = "auto"
-    #: Bounds of threshold="manual", 0–1, low <= high.
-    threshold_low: float = 0.1
-    threshold_high: float = 0.9
-    #: Colour decontamination strength 0–1: the subject's own colour, not the old background's,
-    #: where the alpha is partial.
-    decontaminate: float = 1.0
+    threshold: str = setting("auto", "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
+                             choices=THRESHOLDS)
+    threshold_low: float = setting(0.1, "manual threshold: alpha below this becomes 0", low=0.0, high=1.0,
+                                   unit="fraction")
+    threshold_high: float = setting(0.9, "manual threshold: alpha above this becomes 1", low=0.0, high=1.0,
+                                    unit="fraction")
+    #: The subject's own colour, not the old background's, where the alpha is partial.
+    decontaminate: float = setting(1.0, "colour decontamination strength at soft edges", low=0.0, high=1.0,
+                                   unit="fraction")
     #: "transparent", "color" (background_color), "image" (an image the user gives, scaled to
     #: cover) or "blur" (the photo's own background, blurred by background_blur px).
-    background: str = "transparent"
-    background_color: str = "#ffffff"
-    background_blur: float = 20.0
+    background: str = setting("transparent", "what is behind the subject", choices=BACKGROUNDS)
+    background_color: str = setting("#ffffff", "#rrggbb colour of background color (and of jpeg)",
+                                    pattern=(r"^#[0-9a-fA-F]{6}$", "#rrggbb"))
+    background_blur: float = setting(20.0, "blur radius of background blur, in pixels", low=0.0, high=200.0,
+                                     unit="px")
     #: Product photo: the subject cropped to its bounding box and centred on a canvas.
-    product: bool = False
-    #: Long side of the product canvas in pixels, 64–4096 (presets 1000, 1600, 2000).
-    product_size: int = 2000
-    #: Canvas aspect "width:height", e.g. "1:1", "4:3", "3:4".
-    product_aspect: str = "1:1"
-    #: Margin around the subject, as a fraction of the canvas's short side, 0–0.45.
-    product_margin: float = 0.1
-    #: A soft contact shadow under the subject, and its strength 0–1.
-    product_shadow: bool = False
-    product_shadow_strength: float = 0.5
+    product: bool = setting(False, "product photo: crop to the subject, centred on a canvas")
+    #: Long side of the product canvas (the page offers presets 1000, 1600, 2000).
+    product_size: int = setting(2000, "long side of the product canvas in pixels", low=64, high=4096,
+                                unit="px", integer=True)
+    product_aspect: str = setting("1:1", "product canvas aspect, width:height (1:1, 4:5, 3:4, 4:3, 16:9...)",
+                                  pattern=(r"^[1-9]\d{0,2}:[1-9]\d{0,2}$", "4:3"))
+    #: Margin around the subject, as a fraction of the canvas's short side.
+    product_margin: float = setting(0.1, "margin around the product, fraction of the canvas's short side",
+                                    low=0.0, high=0.45, unit="fraction")
+    product_shadow: bool = setting(False, "a soft contact shadow under the product")
+    product_shadow_strength: float = setting(0.5, "strength of the contact shadow", low=0.0, high=1.0,
+                                             unit="fraction")
 
     def __post_init__(self):
-        for name, allowed in _CHOICES.items():
-            _choice(self, name, allowed)
-        for name, (low, high) in _RANGES.items():
-            _number(self, name, low, high, integer=name in _INTEGERS)
+        for entry in fields(self):
+            _check(entry.name, getattr(self, entry.name), entry.type, entry.metadata)
         if self.threshold_low > self.threshold_high:
             raise InvalidArgumentError(f"threshold_low must not exceed threshold_high, got "
                                        f"{self.threshold_low} > {self.threshold_high}")
-        for name in ("product", "product_shadow"):
-            if not isinstance(getattr(self, name), bool):
-                raise ArgumentTypeError(f"{name} must be true or false, got {getattr(self, name)!r}")
-        if not isinstance(self.background_color, str) or not _HEX_COLOR.match(self.background_color):
-            raise InvalidArgumentError(f"background_color must look like #rrggbb, got {self.background_color!r}")
-        match = _ASPECT.match(self.product_aspect) if isinstance(self.product_aspect, str) else None
-        if not match or "0" in (match[1], match[2]):
-            raise InvalidArgumentError(f"product_aspect must look like 4:3, got {self.product_aspect!r}")
 
     @classmethod
     def from_dict(cls, values: dict) -> "Settings":
@@ -131,31 +159,37 @@ class Settings:
 
     @classmethod
     def schema(cls) -> dict:
-        """Every field: ``{name: {"type", "default", "choices" | "min", "max", "help"}}``.
+        """Every field: ``{name: {"type", "default", "choices" | "min", "max", "unit", "help"}}``.
 
         Plain JSON-able values, in field order, for building controls or flags from one source.
         """
         out = {}
-        for field in fields(cls):
-            kind = field.type if isinstance(field.type, str) else field.type.__name__
-            entry = {"type": kind, "default": field.default}
-            if field.name in _CHOICES:
-                entry["choices"] = list(_CHOICES[field.name])
-            if field.name in _RANGES:
-                entry["min"], entry["max"] = _RANGES[field.name]
-            entry["help"] = FIELD_HELP.get(field.name, "")
-            out[field.name] = entry
+        for entry in fields(cls):
+            declared = entry.metadata
+            out[entry.name] = {"type": entry.type, "default": entry.default}
+            if "choices" in declared:
+                out[entry.name]["choices"] = list(declared["choices"])
+            if "range" in declared:
+                out[entry.name]["min"], out[entry.name]["max"] = declared["range"]
+            if "unit" in declared:
+                out[entry.name]["unit"] = declared["unit"]
+            out[entry.name]["help"] = declared["help"]
         return out
 
     @property
     def threshold_range(self) -> tuple[float, float]:
         """The (low, high) clamp this threshold setting applies; (0.0, 1.0) is the identity."""
         if self.threshold == "auto":
-            matte = get_model(self.model).KIND == "matte"
+            matte = get_model(self.model).kind == "matte"
             return (MATTE_AUTO_THRESHOLDS if matte else AUTO_THRESHOLDS)[self.refine]
         if self.threshold == "manual":
             return float(self.threshold_low), float(self.threshold_high)
         return 0.0, 1.0
+
+    @property
+    def decontamination(self) -> float:
+        """Strength of the colour clean-up these settings ask for (0 for a mask: no colours)."""
+        return 0.0 if self.format == "mask" else self.decontaminate
 
     @property
     def background_rgb(self) -> tuple[int, int, int]:
@@ -169,45 +203,29 @@ class Settings:
         return int(width), int(height)
 
 
-_CHOICES = {"model": MODEL_NAMES, "format": FORMATS, "background": BACKGROUNDS, "refine": REFINES, "threshold": THRESHOLDS}
-_RANGES = {
-    "quality": (0.5, 1.0),
-    "feather": (0.0, 50.0),
-    "threshold_low": (0.0, 1.0),
-    "threshold_high": (0.0, 1.0),
-    "decontaminate": (0.0, 1.0),
-    "background_blur": (0.0, 200.0),
-    "product_size": (64, 4096),
-    "product_margin": (0.0, 0.45),
-    "product_shadow_strength": (0.0, 1.0),
+#: The properties of Settings that the render steps read, and the fields each reads
+#: (peel.render.STEPS; tests/unit/test_render_cache.py checks that every field is read).
+DERIVED = {
+    "threshold_range": ("threshold", "threshold_low", "threshold_high", "refine", "model"),
+    "decontamination": ("decontaminate", "format"),
 }
-_INTEGERS = {"product_size"}
-FIELD_HELP = {
-    "model": "u2netp (anything, fast) or modnet (people: portrait matting, best hair)",
-    "format": "output file: png, webp (both transparent), jpeg (over background_color), mask (grey PNG)",
-    "quality": "quality of webp/jpeg, 0.5-1",
-    "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
-    "refine": "edge refinement: matte (follow the photo's edges), guided (guided filter), none (rembg's upscale)",
-    "threshold": "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
-    "threshold_low": "manual threshold: alpha below this becomes 0, 0-1",
-    "threshold_high": "manual threshold: alpha above this becomes 1, 0-1",
-    "decontaminate": "colour decontamination strength at soft edges, 0-1",
-    "background": "what is behind the subject",
-    "background_color": "#rrggbb colour of background color (and of jpeg)",
-    "background_blur": "blur radius of background blur, in pixels",
-    "product": "product photo: crop to the subject, centred on a canvas",
-    "product_size": "long side of the product canvas in pixels, 64-4096",
-    "product_aspect": "product canvas aspect, width:height (1:1, 4:5, 3:4, 4:3, 16:9...)",
-    "product_margin": "margin around the product, fraction of the canvas's short side, 0-0.45",
-    "product_shadow": "a soft contact shadow under the product",
-    "product_shadow_strength": "strength of the contact shadow, 0-1",
-}
+_DECLARED = {entry.name: entry.metadata for entry in fields(Settings)}
+_CHOICES = {name: declared["choices"] for name, declared in _DECLARED.items() if "choices" in declared}
+_RANGES = {name: declared["range"] for name, declared in _DECLARED.items() if "range" in declared}
+FIELD_HELP = {name: declared["help"] for name, declared in _DECLARED.items()}
 
 
-def _choice(settings, name, allowed):
-    if getattr(settings, name) not in allowed:
-        raise InvalidArgumentError(f"{name} must be one of {', '.join(allowed)}, got {getattr(settings, name)!r}")
-
-
-def _number(settings, name, low, high, integer=False):
-    check_number(getattr(settings, name), name, low, high, integer=integer)
+def _check(name, value, kind, declared):
+    """A typed error naming the field when ``value`` is not what its declaration allows."""
+    if "choices" in declared:
+        if value not in declared["choices"]:
+            raise InvalidArgumentError(f"{name} must be one of {', '.join(declared['choices'])}, got {value!r}")
+    elif "range" in declared:
+        check_number(value, name, *declared["range"], integer=declared.get("integer", False))
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            raise ArgumentTypeError(f"{name} must be true or false, got {value!r}")
+    elif "pattern" in declared:
+        pattern, example = declared["pattern"]
+        if not isinstance(value, str) or not re.match(pattern, value):
+            raise InvalidArgumentError(f"{name} must look like {example}, got {value!r}")

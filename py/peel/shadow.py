@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from ._checks import check_alpha8, check_number
+from .morphology import bounding_box
 from .subject import ALPHA_THRESHOLD
 
 __all__ = ["SHADOW_OPACITY", "contact_shadow"]
@@ -68,14 +69,10 @@ def contact_shadow(alpha_on_canvas, strength=0.5):
     strength = check_number(strength, "strength", 0.0, 1.0)
     height, width = alpha_on_canvas.shape
     shadow = np.zeros((height, width), np.uint8)
-    solid = alpha_on_canvas > ALPHA_THRESHOLD
-    rows = np.nonzero(solid.any(axis=1))[0]
-    if strength == 0 or rows.size == 0:
+    box = bounding_box(alpha_on_canvas > ALPHA_THRESHOLD) if strength > 0 else None
+    if box is None:
         return shadow
-    cols = np.nonzero(solid.any(axis=0))[0]
-    del solid
-    top, bottom = int(rows[0]), int(rows[-1]) + 1
-    left, right = int(cols[0]), int(cols[-1]) + 1
+    top, left, bottom, right = box
     subject_width = right - left
     # Size of the subject: geometric mean of its sides, so that a tall bottle
     # and a flat plate of the same area get shadows of about the same softness.

@@ -73,7 +73,7 @@ def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_ur
     page.locator("[data-testid=copy-command]").click()
     words = shlex.split(page.locator("[data-testid=command-line]").text_content())
     assert words == ["peel", "--model", "modnet"]
-    model_file = assets.cache_path(modnet.SOURCE["sha256"])
+    model_file = assets.cache_path(modnet.MODNET.file.sha256)
     assert cli.main([*words[1:], str(PEOPLE / "cloth-1.jpg"), "-o", str(tmp_path),
                      "--model-file", str(model_file), "--quiet"]) == 0
     name, data = download(page, person)

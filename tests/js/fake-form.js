@@ -30,15 +30,24 @@ class Control {
   }
 }
 
-/** The #settings form of index.html, as controls (selects with their options). */
+/** The #settings form of index.html, as controls (selects with their options), with the
+ * `[data-choices]` boxes that settings-form.js fills with radios through `ownerDocument`. */
 export function settingsFormOfIndexHtml(html = readFileSync(new URL('../../index.html', import.meta.url), 'utf8')) {
   const start = html.indexOf('<form class="settings"');
   const body = html.slice(start, html.indexOf('</form>', start));
   const elements = [];
+  const add = (control) => {
+    elements.push(control);
+    const named = elements.filter((element) => element.name === control.name);
+    elements[control.name] = named.length === 1 ? named[0] : named;
+  };
+  const boxes = [];
   let select = null;
-  for (const [, tag, rest] of body.matchAll(/<(input|select|option|\/select)\b([^>]*)>/g)) {
+  for (const [, tag, rest] of body.matchAll(/<(input|select|option|\/select|span)\b([^>]*)>/g)) {
     const attrs = Object.fromEntries([...rest.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k, v ?? '']));
-    if (tag === 'option' && select) {
+    if (tag === 'span') {
+      if ('data-choices' in attrs) boxes.push(choiceBox(attrs['data-choices'], add));
+    } else if (tag === 'option' && select) {
       select.options.push({ value: attrs.value, defaultSelected: 'selected' in attrs });
     } else if (tag === '/select') {
       select = null;
@@ -48,11 +57,26 @@ export function settingsFormOfIndexHtml(html = readFileSync(new URL('../../index
         control.options = [];
         select = control;
       }
-      elements.push(control);
+      add(control);
     }
   }
-  const named = {};
-  for (const element of elements) (named[element.name] ??= []).push(element);
-  for (const [name, list] of Object.entries(named)) elements[name] = list.length === 1 ? list[0] : list;
-  return { elements, querySelectorAll: () => [] };
+  return {
+    elements,
+    querySelectorAll: (selector) => (selector === '[data-choices]' ? boxes : []),
+    ownerDocument: { createElement: (tag) => ({ tagName: tag.toUpperCase(), children: [], append(...nodes) { this.children.push(...nodes); } }) },
+  };
+}
+
+/** A `[data-choices]` box: the inputs of the labels appended to it become controls. */
+function choiceBox(name, add) {
+  return {
+    dataset: { choices: name },
+    labels: [],
+    append(label) {
+      this.labels.push(label);
+      for (const node of label.children) {
+        if (node.tagName === 'INPUT') add(new Control('input', { type: node.type, name: node.name, value: node.value }));
+      }
+    },
+  };
 }

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { commandLine, DEFAULTS } from '../../js/page/command-line.js';
-import { applySchema, readSettings } from '../../js/page/settings-form.js';
-import { SETTINGS } from '../../js/shared/contract.js';
+import { applySchema, choiceText, readSettings, showValues } from '../../js/page/settings-form.js';
+import { DEFAULT_MODEL, MODELS, SETTINGS } from '../../js/shared/contract.js';
 import { settingsFormOfIndexHtml } from './fake-form.js';
 
 const schemaDefaults = Object.fromEntries(Object.entries(SETTINGS).map(([name, field]) => [name, field.default]));
@@ -50,4 +50,27 @@ test('command-line defaults are the schema defaults; defaults are left out of th
   assert.equal(commandLine({ ...schemaDefaults, feather: 3, product: true }), 'peel --feather 3 --product');
   assert.equal(commandLine({ product: false, background: 'image' }, { backgroundImage: "it's.jpg" }),
     "peel --background image --background-image 'it'\\''s.jpg'");
+});
+
+test('the Model radios are the declared models, labelled by their declarations, the default checked', () => {
+  const form = settingsFormOfIndexHtml();
+  applySchema(form);
+  const radios = [form.elements.model].flat();
+  assert.deepEqual(radios.map((radio) => radio.value), SETTINGS.model.choices);
+  assert.deepEqual(radios.filter((radio) => radio.defaultChecked).map((radio) => radio.value), [DEFAULT_MODEL]);
+  const [box] = form.querySelectorAll('[data-choices]');
+  const texts = box.labels.map((label) => label.children[1].trim());
+  assert.deepEqual(texts, SETTINGS.model.choices.map((name) => choiceText('model', name)));
+  assert.equal(choiceText('model', DEFAULT_MODEL), MODELS[DEFAULT_MODEL].label);
+  for (const name of SETTINGS.model.choices.filter((name) => name !== DEFAULT_MODEL)) {
+    assert.match(choiceText('model', name), new RegExp(`^${MODELS[name].label}, \\d+\\.\\d MB$`));
+  }
+});
+
+test('each value beside a control is shown in its setting\'s declared unit', () => {
+  const form = settingsFormOfIndexHtml();
+  applySchema(form);
+  const outputs = ['quality', 'feather', 'product_size'].map((name) => ({ dataset: { for: name }, textContent: '' }));
+  showValues({ ...form, querySelectorAll: () => outputs });
+  assert.deepEqual(outputs.map((output) => output.textContent), ['90 %', '0 px', '2000 px']);
 });

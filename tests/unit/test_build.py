@@ -176,3 +176,42 @@ def test_build_py_test_runs_node_and_pytest_and_fails_when_either_fails(monkeypa
     assert entry.main(["test", "-k", "x"]) == expected
     assert ran[0] == ["node", "--test", "tests/js/"]
     assert ran[1][1:] == ["-m", "pytest", "-k", "x"]
+
+
+def test_the_third_party_notices_are_built_name_every_served_file_and_are_cached_with_the_shell():
+    from buildtools import notices
+    from peel.models import MODELS
+
+    text = (DIST / notices.NOTICES).read_text(encoding="utf-8")
+    served = [name for name in built_manifest()["files"] if name.startswith(("vendor/", "models/"))]
+    assert served and sorted(served) == notices.served_third_party(DIST)
+    for name in served:
+        assert name in text, f"{name} is served but not in the notices"
+    for licence in ("MPL-2.0", "BSD-3-Clause", "HPND", "MIT", "Apache License"):
+        assert licence in text
+    for model in MODELS.values():  # the weights' licence and source, from the declarations
+        assert model.origin in text and (model.file.upstream or model.file.package[1]) in text
+    worker = (DIST / "sw.js").read_text()
+    start = worker.index("{", worker.index("const BUILD = "))
+    shell = json.loads(worker[start:worker.index("\n};", start) + 2])["shell"]
+    assert notices.NOTICES in shell
+    assert 'href="THIRD-PARTY-NOTICES.txt"' in (DIST / "index.html").read_text()
+
+
+def test_a_served_file_without_a_notice_fails_the_build(tmp_path):
+    from buildtools import notices
+
+    (tmp_path / "vendor" / "new").mkdir(parents=True)
+    (tmp_path / "vendor" / "new" / "lib.js").write_text("")
+    with pytest.raises(RuntimeError, match="vendor/new/lib.js"):
+        notices.write_notices(tmp_path, [])
+
+
+def test_the_page_says_the_size_of_the_model_file_it_serves():
+    from buildtools import contract
+    from peel.models import DEFAULT_MODEL, MODELS
+
+    models = contract.contract()["MODELS"]
+    for name, model in MODELS.items():
+        assert models[name]["bytes"] == (DIST / model.served).stat().st_size, name
+    assert MODELS[DEFAULT_MODEL].derived

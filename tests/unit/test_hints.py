@@ -1,5 +1,5 @@
 """peel.hints: brush strokes → hint map (rasterisation, snap rims, the hints PNG) and what the
-refinement makes of it (peel.refine's hint contract), through render, KeptImage and the API."""
+refinement makes of it (peel.refine's hint contract), through render, RenderCache and the API."""
 
 import io
 import math
@@ -11,11 +11,11 @@ from PIL import Image
 from peel.errors import ArgumentTypeError, InvalidArgumentError
 from peel.hints import (TOOLS, Hints, Stroke, decode_hints_png, encode_hints_png, rasterize_strokes, read_hints_png,
                         snap_hints, snap_rim)
-from peel.kept import KeptImage
+from peel.render_cache import RenderCache
 from peel.refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE, refine_alpha
 from peel.render import render
 from peel.settings import Settings
-from tests.unit.test_kept import scene
+from tests.unit.test_render_cache import scene
 
 
 def erase(radius, *points):
@@ -263,12 +263,12 @@ def test_hints_of_the_wrong_shape_or_type_are_refused():
 
 def test_kept_render_equals_render_with_the_map_and_a_hint_change_redoes_refinement(monkeypatch):
     rgba, mask = scene()
-    kept = KeptImage(rgba, mask)
+    kept = RenderCache(rgba, mask)
     calls = []
-    import peel.kept
+    import peel.render_cache
 
-    real = peel.kept.refine_alpha
-    monkeypatch.setattr(peel.kept, "refine_alpha", lambda *a, **k: calls.append(k.get("hints")) or real(*a, **k))
+    real = peel.render_cache.refine_alpha
+    monkeypatch.setattr(peel.render_cache, "refine_alpha", lambda *a, **k: calls.append(k.get("hints")) or real(*a, **k))
     one = Hints((erase(8, (80, 75), (120, 75)),))
     two = Hints(one.strokes + (restore(5, (10, 10)),))
     for hints, settings in [(None, Settings()), (one, Settings()), (one, Settings(background="blur")),

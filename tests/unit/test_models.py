@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from peel.desktop import assets
-from peel.area import area_resize
+from peel.inter_area import area_resize
 from peel.errors import InvalidArgumentError, ModelOutputError
-from peel.models import DEFAULT_MODEL, MODEL_NAMES, MODELS, get_model, modnet
+from peel.models import DEFAULT_MODEL, FAMILIES, MODEL_NAMES, MODELS, declaration, get_model, modnet
 
 
 def opencv_area_weights(n_in, n_out):
@@ -94,20 +94,20 @@ def test_registry():
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_pins_are_complete(name):
-    source = MODELS[name].SOURCE
+    source = MODELS[name].file
     asset = assets.model_asset(name)
-    assert len(asset.sha256) == 64 and len(asset.package.sha256) == 64 and source["bytes"] > 1_000_000
+    assert len(asset.sha256) == 64 and len(asset.package.sha256) == 64 and source.bytes > 1_000_000
     assert asset.package.client in ("npm", "pip")
-    assert MODELS[name].SERVED.startswith("models/")
+    assert MODELS[name].served.startswith("models/")
 
 
 def test_definitions_import_only_the_stdlib_at_module_level():
-    # The build (stdlib only) reads SOURCE; numpy is imported inside the functions that need it.
-    for module in MODELS.values():
+    # The build (stdlib only) reads the declarations; numpy is imported inside the functions that need it.
+    for module in (*FAMILIES, declaration):
         tree = ast.parse(open(module.__file__, encoding="utf-8").read())
         for node in tree.body:
             if isinstance(node, ast.ImportFrom) and node.level:
-                assert node.module in ("errors", None) or node.module.endswith("errors"), node.module
+                assert node.module in ("errors", "declaration", None) or node.module.endswith("errors"), node.module
             assert not (isinstance(node, ast.Import) and any(a.name == "numpy" for a in node.names))
 
 
@@ -115,7 +115,7 @@ def test_modnet_runs_natively_on_a_portrait(fixture_image):
     from peel.desktop.native import OnnxInference
     from peel.preprocess import as_rgba
 
-    path = assets.cache_path(modnet.SOURCE["sha256"])
+    path = assets.cache_path(modnet.MODNET.file.sha256)
     if not path.is_file():
         pytest.fail(f"modnet.onnx missing at {path}: run `python3 build.py build` first")
     rgba = as_rgba(np.array(fixture_image("astronaut")))
@@ -141,7 +141,7 @@ def test_cli_model_modnet_equals_the_api(tmp_path):
     from peel.desktop.api import Remover
     from tests.conftest import FIXTURES
 
-    path = assets.cache_path(modnet.SOURCE["sha256"])
+    path = assets.cache_path(modnet.MODNET.file.sha256)
     if not path.is_file():
         pytest.fail(f"modnet.onnx missing at {path}: run `python3 build.py build` first")
     source = FIXTURES / "astronaut.png"

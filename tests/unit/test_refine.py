@@ -7,6 +7,7 @@ from PIL import Image
 from peel import refine
 from peel.errors import ArgumentTypeError, ImageTypeError, InvalidArgumentError, InvalidImageError
 from peel.mask import upscale_mask
+from peel.morphology import erode
 from peel.refine import REFINE_METHODS, downscale_rgb, lookup_grid, refine_alpha, threshold_alpha
 
 SIZES = [(1, 1), (1, 9), (9, 1), (5, 3), (17, 31), (320, 320), (401, 299)]
@@ -186,13 +187,20 @@ def test_refine_alpha_accepts_small_and_other_mask_sizes(method):
     assert alpha8[45, 60] == 255 and alpha8[0, 0] == 0
 
 
+def resize_nearest(binary, size):
+    """(H, W) uint8 0/1: a boolean array resized nearest-neighbour, as refine_alpha maps pixels."""
+    rows = refine._nearest_index(size[0], binary.shape[0])
+    cols = refine._nearest_index(size[1], binary.shape[1])
+    return np.take(np.take(binary.astype(np.uint8), rows, axis=0), cols, axis=1)
+
+
 def test_refine_alpha_away_from_the_edge_is_the_plain_upscale():
     rgba = random_rgba((300, 400), seed=8)
     mask = blob_mask(seed=9)
     alpha8 = refine_alpha(rgba, mask, "matte")
     weight = refine._refine_weight(mask)
-    far = refine._resize_nearest(~refine._erode(weight == 0, 0) | refine._erode(weight > 0, 0), (300, 400))
-    untouched = refine._resize_nearest(refine._erode(weight == 0, 2), (300, 400)).astype(bool)
+    far = resize_nearest(~erode(weight == 0, 0) | erode(weight > 0, 0), (300, 400))
+    untouched = resize_nearest(erode(weight == 0, 2), (300, 400)).astype(bool)
     np.testing.assert_array_equal(alpha8[untouched], refine.upscale_plain(mask, (300, 400))[untouched])
     assert far.any() and untouched.any()
 

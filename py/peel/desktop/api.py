@@ -144,7 +144,7 @@ class Remover:
     def __init__(self, model_files=None, threads=None, *, log=None):
         if model_files is not None and not isinstance(model_files, dict):
             model_files = {DEFAULT_MODEL: model_files}
-        self.model_files = {get_model(name).NAME: path for name, path in (model_files or {}).items()}
+        self.model_files = {get_model(name).name: path for name, path in (model_files or {}).items()}
         self.threads = threads
         self.log = log or (lambda *_: None)
         self.sessions = {}
@@ -153,7 +153,7 @@ class Remover:
         """The ``infer(tensor) -> prediction`` of a model (an OnnxInference), made on first use."""
         from .native import OnnxInference
 
-        name = get_model(model).NAME
+        name = get_model(model).name
         if name not in self.sessions:
             path = self.model_files.get(name)
             if path is None:

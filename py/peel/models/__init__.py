@@ -1,20 +1,12 @@
-"""The models Peel can run, one small module each: its pinned file, its input and its output.
+"""The models Peel can run: one :class:`~peel.models.declaration.Model` declaration each.
 
-Each model module has the same names:
-
-``NAME``, ``LABEL``
-    The ``model`` setting's value and what people read.
-``KIND``
-    ``"saliency"`` (a map of where the subject is, to be normalised) or ``"matte"`` (an alpha
-    matte already).
-``SOURCE``
-    The pinned upstream file: sha256, size, the registry package that holds it (client, spec,
-    sha256, member) and the official URL, if any (see ``peel.assets``).
-``SERVED``, ``DERIVED``
-    The file the web app loads (under ``dist/``) and whether the build derives it from the
-    upstream file (``buildtools/prepare_model.py``) or serves the upstream bytes as they are.
-``input_shape(height, width)``, ``prepare_input(rgba)``, ``to_mask(prediction)``
-    The reference preprocessing and the (h, w) float32 mask in [0, 1] from the raw output.
+A family module (``u2net``, ``modnet``) holds its models' declarations (``MODELS``) and the
+family's ``input_shape(height, width, size)``, ``prepare_input(rgba, size)`` and
+``to_mask(prediction)``: the reference preprocessing and the (h, w) float32 mask in [0, 1] from
+the raw output. Everything else about a model (the page's choices and texts, the build's files,
+the worker's WebGPU policy, the ``--model`` help, the third-party notices) is read from the
+declarations. Adding a model to a family is one declaration; a new family is one module here
+and one entry in :data:`FAMILIES`.
 
 Examples
 --------
@@ -25,18 +17,22 @@ Examples
 """
 
 from ..errors import InvalidArgumentError
-from . import modnet, u2netp
+from . import modnet, u2net
+from .declaration import Model, PinnedFile
 
-__all__ = ["MODELS", "MODEL_NAMES", "DEFAULT_MODEL", "get_model"]
+__all__ = ["Model", "PinnedFile", "FAMILIES", "MODELS", "MODEL_NAMES", "DEFAULT_MODEL", "get_model"]
 
-#: name -> model module, the default first.
-MODELS = {module.NAME: module for module in (u2netp, modnet)}
+#: The family modules (stdlib only at module level: the build reads them).
+FAMILIES = (u2net, modnet)
+#: name -> Model, the default first.
+MODELS = {model.name: model for family in FAMILIES for model in family.MODELS}
 MODEL_NAMES = tuple(MODELS)
-DEFAULT_MODEL = u2netp.NAME
+#: The model every engine starts with; the others are downloaded when first picked.
+DEFAULT_MODEL = u2net.U2NETP.name
 
 
-def get_model(name):
-    """The model module called ``name``; InvalidArgumentError for an unknown name."""
+def get_model(name) -> Model:
+    """The model called ``name``; InvalidArgumentError for an unknown name."""
     try:
         return MODELS[name]
     except (KeyError, TypeError):

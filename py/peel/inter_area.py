@@ -1,4 +1,7 @@
-"""OpenCV's ``INTER_AREA`` resize in numpy (Pyodide has no OpenCV), for MODNet's reference input.
+"""OpenCV's ``INTER_AREA`` resize in numpy, for MODNet's reference input.
+
+In numpy, not OpenCV: Pyodide builds OpenCV, but its package would be a large extra download
+for the browser, for one resize.
 
 Shrinking averages the input over each output pixel's footprint, counting the partial pixels
 at its ends by the fraction covered (OpenCV's ``computeResizeAreaTab``, including its rule of
@@ -86,8 +89,8 @@ def _resize_axis(values, n_out, axis):
 
 def _shrink_rows(values, first, last, head, tail, cell, total_dtype):
     """The area shrink along axis 0, one output row at a time over the (H, W*C) view: a plain sum
-    of a few whole rows is ~20× faster than ``np.add.reduceat`` with a wider dtype (12 MP: 30 ms
-    against 650 ms natively), and no full-size temporary is made."""
+    of a few whole rows is much faster than ``np.add.reduceat`` with a wider dtype (bench/README.md),
+    and no full-size temporary is made."""
     flat = np.ascontiguousarray(values).reshape(values.shape[0], -1)
     out = np.empty((len(first), flat.shape[1]), np.float32)
     whole = np.empty(flat.shape[1], total_dtype)

