@@ -14,7 +14,8 @@ const PACKAGE_URL = new URL('py/peel.zip', ROOT).href;
 /** numpy and Pillow: their py-compiled wheels' files in one archive (buildtools/sitepackages.py). */
 const PACKAGES_PATH = 'vendor/pyodide/site-packages.tar.gz';
 const PACKAGES_URL = new URL(PACKAGES_PATH, ROOT).href;
-const SITE_PACKAGES = '/lib/python3.12/site-packages';
+/** Where Python finds numpy, Pillow and peel (tests/js/bridge.test.js installs them the same way). */
+export const SITE_PACKAGES = '/lib/python3.12/site-packages';
 
 /**
  * Make the onnxruntime session, then boot Pyodide (+ numpy, Pillow, peel). The model, peel.zip
