@@ -140,9 +140,10 @@ async function decodeBackdrop(settings, background) {
 const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
 
 /**
- * WebKit's canvas PNG encoder is slow (12 MP: 5.7 s in WebKitGTK 2.50 on 2 cores, where Pillow at
- * zlib level 1 in Pyodide takes less than half; Chromium's and Firefox's canvases take 0.3-0.6 s).
- * No feature tells an encoder's speed, so the engine is recognised by name.
+ * WebKit's canvas PNG encoder is slow: Pillow at zlib level 1 in Pyodide takes less than half its
+ * time, where Chromium's and Firefox's canvases are far faster than Pillow (bench/README.md,
+ * "Figures behind choices in the code"). No feature tells an encoder's speed, so the engine is
+ * recognised by name.
  */
 const USER_AGENT = globalThis.navigator?.userAgent ?? '';  // Node (the JS unit tests) has no navigator
 const SLOW_CANVAS_PNG = /AppleWebKit/.test(USER_AGENT) && !/Chrome|Chromium|Edg\//.test(USER_AGENT);
