@@ -19,7 +19,7 @@ from pathlib import Path
 
 from buildtools.paths import CACHE
 
-#: Where dist/ serves the archive (js/worker/runtime.js fetches it from there).
+#: Where dist/ serves the archive (js/worker/boot.js fetches it from there).
 DEST = "vendor/pyodide/site-packages.tar.gz"
 _VERSION = b"1"  # bump when the archive's layout changes: the cache key includes it
 

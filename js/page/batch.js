@@ -1,4 +1,5 @@
-// The page's queue: many images, one at a time through the engine, each cancellable.
+// The page's queue: many images, one at a time through the engine, each cancellable. Its items
+// are the page's ImageJobs (image-job.js); the queue writes only the fields of BatchItem.
 
 /** @typedef {'queued'|'working'|'done'|'error'|'cancelled'} ItemState */
 
@@ -22,14 +23,16 @@ export class Batch {
    * @param {() => void} [hooks.onIdle]  the queue ran dry
    * @param {(item: BatchItem) => boolean} [hooks.isReady]  whether a queued item can run now (its
    *   model may still wait for a download); the others wait, and run() runs them once ready
+   * @param {(fields: BatchItem) => BatchItem} [hooks.create]  makes a new item from its fields
    */
-  constructor({ process, onChange, onIdle = () => {}, isReady = () => true }) {
+  constructor({ process, onChange, onIdle = () => {}, isReady = () => true, create = (fields) => fields }) {
     /** @type {BatchItem[]} */
     this.items = [];
     this.process = process;
     this.onChange = onChange;
     this.onIdle = onIdle;
     this.isReady = isReady;
+    this.create = create;
     this.nextId = 1;
     this.running = false;
     this.held = false;
@@ -51,7 +54,7 @@ export class Batch {
    * @returns {BatchItem[]} the new items, queued
    */
   add(files, extra = {}) {
-    const added = [...files].map((file) => ({ ...extra, id: this.nextId++, file, state: 'queued' }));
+    const added = [...files].map((file) => this.create({ ...extra, id: this.nextId++, file, state: 'queued' }));
     this.items.push(...added);
     added.forEach((item) => this.onChange(item));
     this.run();

@@ -95,7 +95,7 @@ export class ResultCard {
 
   /**
    * Show the item as it is now: its state, its newest result, its error.
-   * @param {import('./batch.js').BatchItem} item
+   * @param {import('./image-job.js').ImageJob} item
    * @param {string} downloadName  of its output file
    */
   show(item, downloadName) {

@@ -1,13 +1,15 @@
 // The editor panel: the selected result, large, with before/after, zoom and pan, and the
 // erase/restore brushes whose strokes steer the refinement (py/peel/hints.py).
 //
-// It owns the panel's DOM and each image's edits (an EditHistory on the batch item); main.js
-// tells it what to show (open, showPreview, showResult, setBusy) and hears back through
-// `onEdit(item)` when the strokes in effect change, and renders the image again.
+// It owns the panel's DOM; the image it shows is an ImageJob (image-job.js), whose edits it
+// changes through the job's methods (addStroke, undo, redo, resetEdits: each rerenders the
+// image). main.js tells it what to show (open, showPreview, showResult, showBusy).
 
 import { outputName } from './names.js';
 import { EditorView } from './editor-view.js';
 import { EditHistory, StrokeRecorder } from './strokes.js';
+
+/** @typedef {import('./image-job.js').ImageJob} ImageJob */
 
 const BRUSH_STEP = 1.25; // `[` and `]` scale the brush by this
 const WHEEL_ZOOM = 0.0015; // zoom factor per wheel delta pixel (exponential)
@@ -22,12 +24,11 @@ export class Editor {
   /**
    * @param {HTMLElement} root  [data-testid=editor]
    * @param {object} hooks
-   * @param {(item: object) => void} hooks.onEdit  the strokes in effect (or snap) changed
-   * @param {(item: object, edits: object) => Promise<Blob>} hooks.hintsPng  the hints PNG of an item
+   * @param {(size: {width: number, height: number}, edits: object) => Promise<Blob>} hooks.hintsPng
+   *   the hints PNG of an image's edits
    */
-  constructor(root, { onEdit, hintsPng }) {
+  constructor(root, { hintsPng }) {
     this.root = root;
-    this.onEdit = onEdit;
     this.hintsPng = hintsPng;
     const $ = (selector) => root.querySelector(selector);
     this.canvas = $('[data-testid=editor-canvas]');
@@ -48,6 +49,7 @@ export class Editor {
     this.view = new EditorView(this.canvas);
     this.view.needFull = () => this.loadFull();
     this.view.needBefore = () => this.loadBefore();
+    /** @type {ImageJob|null} the image shown */
     this.item = null;
     this.tool = null;
     this.spaceHeld = false;
@@ -56,14 +58,14 @@ export class Editor {
 
   // ------------------------------------------------------------------ what main.js calls
 
-  /** The edits of an item ({strokes, snap}, as the worker takes them). */
-  editsOf(item) {
-    return { strokes: historyOf(item).strokes, snap: this.snap.checked };
+  /** Whether strokes snap to the subject's edges (the editor's control; every image's renders read it). */
+  get snapping() {
+    return this.snap.checked;
   }
 
   /**
-   * Show this item (a finished result) in the editor.
-   * @param {object} item
+   * Show this image (a finished result) in the editor.
+   * @param {ImageJob} item
    * @param {HTMLAnchorElement} cardLink  as for showResult
    */
   async open(item, cardLink) {
@@ -76,7 +78,7 @@ export class Editor {
     this.loadingBefore = this.loadingFull = null;
     this.view.setOverlay([]);
     this.updateEdits();
-    this.setBusy(item, Boolean(item.renderLoop));
+    this.showBusy(item);
     if (item.result) this.showResult(item, cardLink);
   }
 
@@ -107,8 +109,8 @@ export class Editor {
   }
 
   /**
-   * A finished render of the item: its file, size and preview.
-   * @param {object} item
+   * A finished output of the image: its file, size and preview.
+   * @param {ImageJob} item
    * @param {HTMLAnchorElement} cardLink  the card's download link (its blob URL is reused)
    */
   async showResult(item, cardLink) {
@@ -136,9 +138,10 @@ export class Editor {
     this.view.setOverlay(this.pendingStrokes());
   }
 
-  /** Whether a render for the item in the editor is pending (data-busy). */
-  setBusy(item, busy) {
+  /** Whether the image's output is outdated or about to be (data-busy), if it is the one shown. */
+  showBusy(item) {
     if (item !== this.item) return;
+    const { busy } = item;
     if (busy) this.root.dataset.busy = 'true';
     else delete this.root.dataset.busy;
     this.link.inert = busy; // the file behind it is the old one meanwhile
@@ -149,11 +152,11 @@ export class Editor {
   /** Strokes in effect that the picture shown does not include yet (shown as an overlay). */
   pendingStrokes() {
     const rendered = new Set(this.item?.renderedStrokes ?? []);
-    return historyOf(this.item).strokes.filter((stroke) => !rendered.has(stroke));
+    return editsOf(this.item).strokes.filter((stroke) => !rendered.has(stroke));
   }
 
   updateEdits() {
-    const history = historyOf(this.item);
+    const history = editsOf(this.item);
     this.root.dataset.edits = String(history.count);
     this.buttons.undo.disabled = !history.canUndo;
     this.buttons.redo.disabled = !history.canRedo;
@@ -161,22 +164,22 @@ export class Editor {
     this.buttons.hints.disabled = history.count === 0;
   }
 
+  /** The strokes in effect changed (the job rerenders itself). */
   changed() {
     this.updateEdits();
     this.view.setOverlay(this.pendingStrokes());
-    this.onEdit(this.item);
   }
 
   undo() {
-    if (this.item && historyOf(this.item).undo()) this.changed();
+    if (this.item?.undo()) this.changed();
   }
 
   redo() {
-    if (this.item && historyOf(this.item).redo()) this.changed();
+    if (this.item?.redo()) this.changed();
   }
 
   reset() {
-    if (this.item && historyOf(this.item).reset()) this.changed();
+    if (this.item?.resetEdits()) this.changed();
   }
 
   /** @param {'erase'|'restore'|null} tool */
@@ -202,7 +205,7 @@ export class Editor {
   async downloadHints() {
     if (!this.item) return;
     const { width, height } = this.item.result;
-    const blob = await this.hintsPng({ width, height }, this.editsOf(this.item));
+    const blob = await this.hintsPng({ width, height }, this.item.editsNow);
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
     link.download = hintsName(this.item.file.name);
@@ -230,7 +233,7 @@ export class Editor {
     this.buttons.reset.addEventListener('click', () => this.reset());
     this.buttons.hints.addEventListener('click', () => this.downloadHints());
     this.brushSize.addEventListener('input', () => this.showBrushSize());
-    this.snap.addEventListener('change', () => this.item && historyOf(this.item).count && this.onEdit(this.item));
+    this.snap.addEventListener('change', () => this.item?.edits.count && this.item.rerender());
     this.compare.addEventListener('input', () => this.view.setCompare(this.compare.valueAsNumber));
     $('[data-testid=zoom-fit]').addEventListener('click', () => this.view.zoomFit());
     $('[data-testid=zoom-100]').addEventListener('click', () => this.view.zoom100());
@@ -259,6 +262,7 @@ export class Editor {
   wirePointers() {
     const pointers = new Map(); // pointerId -> [clientX, clientY]
     let stroke = null;
+    let strokeItem = null; // the image under the pointer when the stroke began: it gets the stroke
     let gesture = null; // {distance, middle} of two pointers
     const canvas = this.canvas;
     const rectOf = () => canvas.getBoundingClientRect();
@@ -278,6 +282,7 @@ export class Editor {
       } else if (pointers.size === 1 && this.tool && this.paintable && !this.spaceHeld) {
         const radius = this.brushSize.valueAsNumber / 2 / this.view.scale;
         stroke = new StrokeRecorder(this.tool, radius, this.view.toImage(event));
+        strokeItem = this.item;
         this.view.setOverlay([...this.pendingStrokes(), stroke]);
       }
       this.moveOutline(event);
@@ -304,13 +309,11 @@ export class Editor {
       if (!pointers.delete(event.pointerId)) return;
       if (pointers.size < 2) gesture = null;
       if (stroke && pointers.size === 0) {
-        const finished = stroke.finish();
-        stroke = null;
-        if (event.type === 'pointercancel') this.view.setOverlay(this.pendingStrokes());
-        else {
-          historyOf(this.item).add(finished);
-          this.changed();
-        }
+        const [finished, item] = [stroke.finish(), strokeItem];
+        stroke = strokeItem = null;
+        if (event.type !== 'pointercancel') item.addStroke(finished); // it rerenders itself
+        if (event.type !== 'pointercancel' && item === this.item) this.changed();
+        else this.view.setOverlay(this.pendingStrokes());
       }
       if (event.pointerType === 'touch') this.outline.hidden = true;
     };
@@ -352,9 +355,6 @@ export class Editor {
   }
 }
 
-/** The item's edit history, made on first use; kept on the item as long as its card exists. */
-function historyOf(item) {
-  if (!item) return new EditHistory();
-  item.edits ??= new EditHistory();
-  return item.edits;
-}
+const NO_EDITS = new EditHistory();
+/** The image's edit history (none while no image is shown). */
+const editsOf = (item) => item?.edits ?? NO_EDITS;

@@ -2,6 +2,7 @@
 
 import { downloadForOffline, missingForOffline } from './sw-client.js';
 import { formatMB } from './engine.js';
+import { readManifest } from './manifest.js';
 
 /**
  * @param {{status: HTMLElement, button: HTMLButtonElement, progress: HTMLProgressElement}} elements
@@ -12,11 +13,9 @@ import { formatMB } from './engine.js';
  *   the files come from the HTTP cache, revalidated, not downloaded again)
  */
 export function createOfflinePanel({ status, button, progress }, usedModels = () => []) {
-  let manifest = null;
-  /** The runtime files this backend needs, from the build's manifest (read once). */
+  /** The runtime files this backend needs, from the build's manifest. */
   async function runtimeFiles(backendId) {
-    manifest ??= fetch('build.json').then((response) => response.json());
-    const { files, runtime, models = {} } = await manifest;
+    const { files, runtime, models = {} } = await readManifest();
     const paths = [...runtime.common, ...runtime[backendId], ...usedModels().flatMap((name) => models[name] ?? [])];
     return { paths, sizes: Object.fromEntries(paths.map((path) => [path, files[path]])) };
   }

@@ -1,7 +1,9 @@
-// Peel's public JS API. The UI (main.js) uses exactly this; so can anyone else.
+// Peel's public JS API: the page (engine.js starts it, image-job.js uses it) goes through exactly
+// this; so can anyone else.
 //
 //   const remover = await createRemover({ onProgress });
 //   const { blob, width, height, backend, timings } = await remover.remove(file);
+//   const again = await remover.render(file, result.mask, { imageId: result.imageId, settings });
 
 import { Event, Request } from '../shared/protocol.js';
 import { WorkerClient } from './worker-client.js';
@@ -76,7 +78,7 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
       /**
        * Get a model ready (downloading its file if this device has not got it yet).
        * @param {string} model  a name of contract.js MODELS
-       * @param {{onProgress?: (progress: import('./protocol.js').Progress) => void}} [options]
+       * @param {{onProgress?: (progress: import('../shared/protocol.js').Progress) => void}} [options]
        * @returns {Promise<null>}
        */
       async loadModel(model, { onProgress: onModelProgress = () => {} } = {}) {

@@ -1,6 +1,6 @@
-// The results: one card per batch item, the selection, re-rendering with new settings, and the
-// bar above them (progress, cancel the rest, clear all, download all as a ZIP).
-// An item's state lives in the Batch item only; a card shows it (ResultCard.show).
+// The results: one card per image, the selection, and the bar above them (progress, cancel the
+// rest, clear all, download all as a ZIP).
+// An image's state lives in its ImageJob (image-job.js) only; a card shows it (ResultCard.show).
 
 import { ResultCard } from './card.js';
 import { outputName, uniqueNames } from './names.js';
@@ -16,7 +16,7 @@ import { createZip } from './zip.js';
  */
 export function createResults(elements, batch, { onSelect = () => {}, onForget = () => {}, onCount = () => {} } = {}) {
   const { list, bar, template, progress, cancelRest, clearAll, downloadAll, previewBackground } = elements;
-  /** @type {Map<import('./batch.js').BatchItem, ResultCard>} */
+  /** @type {Map<import('./image-job.js').ImageJob, ResultCard>} */
   const cards = new Map();
   /** The item that setting changes apply to at once: the one clicked, else the latest result. */
   let selected = null;
@@ -28,7 +28,7 @@ export function createResults(elements, batch, { onSelect = () => {}, onForget =
     if (!card) {
       card = new ResultCard(template, item.file, {
         onSelect: () => select(item),
-        onCancel: () => batch.cancel(item),
+        onCancel: () => item.cancel(),
         onRemove: () => forget(item) && showBatch(),
       });
       cards.set(item, card);
@@ -37,7 +37,7 @@ export function createResults(elements, batch, { onSelect = () => {}, onForget =
     return card;
   }
 
-  /** @param {import('./batch.js').BatchItem} item  changed: show it as it now is */
+  /** @param {import('./image-job.js').ImageJob} item  changed: show it as it now is */
   function show(item) {
     if (!cards.has(item) && !batch.items.includes(item)) return; // removed meanwhile
     const card = cardOf(item);
@@ -48,7 +48,7 @@ export function createResults(elements, batch, { onSelect = () => {}, onForget =
   }
 
   function forget(item) {
-    if (!batch.remove(item)) return false;
+    if (!item.forget()) return false;
     if (selected === item) selected = null;
     cards.get(item)?.destroy();
     cards.delete(item);

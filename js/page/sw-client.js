@@ -1,6 +1,8 @@
 // The page's side of the service worker (sw.js): registration, cross-origin isolation on plain
 // hosts, the user-confirmed update flow, and offline availability.
 
+import { countedBody } from '../shared/download.js';
+
 const ISOLATION_RELOAD = 'peel-isolation-reload';
 const CONTROL_TIMEOUT_MS = 10_000;
 const UPDATE_CHECK_MS = 60 * 60 * 1000;
@@ -91,11 +93,8 @@ export async function downloadForOffline(paths, onProgress) {
   for (const path of paths) {
     const response = await fetch(new URL(`../../${path}`, import.meta.url));
     if (!response.ok) throw new Error(`HTTP ${response.status} for ${path}`);
-    const reader = response.body.getReader();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      loaded += chunk.value.byteLength;
-      onProgress(loaded);
-    }
+    // Read to the end (the service worker caches it on the way) and dropped: nothing kept here.
+    await countedBody(response, (bytes) => onProgress((loaded += bytes))).pipeTo(new WritableStream());
   }
 }
 

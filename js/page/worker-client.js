@@ -6,9 +6,9 @@ import { ErrorCode, Event, PeelError, Request } from '../shared/protocol.js';
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 /**
  * While it starts, the worker may be busy for longer without a break (onnxruntime waits for its
- * thread pool synchronously): on a 2-core machine under heavy load (load average 15), 1 of 22
- * Firefox start-ups went 30 s without answering a ping and was taken for dead. The stages'
- * own deadlines (js/worker/deadline.js) cover every wait that is not such a busy stretch.
+ * thread pool synchronously): under heavy load a Firefox start-up went more than 30 s without
+ * answering a ping (bench/README.md, "Figures behind choices in the code"). The stages' own
+ * deadlines (js/worker/deadline.js) cover every wait that is not such a busy stretch.
  */
 export const START_STALL_TIMEOUT_MS = 90_000;
 

@@ -25,7 +25,7 @@ export const STAGE_LABELS = Object.freeze({
 
 /**
  * ms without any progress after which a stage is taken for stuck (2-core machine, cold). The
- * .wasm files stream into the compiler untouched (runtime.js: code cache), so only their arrival
+ * .wasm files stream into the compiler untouched (boot.js: code cache), so only their arrival
  * counts as progress: the stages that download one (Pyodide, the session) get the most time.
  */
 export const DEFAULT_DEADLINES_MS = Object.freeze({

@@ -139,8 +139,8 @@ function watchSharedMemories() {
  * Emscripten keeps its pool workers in a list that, while the session is being created, only
  * pending promises reach. Firefox then may collect such a nested Worker object under load, and
  * the `loaded` message its thread posts is never delivered: InferenceSession.create() never
- * settles. Fresh Firefox 153 profiles on 2 busy cores: 1 of 5 (earlier 3 of 6) start-ups hung
- * without this hold, 0 of 22 with it (docs/browsers.md).
+ * settles: without this hold, some fresh Firefox start-ups hung; with it, none did
+ * (bench/README.md, "Figures behind choices in the code").
  * @returns {{list: Worker[], stop: () => void}}
  */
 function holdNestedWorkers() {

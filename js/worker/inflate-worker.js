@@ -5,20 +5,17 @@
 // In:  {url, integrity}.  Out: {loaded} as bytes arrive, then {tar} (transferred) or
 // {error, network}.
 
+import { countedBody, isOfflineFailure } from '../shared/download.js';
+
 self.addEventListener('message', async ({ data: { url, integrity } }) => {
   try {
     const response = await fetch(url, integrity ? { integrity } : {});
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-    const counted = response.body.pipeThrough(new TransformStream({
-      transform(chunk, controller) {
-        self.postMessage({ loaded: chunk.byteLength });
-        controller.enqueue(chunk);
-      },
-    }));
+    const counted = countedBody(response, (loaded) => self.postMessage({ loaded }));
     const tar = await new Response(counted.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
     self.postMessage({ tar }, [tar]);
   } catch (error) {
-    // A TypeError is fetch's "unreachable": the peel worker tells the user they are offline.
-    self.postMessage({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}`, network: error instanceof TypeError });
+    // `network`: the peel worker tells the user they are offline.
+    self.postMessage({ error: `${error?.name ?? 'Error'}: ${error?.message ?? error}`, network: isOfflineFailure(error) });
   }
 });

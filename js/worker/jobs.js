@@ -1,5 +1,6 @@
-// The worker's two jobs: cut out a new image (model + Python), and render a finished one again
-// with other settings (Python only: the model's mask is kept by the page).
+// The worker's jobs, one per request and named after it (protocol.js): `remove` cuts out a new
+// image (model + Python), `render` makes a finished one's output again with other settings and
+// strokes (Python only: the page keeps the model's mask), `hints` writes the strokes as a PNG.
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
 import { ensureModel } from './models.js';
@@ -32,7 +33,7 @@ function stopwatch() {
  *   file downloads (only if the page did not load it first, e.g. after a worker restart)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
-export async function removeBackground(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
+export async function remove(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
   const { bridge, inference, memory } = runtime;
   const clock = stopwatch();
   const model = settings.model ?? DEFAULT_MODEL;
@@ -88,10 +89,10 @@ export async function removeBackground(runtime, { blob, settings, background, ed
  *   decoded again (see py/peel/bridge.py). edits: the strokes in effect (a change redoes the
  *   refinement)
  * @param {() => void} checkpoint
- * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for removeBackground
+ * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for remove
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}
  */
-export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background, edits },
+export async function render({ bridge, memory }, { blob, mask, maskShape = [320, 320], imageId, settings, background, edits },
   checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
@@ -120,7 +121,7 @@ export async function renderAgain({ bridge, memory }, { blob, mask, maskShape = 
  * @param {{width: number, height: number, edits: import('../shared/protocol.js').Edits}} payload
  * @returns {Promise<{result: {blob: Blob}}>}
  */
-export async function hintsPng({ bridge }, { width, height, edits }) {
+export async function hints({ bridge }, { width, height, edits }) {
   const outcome = bridge.hints_png(width, height, edits);
   if (outcome.error) throw new PeelError(outcome.error);
   return { result: { blob: new Blob([outcome.png], { type: 'image/png' }) } };
@@ -139,9 +140,10 @@ async function decodeBackdrop(settings, background) {
 const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
 
 /**
- * WebKit's canvas PNG encoder is slow (12 MP: 5.7 s in WebKitGTK 2.50 on 2 cores, where Pillow at
- * zlib level 1 in Pyodide takes less than half; Chromium's and Firefox's canvases take 0.3-0.6 s).
- * No feature tells an encoder's speed, so the engine is recognised by name.
+ * WebKit's canvas PNG encoder is slow: Pillow at zlib level 1 in Pyodide takes less than half its
+ * time, where Chromium's and Firefox's canvases are far faster than Pillow (bench/README.md,
+ * "Figures behind choices in the code"). No feature tells an encoder's speed, so the engine is
+ * recognised by name.
  */
 const USER_AGENT = globalThis.navigator?.userAgent ?? '';  // Node (the JS unit tests) has no navigator
 const SLOW_CANVAS_PNG = /AppleWebKit/.test(USER_AGENT) && !/Chrome|Chromium|Edg\//.test(USER_AGENT);

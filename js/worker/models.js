@@ -3,6 +3,7 @@
 // runtime, so a model downloaded once also loads offline.
 
 import { MODELS } from '../shared/contract.js';
+import { fetchCounted, isOfflineFailure } from '../shared/download.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -38,28 +39,22 @@ async function download({ files, models = {} }, name, onProgress) {
   const called = MODELS[name]?.called ?? name;
   const message = `Downloading ${called}`;
   try {
-    const response = await fetch(new URL(path, ROOT));
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const bytes = new Uint8Array(total);
     let loaded = 0;
     let reported = -1;
     onProgress({ model: name, message, loaded, total });
-    const reader = response.body.getReader();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (loaded + chunk.value.byteLength > total) throw new Error('the file is larger than the build says');
-      bytes.set(chunk.value, loaded);
-      loaded += chunk.value.byteLength;
+    const bytes = await fetchCounted(new URL(path, ROOT), (count) => {
+      loaded += count;
+      if (loaded > total) throw new Error('the file is larger than the build says');
       const percent = Math.floor((100 * loaded) / total);
       if (percent !== reported) onProgress({ model: name, message, loaded, total }); // one per percent
       reported = percent;
-    }
+    });
     if (loaded !== total) throw new Error(`got ${loaded} of ${total} bytes`);
-    return bytes.buffer;
+    return bytes;
   } catch (error) {
-    const offline = globalThis.navigator?.onLine === false || error instanceof TypeError;
     throw new PeelError({
       code: ErrorCode.MODEL_DOWNLOAD_FAILED,
-      message: offline
+      message: isOfflineFailure(error)
         ? `${capitalised(called)} has not been downloaded to this device yet, and you are offline. Connect once to download it; after that it also works offline.`
         : `${capitalised(called)} could not be downloaded (${error.message}). Try again.`,
     });

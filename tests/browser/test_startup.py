@@ -123,7 +123,7 @@ def test_after_a_browser_restart_python_and_onnxruntime_come_compiled_from_the_c
 
 
 def test_the_session_is_made_first_then_python_boots(fresh, base_url):
-    """One after the other (runtime.js): side by side they took turns on the worker's thread, and
+    """One after the other (boot.js): side by side they took turns on the worker's thread, and
     Chromium often compiled onnxruntime again instead of taking it from its code cache."""
     context, errors = fresh
     for _ in range(2):  # a first visit, then a return visit from the cache

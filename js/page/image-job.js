@@ -1,0 +1,246 @@
+// One image on the page, and everything done with it: cut it out (the model, then the output),
+// make its output again with the latest settings and strokes, cancel it, forget it.
+//
+// An ImageJob declares every field an image holds; the card, the results list and the editor
+// read them and call its methods, and never write each other's fields. The queue is batch.js:
+// it runs `process` one image at a time and is the only writer of the queue's fields (state,
+// ms, error, rendering, renderError).
+//
+// Verbs on the page: an image is *processed* once (model + output) and *rerendered* after (its
+// kept mask, the current settings and strokes, no model run). The engine's verbs are `remove`
+// and `render` (peel.js), Python's `remove` and `render` (py/peel/bridge.py).
+
+import { Batch } from './batch.js';
+import { EditHistory } from './strokes.js';
+import { ErrorCode } from '../shared/protocol.js';
+
+/**
+ * What every image needs from the page (main.js gives the real ones, tests fake them).
+ * @typedef {object} JobHooks
+ * @property {() => Promise<any>} remover  the engine (peel.js createRemover) once started
+ * @property {() => {settings: object, background?: Blob}} settings  the form's current values
+ * @property {() => boolean} snap  the editor's "snap strokes to edges"
+ * @property {(model: string) => boolean} isModelReady  whether a model runs without a download
+ * @property {(job: ImageJob) => void} onChange  a job changed state (the queue's onChange)
+ * @property {(job: ImageJob, preview: Blob) => void} onPreview  the look of an output being made
+ * @property {(job: ImageJob) => void} onBusy  `busy` changed
+ * @property {() => void} [onIdle]  the queue ran dry
+ * @property {() => void} [onEngineDied]  the worker died under a job: start a fresh one
+ */
+
+export class ImageJob {
+  /**
+   * @param {{id: number, file: File, state: import('./batch.js').ItemState, model: string}} fields  from Batch.add
+   * @param {JobHooks} hooks
+   * @param {Batch} batch  the queue it is in
+   */
+  constructor({ id, file, state, model }, hooks, batch) {
+    // ---- the queue's (batch.js writes these)
+    /** @type {number} */
+    this.id = id;
+    /** @type {import('./batch.js').ItemState} */
+    this.state = state;
+    /** @type {number|undefined} ms the last processing took */
+    this.ms = undefined;
+    /** @type {Error|undefined} why processing failed */
+    this.error = undefined;
+    /** A finished image whose output is being made again (it stays done meanwhile). */
+    this.rendering = false;
+    /** @type {Error|undefined} why the last rerender failed (the old output stays) */
+    this.renderError = undefined;
+
+    // ---- the image's own
+    /** @type {File} the original file */
+    this.file = file;
+    /** @type {string} the model its mask comes from (chosen when it came, or with "Apply to all") */
+    this.model = model;
+    /** @type {Float32Array|null} the model's mask, kept: a later setting change runs no model */
+    this.mask = null;
+    /** @type {number[]|null} [height, width] of `mask` */
+    this.maskShape = null;
+    /** @type {import('../shared/protocol.js').RemoveResult|undefined} the newest output (its
+     *  `imageId` names the image the worker keeps) */
+    this.result = undefined;
+    /** @type {string|undefined} the newest output's format (its file name) */
+    this.format = undefined;
+    /** Whether the newest output is a product canvas (other geometry: no brushes). */
+    this.productLayout = false;
+    /** The brush strokes, with undo and redo. */
+    this.edits = new EditHistory();
+    /** @type {import('../shared/protocol.js').Stroke[]} the strokes the picture shown includes */
+    this.renderedStrokes = [];
+
+    // ---- its rerender: at most one at a time; requests meanwhile merge into the next one
+    /** A rerender is running. */
+    this.rerenderRunning = false;
+    /** A rerender was asked for that has not started (the running one, if any, is outdated). */
+    this.rerenderDue = false;
+    /** A settings control is being changed: a rerender is about to be asked for. */
+    this.rerenderExpected = false;
+
+    this.hooks = hooks;
+    this.batch = batch;
+  }
+
+  /** The name of the image the worker keeps for this one (skips decoding it again). */
+  get imageId() {
+    return this.result?.imageId;
+  }
+
+  /** Queued behind a model that is not on this device yet. */
+  get waitingForModel() {
+    return this.state === 'queued' && !this.hooks.isModelReady(this.model);
+  }
+
+  /** Its output is outdated or about to be: the file shown is not the one the settings ask for. */
+  get busy() {
+    return this.rerenderRunning || this.rerenderDue || this.rerenderExpected;
+  }
+
+  /** The edits as the engine takes them: the strokes in effect, and snap. */
+  get editsNow() {
+    return { strokes: this.edits.strokes, snap: this.hooks.snap() };
+  }
+
+  /**
+   * The part of its state that can be stored (structured-cloneable: IndexedDB, postMessage), to
+   * make it again after a reload. The output is not in it: it can be made from these.
+   */
+  record() {
+    const { id, file, model, mask, maskShape, edits } = this;
+    return { id, file, model, mask, maskShape, edits: { states: edits.states, index: edits.index } };
+  }
+
+  // ------------------------------------------------------------------ processing
+
+  /**
+   * Cut the image out with its model, then make the output with the current settings. The
+   * queue calls this (one image at a time); it resolves with the result.
+   * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
+   */
+  async process() {
+    try {
+      const { settings, background } = this.hooks.settings();
+      settings.model = this.model;
+      const onPreview = ({ preview }) => this.hooks.onPreview(this, preview);
+      const result = await (await this.hooks.remover()).remove(this.file, { settings, background, onPreview });
+      this.mask = result.mask;
+      this.maskShape = result.maskShape;
+      this.format = settings.format;
+      this.productLayout = Boolean(settings.product);
+      return result;
+    } catch (error) {
+      if (error.code === ErrorCode.WORKER_DIED) this.hooks.onEngineDied?.(); // a fresh engine for the rest
+      throw error;
+    }
+  }
+
+  /** Take it out of the queue (a running or finished image is not affected). */
+  cancel() {
+    this.batch.cancel(this);
+  }
+
+  /** Forget it, unless it is running. @returns {boolean} whether it was forgotten */
+  forget() {
+    return this.batch.remove(this);
+  }
+
+  // ------------------------------------------------------------------ rerendering
+
+  /**
+   * Make a finished image's output again with the latest settings and strokes. One rerender at
+   * a time: what is asked meanwhile goes into the next one, never a queue of them; the card and
+   * editor take each one's preview as it comes. Resolves once the image is up to date (or could
+   * not be: not finished, forgotten, failed).
+   */
+  async rerender() {
+    this.rerenderDue = true;
+    this.rerenderExpected = false;
+    this.hooks.onBusy(this);
+    if (this.rerenderRunning) return;
+    this.rerenderRunning = true;
+    while (this.rerenderDue && this.state === 'done' && this.batch.items.includes(this)) {
+      await this.batch.rerender(this, async () => {
+        let rendered;
+        while (this.rerenderDue && this.batch.items.includes(this)) {
+          this.rerenderDue = false;
+          rendered = await this.rerenderOnce();
+          this.result = rendered.result; // the next one's imageId
+        }
+        return rendered;
+      });
+    }
+    this.rerenderDue = false; // not finished (e.g. queued for another model) or forgotten: nothing to make
+    this.rerenderRunning = false;
+    this.hooks.onBusy(this);
+  }
+
+  /** A settings control is moving: say at once that a rerender is coming (or, false, is not). */
+  expectRerender(expected = true) {
+    this.rerenderExpected = expected;
+    this.hooks.onBusy(this);
+  }
+
+  /**
+   * "Apply to all": the current settings, and this model; another model than its own means
+   * processing it again (once that model is ready).
+   */
+  async applySettings(model) {
+    if (this.model === model) return this.rerender();
+    this.model = model;
+    this.batch.requeue(this);
+  }
+
+  /** One rerender with the settings and strokes now. @returns fields for the queue to set */
+  async rerenderOnce() {
+    const { settings, background } = this.hooks.settings();
+    settings.model = this.model; // its mask is that model's
+    const edits = this.editsNow;
+    const onPreview = ({ preview }) => {
+      this.renderedStrokes = edits.strokes;
+      this.hooks.onPreview(this, preview);
+    };
+    const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
+      settings, background, imageId: this.imageId, maskShape: this.maskShape, edits, onPreview,
+    });
+    return { result: { ...this.result, ...rendered }, format: settings.format, productLayout: Boolean(settings.product),
+      renderedStrokes: edits.strokes };
+  }
+
+  // ------------------------------------------------------------------ edits
+
+  /** @param {import('../shared/protocol.js').Stroke} stroke  painted on this image */
+  addStroke(stroke) {
+    this.edits.add(stroke);
+    this.rerender();
+  }
+
+  /** @returns {boolean} whether anything changed (and a rerender was asked for) */
+  undo() {
+    return this.edits.undo() && (this.rerender(), true);
+  }
+
+  redo() {
+    return this.edits.redo() && (this.rerender(), true);
+  }
+
+  resetEdits() {
+    return this.edits.reset() && (this.rerender(), true);
+  }
+}
+
+/**
+ * The page's queue of images: a Batch whose items are ImageJobs.
+ * @param {JobHooks} hooks
+ * @returns {Batch}
+ */
+export function createJobQueue(hooks) {
+  const batch = new Batch({
+    create: (fields) => new ImageJob(fields, hooks, batch),
+    process: (job) => job.process(),
+    onChange: (job) => hooks.onChange(job),
+    isReady: (job) => hooks.isModelReady(job.model), // the people model may not be downloaded yet
+    onIdle: () => hooks.onIdle?.(),
+  });
+  return batch;
+}
