@@ -104,6 +104,7 @@ export class Editor {
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after, full: null });
+    this.view.setOverlay(this.pendingStrokes(), { keepPainting: true }); // the strokes it includes leave the overlay
   }
 
   /**
@@ -133,7 +134,7 @@ export class Editor {
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after });
-    this.view.setOverlay(this.pendingStrokes());
+    this.view.setOverlay(this.pendingStrokes(), { keepPainting: true });
   }
 
   /** Whether a render for the item in the editor is pending (data-busy). */
@@ -290,8 +291,8 @@ export class Editor {
       pointers.set(event.pointerId, [event.clientX, event.clientY]);
       if (gesture && pointers.size === 2) {
         const now = pair();
-        this.view.zoomAt(now.distance / Math.max(1, gesture.distance), ...now.middle);
-        this.view.panBy(now.middle[0] - gesture.middle[0], now.middle[1] - gesture.middle[1]);
+        // The image point between the fingers stays between them, wherever they move.
+        this.view.zoomAt(now.distance / Math.max(1, gesture.distance), ...gesture.middle, now.middle);
         gesture = now;
       } else if (stroke) {
         for (const each of event.getCoalescedEvents?.() ?? [event]) stroke.add(this.view.toImage(each));
