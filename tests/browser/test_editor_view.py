@@ -232,7 +232,9 @@ def test_snap_says_what_it_does(app, editor):
     help_text = editor.root.locator(f"#{snap.get_attribute('aria-describedby')}")
     expect(help_text).to_be_visible()
     assert "Snap to edges" in help_text.text_content() and "edge" in help_text.text_content()
-    assert help_text.bounding_box()["y"] > snap.bounding_box()["y"]  # under the checkbox
+    line = help_text.bounding_box()
+    assert line["y"] > snap.bounding_box()["y"]  # under the checkbox
+    assert line["height"] < 24  # one line on a desktop
 
 
 def test_phone_touch_stroke_overlay_and_pinch_around_its_centre(browser, base_url):
