@@ -24,7 +24,7 @@ export class EditorView {
     zoomLevel = canvas.closest('[data-testid=editor]')?.querySelector('[data-testid=zoom-level]'),
   } = {}) {
     this.canvas = canvas;
-    this.strokes = new StrokeOverlay(overlay);
+    this.overlay = new StrokeOverlay(overlay);
     this.zoomLevel = zoomLevel;
     this.context = canvas.getContext('2d');
     this.width = 0; // image size
@@ -76,7 +76,7 @@ export class EditorView {
   resize() {
     const { clientWidth, clientHeight } = this.canvas;
     const ratio = devicePixelRatio || 1;
-    for (const canvas of [this.canvas, this.strokes.canvas]) {
+    for (const canvas of [this.canvas, this.overlay.canvas]) {
       canvas.width = Math.max(1, Math.round(clientWidth * ratio));
       canvas.height = Math.max(1, Math.round(clientHeight * ratio));
     }
@@ -158,8 +158,9 @@ export class EditorView {
    *   meanwhile: it replaces the strokes it includes, not the one under the pointer)
    */
   setOverlay(strokes, { keepPainting = false } = {}) {
-    const painting = keepPainting ? this.strokes.strokes.filter((stroke) => stroke instanceof StrokeRecorder) : [];
-    if (!this.strokes.update([...strokes, ...painting])) this.draw();
+    // The stroke being painted is the one StrokeRecorder; finished strokes are plain objects.
+    const painting = keepPainting ? this.overlay.strokes.filter((stroke) => stroke instanceof StrokeRecorder) : [];
+    if (!this.overlay.update([...strokes, ...painting])) this.draw();
   }
 
   draw() {
@@ -175,7 +176,7 @@ export class EditorView {
     const ratio = canvas.width / Math.max(1, canvas.clientWidth);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    this.strokes.paint({ ratio, scale: this.scale, offset: this.offset });
+    this.overlay.paint({ ratio, scale: this.scale, offset: this.offset });
     if (!this.width) return;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const [x, y] = this.offset;

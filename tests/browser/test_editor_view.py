@@ -136,7 +136,8 @@ def test_wheel_zooms_towards_the_pointer_buttons_towards_the_centre_and_the_leve
     scale = view_of(canvas)[0]
     expect(level).to_have_text(f"{round(scale * 100)} %")
 
-    pointer = editor.to_page(330, 250)  # the rear wheel, off the view's centre
+    # The rear wheel, off the view's centre; whole pixels, as a wheel event's clientX/Y are.
+    pointer = tuple(round(v) for v in editor.to_page(330, 250))
     app.mouse.move(*pointer)
     under = image_point(canvas, pointer)
     for delta in (-240, -240, 120):  # in, in, out a little
