@@ -1,19 +1,31 @@
 // The editor's picture: one canvas showing the result over its backdrop, the original beside a
-// before/after split, zoom and pan, and strokes not yet rendered as a translucent overlay.
+// before/after split, zoom and pan with its level shown, and strokes not yet rendered on a
+// translucent overlay canvas above it (stroke-overlay.js).
 //
 // Coordinates: "image" pixels of the picture shown (the original's size for a cut-out), "view"
 // CSS pixels of the canvas. view = offset + image * scale.
 
+import { StrokeOverlay } from './stroke-overlay.js';
+import { StrokeRecorder } from './strokes.js';
+
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 16;
-/** Strokes waiting for their render: what each tool will do, as a colour. */
-const OVERLAY = { erase: 'rgba(220, 38, 38, 0.45)', restore: 'rgba(22, 163, 74, 0.45)' };
 const BACKDROPS = { black: '#000', white: '#fff', accent: '#1f6f5c' };
 
 export class EditorView {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {object} [parts]  found next to the canvas when not given
+   * @param {HTMLCanvasElement} [parts.overlay]  the strokes' canvas over it (.editor-overlay)
+   * @param {HTMLElement} [parts.zoomLevel]  shows the zoom as "150 %" ([data-testid=zoom-level])
+   */
+  constructor(canvas, {
+    overlay = canvas.parentElement.querySelector('.editor-overlay'),
+    zoomLevel = canvas.closest('[data-testid=editor]')?.querySelector('[data-testid=zoom-level]'),
+  } = {}) {
     this.canvas = canvas;
+    this.overlay = new StrokeOverlay(overlay);
+    this.zoomLevel = zoomLevel;
     this.context = canvas.getContext('2d');
     this.width = 0; // image size
     this.height = 0;
@@ -24,7 +36,6 @@ export class EditorView {
     this.backdrop = 'checkerboard';
     /** @type {{after?: ImageBitmap, before?: ImageBitmap, full?: ImageBitmap}} */
     this.sources = {};
-    this.overlay = [];
     // The view asks for what it lacks: the result file decoded (zoomed in), the original (split).
     this.needFull = () => {};
     this.needBefore = () => {};
@@ -65,8 +76,10 @@ export class EditorView {
   resize() {
     const { clientWidth, clientHeight } = this.canvas;
     const ratio = devicePixelRatio || 1;
-    this.canvas.width = Math.max(1, Math.round(clientWidth * ratio));
-    this.canvas.height = Math.max(1, Math.round(clientHeight * ratio));
+    for (const canvas of [this.canvas, this.overlay.canvas]) {
+      canvas.width = Math.max(1, Math.round(clientWidth * ratio));
+      canvas.height = Math.max(1, Math.round(clientHeight * ratio));
+    }
     if (this.fitted) this.zoomFit();
     else this.draw();
   }
@@ -87,11 +100,14 @@ export class EditorView {
     this.zoomAt(1 / this.scale, clientWidth / 2, clientHeight / 2);
   }
 
-  /** Zoom by `factor` keeping the view point (x, y) on the same image point. */
-  zoomAt(factor, x, y) {
+  /**
+   * Zoom by `factor` around the view point (x, y): the image point under it stays there, or
+   * moves to `to` (a pinch whose centre moved).
+   */
+  zoomAt(factor, x, y, [toX, toY] = [x, y]) {
     const scale = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, this.scale * factor));
     const applied = scale / this.scale;
-    this.offset = [x - (x - this.offset[0]) * applied, y - (y - this.offset[1]) * applied];
+    this.offset = [toX - (x - this.offset[0]) * applied, toY - (y - this.offset[1]) * applied];
     this.scale = scale;
     this.fitted = false;
     this.clampOffset();
@@ -134,10 +150,17 @@ export class EditorView {
     this.draw();
   }
 
-  /** @param {import('../shared/protocol.js').Stroke[]} strokes  shown over the picture until rendered */
-  setOverlay(strokes) {
-    this.overlay = strokes;
-    this.draw();
+  /**
+   * Strokes shown over the picture until a render includes them: a growing stroke is painted at
+   * once (pointer rate), any other change with the picture's next frame.
+   * @param {import('../shared/protocol.js').Stroke[]} strokes
+   * @param {{keepPainting?: boolean}} [options]  keep the stroke being painted (a render arrived
+   *   meanwhile: it replaces the strokes it includes, not the one under the pointer)
+   */
+  setOverlay(strokes, { keepPainting = false } = {}) {
+    // The stroke being painted is the one StrokeRecorder; finished strokes are plain objects.
+    const painting = keepPainting ? this.overlay.strokes.filter((stroke) => stroke instanceof StrokeRecorder) : [];
+    if (!this.overlay.update([...strokes, ...painting])) this.draw();
   }
 
   draw() {
@@ -153,6 +176,7 @@ export class EditorView {
     const ratio = canvas.width / Math.max(1, canvas.clientWidth);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    this.overlay.paint({ ratio, scale: this.scale, offset: this.offset });
     if (!this.width) return;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const [x, y] = this.offset;
@@ -177,27 +201,10 @@ export class EditorView {
       ctx.fillStyle = 'rgba(0, 0, 0, 0.5)';
       ctx.fillRect(split + 1, y, 1, h);
     }
-    for (const stroke of this.overlay) this.paintStroke(stroke);
     canvas.dataset.source = this.source;
     canvas.dataset.zoom = String(Math.round(this.scale * 1000) / 10);
-  }
-
-  paintStroke({ tool, radius, points }) {
-    const { context: ctx } = this;
-    const view = ([px, py]) => [this.offset[0] + px * this.scale, this.offset[1] + py * this.scale];
-    ctx.strokeStyle = ctx.fillStyle = OVERLAY[tool];
-    ctx.lineWidth = 2 * radius * this.scale;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    if (points.length === 1) {
-      const [cx, cy] = view(points[0]);
-      ctx.arc(cx, cy, radius * this.scale, 0, 2 * Math.PI);
-      ctx.fill();
-      return;
-    }
-    points.forEach((point, i) => (i ? ctx.lineTo(...view(point)) : ctx.moveTo(...view(point))));
-    ctx.stroke();
+    canvas.dataset.offset = this.offset.map((value) => value.toFixed(2)).join(','); // for tests: view = offset + image * zoom
+    if (this.zoomLevel) this.zoomLevel.textContent = `${Math.round(this.scale * 100)} %`;
   }
 }
 

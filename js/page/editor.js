@@ -106,6 +106,7 @@ export class Editor {
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after, full: null });
+    this.view.setOverlay(this.pendingStrokes(), { keepPainting: true }); // the strokes it includes leave the overlay
   }
 
   /**
@@ -135,7 +136,7 @@ export class Editor {
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after });
-    this.view.setOverlay(this.pendingStrokes());
+    this.view.setOverlay(this.pendingStrokes(), { keepPainting: true });
   }
 
   /** Whether the image's output is outdated or about to be (data-busy), if it is the one shown. */
@@ -295,8 +296,8 @@ export class Editor {
       pointers.set(event.pointerId, [event.clientX, event.clientY]);
       if (gesture && pointers.size === 2) {
         const now = pair();
-        this.view.zoomAt(now.distance / Math.max(1, gesture.distance), ...now.middle);
-        this.view.panBy(now.middle[0] - gesture.middle[0], now.middle[1] - gesture.middle[1]);
+        // The image point between the fingers stays between them, wherever they move.
+        this.view.zoomAt(now.distance / Math.max(1, gesture.distance), ...gesture.middle, now.middle);
         gesture = now;
       } else if (stroke) {
         for (const each of event.getCoalescedEvents?.() ?? [event]) stroke.add(this.view.toImage(each));

@@ -1,13 +1,21 @@
 // Ways in: picker, folder picker, drop (files and folders), paste, share target, file handler.
 
-import { collectFiles, isImageFile } from './files.js';
+import { acceptDrops } from './drop.js';
+import { isImageFile } from './files.js';
 import { takeSharedFiles } from './sw-client.js';
 
 /**
- * @param {{fileInputs: HTMLInputElement[], dropZone: HTMLElement, params: URLSearchParams}} elements
+ * @param {object} elements
+ * @param {HTMLInputElement[]} elements.fileInputs
+ * @param {HTMLElement} elements.dropZone  marked while files are dragged over the window
+ * @param {URLSearchParams} elements.params
+ * @param {EventTarget} [elements.dropTarget]  takes dropped files: the whole window by default
+ * @param {HTMLElement|null} [elements.dropOverlay]  shown meanwhile ([data-testid=drop-overlay])
  * @param {(files: Iterable<File>) => void} addFiles
  */
-export function listenForImages({ fileInputs, dropZone, params }, addFiles) {
+export function listenForImages({
+  fileInputs, dropZone, params, dropTarget = document, dropOverlay = document.querySelector('[data-testid=drop-overlay]'),
+}, addFiles) {
   for (const input of fileInputs) {
     input.addEventListener('change', () => {
       const fromFolder = input.hasAttribute('webkitdirectory');
@@ -15,16 +23,7 @@ export function listenForImages({ fileInputs, dropZone, params }, addFiles) {
       input.value = ''; // choosing the same files again still fires change
     });
   }
-  dropZone.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    dropZone.classList.add('dragging');
-  });
-  dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging'));
-  dropZone.addEventListener('drop', async (event) => {
-    event.preventDefault();
-    dropZone.classList.remove('dragging');
-    addFiles(await collectFiles(event.dataTransfer));
-  });
+  acceptDrops({ target: dropTarget, overlay: dropOverlay, dropZone }, addFiles);
   document.addEventListener('paste', (event) => {
     const files = [...(event.clipboardData?.files ?? [])];
     if (files.length) addFiles(files.map((file, i) => pastedFile(file, i)));
