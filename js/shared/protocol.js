@@ -130,6 +130,10 @@ export const ErrorCode = Object.freeze({
   MODEL_DOWNLOAD_FAILED: 'model-download-failed',
   OUT_OF_MEMORY: 'out-of-memory',
   WORKER_DIED: 'worker-died',
+  /** The browser's storage for the kept session is full (js/page/storage-errors.js). */
+  STORAGE_FULL: 'storage-full',
+  /** The browser's storage refused or lost a write for another reason. */
+  STORAGE_FAILED: 'storage-failed',
   CANCELLED: 'cancelled',
   INTERNAL: 'internal',
 });
