@@ -4,7 +4,7 @@
 // does not load all of them into the tab's memory.
 
 import { committed, requested } from './idb.js';
-import { toStorageError } from './storage-errors.js';
+import { StorageFullError, toStorageError } from './storage-errors.js';
 
 /** The IndexedDB object store of the fallback (created by session-store.js's schema). */
 export const BYTES_STORE = 'bytes';
@@ -109,14 +109,30 @@ function idbBytes(db) {
       throw toStorageError(error, what);
     }
   };
+  // WebKit's private (ephemeral) sessions refuse Blobs in IndexedDB ("Error preparing Blob/File
+  // data"): there the bytes are stored inline, as an ArrayBuffer (kept, but read back into memory).
+  let inline = false;
+  const put = (key, value) => run('readwrite', 'write a file', (bytes) => requested(bytes.put(value, key)));
   return {
     kind: 'idb',
     async write(key, blob) {
-      // A Blob is stored as a file of the database's: the one read back is disk-backed.
-      await run('readwrite', 'write a file', (bytes) => requested(bytes.put({ blob, at: Date.now() }, key)));
+      if (!inline) {
+        try {
+          // A Blob is stored as a file of the database's: the one read back is disk-backed.
+          await put(key, { blob, at: Date.now() });
+          return this.read(key);
+        } catch (error) {
+          if (error instanceof StorageFullError || !['UnknownError', 'DataCloneError'].includes(error.cause?.name)) throw error;
+          inline = true;
+        }
+      }
+      await put(key, { bytes: await blob.arrayBuffer(), type: blob.type, at: Date.now() });
       return this.read(key);
     },
-    read: (key) => run('readonly', 'read a kept file', async (bytes) => (await requested(bytes.get(key)))?.blob ?? null),
+    read: (key) => run('readonly', 'read a kept file', async (bytes) => {
+      const value = await requested(bytes.get(key));
+      return value ? value.blob ?? new Blob([value.bytes], { type: value.type }) : null;
+    }),
     delete: (key) => run('readwrite', 'delete a kept file', (bytes) => requested(bytes.delete(key))),
     clear: () => run('readwrite', 'clear the kept files', (bytes) => requested(bytes.clear())),
     entries: () => run('readonly', 'list the kept files', async (bytes) => {

@@ -18,8 +18,12 @@ const VERSION = 1;
 const IMAGES = 'images';
 const MASKS = 'masks';
 const OUTPUTS = 'outputs';
-/** Record changes that come within this many ms of each other are written together. */
-export const UPDATE_DELAY_MS = 250;
+/**
+ * Record changes that come within this many ms of each other are written together (a slider
+ * dragged, a burst of state changes); a stroke is one change. Short, because WebKit does not
+ * finish a write that `pagehide` starts: there, a reload within this time loses the change.
+ */
+export const UPDATE_DELAY_MS = 100;
 /** A stored file that no record names and is older than this was left by a crash mid-write. */
 const ORPHAN_AGE_MS = 60_000;
 /** What updateImage may change (the original file and the output have their own calls). */
