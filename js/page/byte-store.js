@@ -1,7 +1,7 @@
 // Where the session's big bytes live (original files, outputs): the origin-private file system
 // where the browser lets the page write it (Chromium, Firefox, Safari 26+), else Blobs in
-// IndexedDB (older WebKit). Both hand back disk-backed Blobs: reading, linking or zipping one
-// does not load all of them into the tab's memory.
+// IndexedDB (WebKitGTK, older Safari). Both hand back disk-backed Blobs: reading, linking or
+// zipping one does not load all of them into the tab's memory.
 
 import { committed, requested } from './idb.js';
 import { StorageFullError, toStorageError } from './storage-errors.js';
