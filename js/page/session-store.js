@@ -11,7 +11,7 @@
 
 import { openByteStore } from './byte-store.js';
 import { committed, openDatabase, requested } from './idb.js';
-import { StorageFullError, toStorageError } from './storage-errors.js';
+import { SessionInUseError, StorageFullError, toStorageError } from './storage-errors.js';
 
 const DATABASE = 'peel-session';
 const VERSION = 1;
@@ -70,11 +70,26 @@ export class SessionStore {
    * @param {(error: Error, id?: string) => void} [options.onError]  a background write failed
    *   (updateImage's); a StorageFullError or StorageFailedError, with a message for people
    * @returns {Promise<SessionStore>}
+   * @throws {SessionInUseError}  another tab has it open (one tab keeps the session, until it
+   *   closes the store or goes away); this tab then works without keeping its images
    * @throws {import('./storage-errors.js').StorageFailedError}  no IndexedDB here (private
    *   modes of some browsers): the page then works without keeping its session
    */
   static async open({ name = DATABASE, quotaBytes = null, prefer = 'auto', updateDelayMs = UPDATE_DELAY_MS,
     onError = (error) => console.warn(error.message) } = {}) {
+    const release = await holdLock(`peel-session:${name}`);
+    try {
+      const store = await SessionStore.openHeld({ name, quotaBytes, prefer, updateDelayMs, onError });
+      store.release = release;
+      return store;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** @private open() once it holds the session's lock */
+  static async openHeld({ name, quotaBytes, prefer, updateDelayMs, onError }) {
     let db;
     try {
       db = await openDatabase(name, VERSION, (created) => {
@@ -393,6 +408,7 @@ export class SessionStore {
     document.removeEventListener('visibilitychange', this.onVisibility);
     await this.flush();
     this.db.close();
+    this.release?.();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -473,10 +489,45 @@ export async function requestPersistence({ installed = isInstalled() } = {}) {
   return installed ? storage.persist() : false;
 }
 
+/**
+ * SessionStore.open's options from the page's URL, for tests and debugging:
+ * `?storage.quota=200000` caps what the store accepts at 200 000 bytes (a full quota, simulated);
+ * `?storage.backend=idb` keeps the big bytes in IndexedDB even where the file system works.
+ * @param {URLSearchParams} params
+ * @returns {{quotaBytes?: number, prefer?: 'opfs'|'idb'}}
+ */
+export function storageOptions(params) {
+  const options = {};
+  const quota = Number(params.get('storage.quota'));
+  if (params.has('storage.quota') && Number.isFinite(quota) && quota >= 0) options.quotaBytes = quota;
+  const backend = params.get('storage.backend');
+  if (backend === 'opfs' || backend === 'idb') options.prefer = backend;
+  return options;
+}
+
 /** Whether the page runs as an installed app (its own window), not in a browser tab. */
 export function isInstalled() {
   const modes = ['standalone', 'minimal-ui', 'fullscreen', 'window-controls-overlay'];
   return modes.some((mode) => matchMedia(`(display-mode: ${mode})`).matches) || navigator.standalone === true;
+}
+
+/**
+ * Hold the Web Lock `name` until the returned function is called (or the page goes away).
+ * @returns {Promise<() => void>}
+ * @throws {SessionInUseError}  another tab holds it
+ */
+async function holdLock(name) {
+  if (!navigator.locks) return () => {}; // no Web Locks (very old engines): one tab is the rule anyway
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  const acquired = await new Promise((resolve) => {
+    navigator.locks.request(name, { ifAvailable: true }, (lock) => {
+      resolve(Boolean(lock));
+      return lock ? held : undefined;
+    });
+  });
+  if (!acquired) throw new SessionInUseError();
+  return release;
 }
 
 /** The record's own fields from an ImageRecord (a missing field is kept as null). */

@@ -35,6 +35,19 @@ export class StorageFailedError extends PeelError {
   }
 }
 
+/** Another tab of the app has the session open: only one tab keeps it, or they would overwrite
+ *  each other's images (and one tab's "Clear all" would empty the other's). */
+export class SessionInUseError extends PeelError {
+  constructor() {
+    super({
+      name: 'SessionInUseError',
+      code: ErrorCode.SESSION_IN_USE,
+      message: 'Peel is open in another tab, which keeps its images. The images of this tab are ' +
+        'not kept: download your results before closing it.',
+    });
+  }
+}
+
 /**
  * Whether a browser error means "out of quota": Chromium, Firefox and WebKit throw a
  * DOMException named QuotaExceededError from IndexedDB and from the origin-private file system

@@ -134,6 +134,8 @@ export const ErrorCode = Object.freeze({
   STORAGE_FULL: 'storage-full',
   /** The browser's storage refused or lost a write for another reason. */
   STORAGE_FAILED: 'storage-failed',
+  /** Another tab of the app keeps the session: this one works without keeping its images. */
+  SESSION_IN_USE: 'session-in-use',
   CANCELLED: 'cancelled',
   INTERNAL: 'internal',
 });

@@ -336,3 +336,31 @@ def test_persistence_is_asked_for_only_when_installed(page):
     assert tab["installed"] is False and tab["asked"] == 0 and tab["persisted"] is tab["now"]
     app = page.evaluate(ask, True)
     assert app["asked"] == (0 if tab["now"] else 1) and app["persisted"] is app["now"]
+
+
+def test_one_tab_keeps_the_session(page, base_url):
+    """A second tab of the app cannot open the kept session while the first has it (they would
+    overwrite each other's images): it gets SessionInUseError, and the session once the first
+    tab lets it go."""
+    _warm_modules(page)
+    page.evaluate("""async () => {
+      const { SessionStore } = await import('./js/page/session-store.js');
+      self.heldStore = await SessionStore.open({ name: 'tabs' });
+    }""")
+    other = page.context.new_page()
+    other.goto(f"{base_url}build.json")  # the same origin, without starting a second engine
+    try_open = """async () => {
+      const { SessionStore } = await import('./js/page/session-store.js');
+      try {
+        const store = await SessionStore.open({ name: 'tabs' });
+        await store.close();
+        return 'opened';
+      } catch (error) {
+        return [error.name, error.code, error.message];
+      }
+    }"""
+    refused = other.evaluate(try_open)
+    assert refused[:2] == ["SessionInUseError", "session-in-use"] and "another tab" in refused[2]
+    page.evaluate("self.heldStore.close()")
+    assert other.evaluate(try_open) == "opened"
+    other.close()
