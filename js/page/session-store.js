@@ -101,8 +101,15 @@ export class SessionStore {
     } catch (error) {
       throw toStorageError(error, 'open its database');
     }
-    const store = new SessionStore(db, await openByteStore(db, prefer, name), { quotaBytes, updateDelayMs, onError });
-    await store.load();
+    let store;
+    try {
+      store = new SessionStore(db, await openByteStore(db, prefer, name), { quotaBytes, updateDelayMs, onError });
+      await store.load();
+    } catch (error) {
+      if (store) await store.close().catch(() => {});
+      else db.close();
+      throw toStorageError(error, 'read the kept session');
+    }
     return store;
   }
 
