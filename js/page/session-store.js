@@ -173,8 +173,9 @@ export class SessionStore {
    * @throws {import('./storage-errors.js').StorageFailedError}
    */
   putImage(record) {
-    const { id = newId(), file, mask = null } = record;
+    const { id = newImageId(), file } = record;
     if (!(file instanceof Blob)) throw new TypeError('putImage: record.file must be a File or Blob');
+    const mask = record.mask?.slice() ?? null; // a copy: written later, after the original
     const fields = recordFields(record);
     const order = this.nextOrder++;
     return this.after(id, async () => {
@@ -214,6 +215,8 @@ export class SessionStore {
       if (!CHANGEABLE.has(field)) throw new TypeError(`updateImage: cannot change ${field}`);
     }
     if (changes.state !== undefined) checkState(changes.state);
+    // A copy: the caller's mask may be transferred to the worker before this is written.
+    if (changes.mask) changes = { ...changes, mask: changes.mask.slice() };
     this.patches.set(id, { ...this.patches.get(id), ...changes });
     this.timer ??= setTimeout(() => this.flush(), this.updateDelayMs);
   }
@@ -288,7 +291,7 @@ export class SessionStore {
     return this.after(id, async () => {
       const kept = () => this.records.has(id) && !this.removing.has(id);
       if (this.newestOutput.get(id) !== number || !kept()) return null;
-      const key = `output-${id}-${newId()}`;
+      const key = `output-${id}-${newImageId()}`;
       this.reserve(blob.size); // the old file stays until the new one is kept
       try {
         const file = await this.bigWrite(() => this.bytes.write(key, blob));
@@ -551,7 +554,9 @@ function checkState(state) {
 /** A stored Blob as a File with the given name, type and date: a view of it, not a copy. */
 const asFile = (blob, { name, type, lastModified }) => new File([blob], name, { type, lastModified });
 
-const newId = () => self.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+/** A new image id for putImage (give it before putImage resolves, to update it meanwhile). */
+export const newImageId = () =>
+  self.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 
 /** putOutput's image was removed while its file was being written. */
 class RemovedMeanwhile extends Error {}
