@@ -99,6 +99,19 @@ def memory() -> dict:
     return {"rss": rss, "pss": pss}
 
 
+def settle(context, page):
+    """A function that collects the page's garbage (DevTools protocol), waits a second and
+    returns memory(): what is still held, not what the page's collector has yet to free."""
+    session = context.new_cdp_session(page)
+
+    def settled() -> dict:
+        session.send("HeapProfiler.collectGarbage")
+        page.wait_for_timeout(1000)
+        return memory()
+
+    return settled
+
+
 class PeakMemory:
     """Samples memory() in a thread every `every` s; keeps the largest of each."""
 
@@ -142,7 +155,8 @@ def run(count: int, variants: int, incognito: bool = False, log=print) -> dict:
             page.goto(f"{base}?backend=wasm")
             expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
             page.wait_for_timeout(2000)  # start-up's caching settles
-            rows = [{"images": 0, **memory()}]
+            settled = settle(context, page)
+            rows = [{"images": 0, **settled()}]
             log(f"ready: {_row(rows[0])}")
             page.set_input_files("#file-input", [str(p) for p in photos])
             checkpoints = sorted({c for c in CHECKPOINTS if c <= count} | {count})
@@ -150,20 +164,18 @@ def run(count: int, variants: int, incognito: bool = False, log=print) -> dict:
             for checkpoint in checkpoints:
                 expect(page.locator("[data-testid=result][data-state=done]")).to_have_count(
                     checkpoint, timeout=int(600_000 + 60_000 * checkpoint))
-                rows.append({"images": checkpoint, "seconds": round(time.monotonic() - started, 1), **memory()})
+                rows.append({"images": checkpoint, "seconds": round(time.monotonic() - started, 1), **settled()})
                 log(f"{checkpoint:>4} done: {_row(rows[-1])}")
             totals = page.evaluate("""() => [...document.querySelectorAll('[data-testid=result]')]
               .map((card) => JSON.parse(card.dataset.timings || '{}').total ?? null)""")
-            page.wait_for_timeout(2000)
-            before_zip = memory()
+            before_zip = settled()
             with PeakMemory() as peak:
                 zip_started = time.monotonic()
                 with page.expect_download(timeout=600_000) as info:
                     page.locator("[data-testid=download-all]").click()
                 zip_path = info.value.path()
                 zip_seconds = time.monotonic() - zip_started
-            page.wait_for_timeout(1000)
-            after_zip = memory()
+            after_zip = settled()
             zip_bytes = Path(zip_path).stat().st_size
             context.close()
             if incognito:
@@ -184,6 +196,77 @@ def run(count: int, variants: int, incognito: bool = False, log=print) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+#: JS: one output-sized Blob (random bytes, like a photo's PNG), made in the page as the worker's
+#: are; kept as a card keeps it today (`memory`), or written to the session store and dropped.
+PUT_OUTPUT = """async ({ size, where }) => {
+  const { SessionStore } = await import('./js/page/session-store.js');
+  self.benchStore ??= await SessionStore.open({ name: 'bench-memory' });
+  self.benchKept ??= [];
+  const parts = [];
+  for (let at = 0; at < size; at += 65536) parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65536, size - at))));
+  const blob = new Blob(parts, { type: 'image/png' });
+  const name = `output-${self.benchKept.length + 1}.png`;
+  if (where === 'memory') {
+    self.benchKept.push({ name, blob });
+  } else {
+    const id = await self.benchStore.putImage({ file: new Blob(['original']), model: 'u2netp' });
+    self.benchKept.push({ name, id, file: await self.benchStore.putOutput(id, blob, { name }) });
+  }
+}"""
+
+#: JS: "Download all" of what PUT_OUTPUT kept, as results.js does it (createZip, a link).
+ZIP_ALL = """async () => {
+  const { createZip } = await import('./js/page/zip.js');
+  const entries = self.benchKept.map(({ name, blob, file }) => ({ name, blob: blob ?? file }));
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(await createZip(entries));
+  link.download = 'bench.zip';
+  document.body.append(link);
+  link.click();
+}"""
+
+
+def run_store(count: int, where: str, size: int = 12 * 2**20, log=print) -> dict:
+    """The storage layer alone, no model: `count` output-sized Blobs kept in the page (`memory`,
+    as cards keep them today) or in the session store (`store`, dropped from memory once kept),
+    then a ZIP of all of them."""
+    from tests.browser.conftest import start_server
+
+    workdir = Path(tempfile.mkdtemp(prefix="peel-memory-"))
+    server = start_server()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with sync_playwright() as playwright, ForeignLoad() as load:
+            context = playwright.chromium.launch_persistent_context(
+                str(workdir / "profile"), executable_path=os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"),
+                args=CHROMIUM_ARGS, headless=True, accept_downloads=True)
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(f"{base}build.json")  # the app's origin, without its engine: only storage moves
+            settled = settle(context, page)
+            rows = [{"images": 0, **settled()}]
+            for i in range(1, count + 1):
+                page.evaluate(PUT_OUTPUT, {"size": size, "where": where})
+                if i in CHECKPOINTS or i == count:
+                    rows.append({"images": i, **settled()})
+                    log(f"{i:>4} kept ({where}): {_row(rows[-1])}")
+            before_zip = settled()
+            with PeakMemory() as peak:
+                started = time.monotonic()
+                with page.expect_download(timeout=600_000) as info:
+                    page.evaluate(ZIP_ALL)
+                zip_bytes = Path(info.value.path()).stat().st_size
+                zip_seconds = time.monotonic() - started
+            after_zip = settled()
+            context.close()
+        return {"images": count, "store": where, "load_cores": load.cores, "rows": rows, "ms_per_image": {},
+                "zip": {"bytes": zip_bytes, "seconds": round(zip_seconds, 1), "before": before_zip,
+                        "peak": peak.peak, "after": after_zip},
+                "cpu": os.cpu_count(), "loadavg": os.getloadavg()}
+    finally:
+        server.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _mb(value) -> str:
     return f"{value / 2**20:,.0f} MB"
 
@@ -194,14 +277,16 @@ def _row(row) -> str:
 
 def report(result, log=print):
     profile = "an incognito context" if result.get("incognito") else "a persistent profile"
-    log(f"\nBrowser memory over a batch of {result['images']} × 12 MP JPEG (Chromium, WASM, {profile}; "
+    what = (f"{result['images']} outputs of 12 MiB kept in {result['store']}, no model" if "store" in result
+            else f"a batch of {result['images']} × 12 MP JPEG, WASM")
+    log(f"\nBrowser memory over {what} (Chromium, {profile}; "
         f"{result['cpu']} cores, other processes used {result['load_cores']:.2f} cores on average, "
         f"load average {' '.join(f'{x:.1f}' for x in result['loadavg'])})")
     log(f"{'images done':>11} {'total RSS':>11} {'total PSS':>11} {'elapsed':>9}")
     for row in result["rows"]:
         elapsed = f"{row['seconds']:.0f} s" if "seconds" in row else ""
         log(f"{row['images']:>11} {_mb(row['rss']):>11} {_mb(row['pss']):>11} {elapsed:>9}")
-    first, last = result["ms_per_image"]["first"], result["ms_per_image"]["last"]
+    first, last = result["ms_per_image"].get("first"), result["ms_per_image"].get("last")
     if first and last:
         log(f"time per image (median of 5): first {first / 1000:.2f} s, last {last / 1000:.2f} s "
             f"(×{last / first:.2f})")
@@ -217,11 +302,16 @@ def main(argv=None):
     parser.add_argument("--variants", type=int, default=4, help="how many different ones among them")
     parser.add_argument("--incognito", action="store_true",
                         help="an incognito context (the origin's storage and Blobs in memory) instead of a profile on disk")
+    parser.add_argument("--store-only", choices=("memory", "store"),
+                        help="no model: output-sized Blobs kept in page memory (as today) or in the session store")
     parser.add_argument("--out", type=Path, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
     if not (DIST / "build.json").is_file():
         sys.exit(f"{DIST} is not built: run `python3 build.py build` first")
-    result = run(args.images, max(1, min(args.variants, args.images)), args.incognito)
+    if args.store_only:
+        result = run_store(args.images, args.store_only)
+    else:
+        result = run(args.images, max(1, min(args.variants, args.images)), args.incognito)
     report(result)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
