@@ -1,21 +1,51 @@
 // A minimal ZIP writer (stored entries, no compression: PNG/JPEG/WebP are compressed already).
-// The archive is a Blob made of the entries' own Blobs, so no result is held twice in memory.
+// The archive is a Blob made of the entries' own Blobs, so no result is held twice in memory;
+// when the entries are disk-backed Files (the kept session's outputs, session-store.js), so is
+// the archive, and a download of it streams from disk. Each entry is read once, one at a time,
+// chunk by chunk, only to checksum it.
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+/** CRC-32 tables for eight bytes at a time ("slicing-by-8": about twice as fast as by one). */
+const CRC_TABLES = (() => {
+  const tables = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    tables[n] = c >>> 0;
   }
-  return table;
+  for (let t = 1; t < 8; t++) {
+    for (let n = 0; n < 256; n++) {
+      const previous = tables[(t - 1) * 256 + n];
+      tables[t * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff];
+    }
+  }
+  return tables;
 })();
 
-/** CRC-32 (ISO 3309) of some bytes. */
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+/**
+ * Continue a CRC-32 (ISO 3309) over more bytes.
+ * @param {Uint8Array} bytes
+ * @param {number} state  0xffffffff to start; the CRC is `(state ^ 0xffffffff) >>> 0` at the end
+ * @returns {number} the new state
+ */
+export function crc32Update(bytes, state) {
+  const t = CRC_TABLES;
+  let crc = state;
+  let i = 0;
+  for (const end = bytes.length - 8; i <= end; i += 8) {
+    const low = crc ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    crc = t[1792 + (low & 0xff)] ^ t[1536 + ((low >>> 8) & 0xff)] ^ t[1280 + ((low >>> 16) & 0xff)] ^
+      t[1024 + (low >>> 24)] ^ t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^ t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < bytes.length; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return crc;
+}
+
+/** CRC-32 of a Blob, read as a stream: one chunk in memory at a time, not the whole entry. */
+async function crc32Of(blob) {
+  let state = 0xffffffff;
+  const reader = blob.stream().getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) state = crc32Update(chunk.value, state);
+  return (state ^ 0xffffffff) >>> 0;
 }
 
 function dosDateTime(date) {
@@ -36,7 +66,8 @@ export class ZipTooLargeError extends RangeError {
 }
 
 /**
- * @param {{name: string, blob: Blob}[]} entries  names must be unique
+ * @param {{name: string, blob: Blob}[]} entries  names must be unique; disk-backed Files (e.g.
+ *   SessionStore.getOutput's) keep the archive on disk too
  * @param {Date} [date]
  * @returns {Promise<Blob>}  application/zip
  * @throws {ZipTooLargeError}  more than 65 535 entries, or an archive past 4 GiB
@@ -51,7 +82,7 @@ export async function createZip(entries, date = new Date()) {
   for (const { name, blob } of entries) {
     const nameBytes = encoder.encode(name);
     // Entries are read one at a time only to checksum them; the bytes kept are the Blob's.
-    const crc = crc32(new Uint8Array(await blob.arrayBuffer()));
+    const crc = await crc32Of(blob);
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true); // version needed: 2.0

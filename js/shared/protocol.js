@@ -130,6 +130,12 @@ export const ErrorCode = Object.freeze({
   MODEL_DOWNLOAD_FAILED: 'model-download-failed',
   OUT_OF_MEMORY: 'out-of-memory',
   WORKER_DIED: 'worker-died',
+  /** The browser's storage for the kept session is full (js/page/storage-errors.js). */
+  STORAGE_FULL: 'storage-full',
+  /** The browser's storage refused or lost a write for another reason. */
+  STORAGE_FAILED: 'storage-failed',
+  /** Another tab of the app keeps the session: this one works without keeping its images. */
+  SESSION_IN_USE: 'session-in-use',
   CANCELLED: 'cancelled',
   INTERNAL: 'internal',
 });
