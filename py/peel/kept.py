@@ -7,7 +7,8 @@ the photo it last worked on, with its mask, as a :class:`KeptImage`. Each step o
 ==============  ==========================================  ================================
 step            depends on                                  12 MP, Pyodide (bench)
 ==============  ==========================================  ================================
-refined alpha   ``refine``, the hints (brush strokes, snap)    the most expensive step
+solid mask      ``solid`` (saliency models only)            on the mask's grid: cheap
+refined alpha   + ``refine``, the hints (brush strokes, snap)  the most expensive step
 shaped alpha    + ``threshold*``, ``feather``               threshold, feather
 cut-out         + ``decontaminate`` (not for masks)         colour clean-up, alpha
 output          + background, product, format: always run   compositing
@@ -24,7 +25,7 @@ import numpy as np
 from ._checks import check_mask, check_rgba
 from .hints import Hints
 from .refine import downscale_rgb, refine_alpha
-from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
+from .render import decontamination, fills_haze, finish, make_cutout, needs_small_copy, shape_alpha, solid_step
 from .settings import Settings
 
 __all__ = ["KeptImage"]
@@ -62,8 +63,10 @@ class KeptImage:
         before the next call.
         """
         hints = hints if hints is not None and hints.strokes else None
-        refined_key = (settings.refine, hints)
-        refined = self._step("refined", refined_key, lambda: self._refine(settings, hints))
+        solid_key = fills_haze(settings)
+        mask = self._step("solid", solid_key, lambda: solid_step(self.mask, settings, self._small_copy(settings)))
+        refined_key = (solid_key, settings.refine, hints)
+        refined = self._step("refined", refined_key, lambda: self._refine(mask, settings, hints))
         shaped_key = (refined_key, settings.threshold_range, settings.feather)
         alpha8 = self._step("shaped", shaped_key, lambda: shape_alpha(refined, settings))
         cutout_key = (shaped_key, decontamination(settings))
@@ -71,9 +74,9 @@ class KeptImage:
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
         return finish(cutout, settings, background)
 
-    def _refine(self, settings, hints):
+    def _refine(self, mask, settings, hints):
         hint_map, box = (None, None) if hints is None else hints.to_map_box(self.rgba.shape[:2])
-        return refine_alpha(self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
+        return refine_alpha(self.rgba, mask, settings.refine, small=self._small_copy(settings),
                             hints=hint_map, hint_box=box)
 
     def _small_copy(self, settings):

@@ -1,10 +1,11 @@
 """From the original pixels and the model's mask to the output image, for given settings.
 
 This is what runs on every control change: the 320×320 mask is kept, the model is not run again.
-The steps, in order: edge refinement of the upscaled mask (peel.refine), threshold clamping,
+The steps, in order: the solid subject (peel.solid, when asked for), edge refinement of the
+upscaled mask (peel.refine), threshold clamping,
 feather, colour decontamination at the soft edges (peel.foreground), then the original
 transparency, the background and the format. :func:`render` runs them all; peel.kept runs the
-same step functions (shape_alpha, make_cutout, finish) and keeps their results between renders.
+same step functions (solid_step, shape_alpha, make_cutout, finish) and keeps their results between renders.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from .composite import apply_alpha
 from .foreground import decontaminate
 from .product import render_product
 from .refine import downscale_rgb, refine_alpha, threshold_alpha
+from .models import get_model
 from .settings import Settings
+from .solid import solid_mask
 
-__all__ = ["render", "feather_alpha", "composite_over", "cover", "shape_alpha", "make_cutout", "finish"]
+__all__ = ["render", "feather_alpha", "composite_over", "cover", "shape_alpha", "make_cutout", "finish",
+           "solid_step", "fills_haze"]
 
 
 def render(rgba, mask, settings: Settings, background=None, hints=None):
@@ -51,6 +55,7 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
     """
     check_rgba(rgba)
     small = downscale_rgb(rgba) if needs_small_copy(settings) else None
+    mask = solid_step(mask, settings, small)
     alpha8 = shape_alpha(refine_alpha(rgba, mask, settings.refine, small=small, hints=hints), settings)
     return finish(make_cutout(rgba, alpha8, settings, small=small, out=rgba), settings, background)
 
@@ -59,7 +64,19 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
 
 def needs_small_copy(settings: Settings):
     """Whether the steps read :func:`peel.refine.downscale_rgb` of the photo."""
-    return settings.refine != "none" or decontamination(settings) > 0
+    return settings.refine != "none" or decontamination(settings) > 0 or fills_haze(settings)
+
+
+def fills_haze(settings: Settings):
+    """Whether the solid-subject step runs: asked for, and the model finds a subject (saliency);
+    a matte model's half-transparent parts are its answer (bench/README.md, "Solid subject")."""
+    return settings.solid and get_model(settings.model).KIND == "saliency"
+
+
+def solid_step(mask, settings: Settings, small):
+    """The model's mask, its wide haze made solid (:func:`peel.solid.solid_mask`) when
+    :func:`fills_haze`; ``small`` is ``downscale_rgb`` of the photo (needed then)."""
+    return solid_mask(mask, small) if fills_haze(settings) else mask
 
 
 def decontamination(settings: Settings):

@@ -58,6 +58,9 @@ class Settings:
     #: Edge refinement: "matte" (the model's edge follows the photo's colours, peel.refine),
     #: "guided" (a colour-guided filter of the mask) or "none" (rembg's upscale of the mask).
     refine: str = "matte"
+    #: Solid subject: fill the model's wide half-transparent haze where the photo's colours say
+    #: "subject" (peel.solid), before the edge refinement. Subject-finding models only.
+    solid: bool = False
     #: Threshold clamping of the alpha (below low → 0, above high → 1, linear in between):
     #: "auto" (measured per refinement, AUTO_THRESHOLDS), "off", or "manual" (the two below).
     threshold: str = "auto"
@@ -92,7 +95,7 @@ class Settings:
         if self.threshold_low > self.threshold_high:
             raise InvalidArgumentError(f"threshold_low must not exceed threshold_high, got "
                                        f"{self.threshold_low} > {self.threshold_high}")
-        for name in ("product", "product_shadow"):
+        for name in ("solid", "product", "product_shadow"):
             if not isinstance(getattr(self, name), bool):
                 raise ArgumentTypeError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.background_color, str) or not _HEX_COLOR.match(self.background_color):
@@ -117,7 +120,8 @@ class Settings:
 
     @classmethod
     def reference(cls, **changes) -> "Settings":
-        """The reference pipeline's cut-out: no refinement, threshold, feather or decontamination.
+        """The reference pipeline's cut-out: no refinement, solid subject, threshold, feather or
+        decontamination.
 
         ``render(rgba, mask, Settings.reference())`` equals ``cut_out(rgba, prediction)`` exactly
         (tests/unit/test_render_refine.py), and its alpha is rembg 2.0's u2netp alpha to within
@@ -126,7 +130,8 @@ class Settings:
         colours stay the photo's own (straight alpha), where rembg's are multiplied by the alpha.
         ``changes`` set other fields (a format...).
         """
-        values = {"refine": "none", "threshold": "off", "feather": 0.0, "decontaminate": 0.0, **changes}
+        values = {"refine": "none", "solid": False, "threshold": "off", "feather": 0.0, "decontaminate": 0.0,
+                  **changes}
         return cls(**values)
 
     @classmethod
@@ -188,6 +193,7 @@ FIELD_HELP = {
     "quality": "quality of webp/jpeg, 0.5-1",
     "feather": "edge feather, Gaussian blur radius of the alpha in pixels, 0-50",
     "refine": "edge refinement: matte (follow the photo's edges), guided (guided filter), none (rembg's upscale)",
+    "solid": "solid subject: fill the model's wide half-transparent haze where the photo's colours say subject",
     "threshold": "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
     "threshold_low": "manual threshold: alpha below this becomes 0, 0-1",
     "threshold_high": "manual threshold: alpha above this becomes 1, 0-1",
