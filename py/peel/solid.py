@@ -12,19 +12,26 @@ decides those regions from the photo's own colours, on the mask's grid, before t
    touches the sure subject along less than :data:`CONTACT` × √area pixels (haze that only grazes
    the subject), when it hugs the image border (more border pixels than :data:`BORDER` × its
    contact with the subject), or when the region's colours are ambiguous (below).
-3. **The photo's evidence: a per-image colour model.** Histograms of the sure subject's and the
-   sure background's colours (:data:`LEVELS`³ bins, each sure part eroded by :data:`WIDTH` so its
-   edge does not count) give each colour a posterior ``P(subject | colour)`` with equal priors.
-   A colour both histograms hold (their smaller share at least :data:`AMBIGUOUS` of the larger)
-   decides nothing; a region with more than :data:`MAX_AMBIGUOUS` of such pixels, or with less than
-   :data:`MIN_SUBJECT` of pixels whose colour says "subject", is left alone.
-4. **Fill.** In an accepted region, within :data:`REACH` mask pixels of the sure subject, the mask
-   becomes ``max(m, s)``, ``s`` ramping from 0 to 1 as the posterior (3×3 mean) goes from
-   :data:`POSTERIOR` to 1: pixels that show background colour (a hole the photo shows) keep the
-   model's value. ``s`` is then spread by a (2·WIDTH+1)² box mean, so the fill ramps down to the
-   model's value at the core's edge, where the refinement then finds the edge in the photo.
-   Filled pieces that would stand alone (not joined to the model's own subject) are dropped: the
-   step adds no islands.
+3. **The photo's evidence: a per-image colour and texture model.** Histograms of the sure
+   subject's and the sure background's colours (:data:`LEVELS`³ bins, one set per level of local
+   contrast, :data:`TEXTURE`: a sharp subject before a blurred background differs there where the
+   colours are alike; each sure part eroded by :data:`WIDTH` so its edge does not count) give
+   each pixel a posterior ``P(subject | colour, texture)``, pooled over a (2·POOL+1)² window. The
+   histograms are floored unequally (:data:`SUBJECT_FLOOR`, :data:`BACKGROUND_FLOOR`): inside
+   haze that touches the subject, a colour the background never shows leans towards the subject;
+   what stops a fill is the background's own colours. A colour both histograms hold (the smaller
+   share at least :data:`AMBIGUOUS` of the larger) is ambiguous and decides nothing; a region
+   with more than :data:`MAX_AMBIGUOUS` ambiguous pixels (subject and background colours
+   overlap: a white subject on white), or with less than :data:`MIN_SUBJECT` of pixels whose
+   evidence says "subject", is left alone.
+4. **Fill.** In an accepted region, within :data:`REACH` mask pixels of the sure subject, each
+   core pixel's mask becomes ``max(m, s)``, ``s`` ramping from 0 to 1 as the pooled posterior
+   goes from :data:`POSTERIOR` halfway to 1: pixels that show background (a hole the photo shows)
+   keep the model's value. Between the core and the edge of the unsure part the fill ramps down
+   to the model's value (a box mean of ``s``), except next to the sure subject, which it joins
+   at full strength; the refinement then finds the outer edge in the photo. Filled pieces that
+   would stand alone (not joined to the model's own subject) are dropped: the step adds no
+   islands.
 
 Everything runs on the mask's grid (320×320 for u2netp) with the refinement's small colour copy:
 the cost does not grow with the photo. numpy and Pillow only, float32.
@@ -54,13 +61,22 @@ LEVELS = 16
 #: A colour is ambiguous where its smaller histogram share is at least this part of the larger.
 AMBIGUOUS = 0.25
 #: Largest share of ambiguous pixels a region may have.
-MAX_AMBIGUOUS = 0.35
+MAX_AMBIGUOUS = 0.45
 #: Smallest share of a region's pixels whose colour must say "subject".
-MIN_SUBJECT = 0.4
+MIN_SUBJECT = 0.25
+#: Radius, in mask pixels, of the window whose colour evidence is pooled.
+POOL = 2
 #: Posterior P(subject | colour) from which a pixel starts to be filled (fully at 1 - (1 - P)/2).
-POSTERIOR = 0.7
+POSTERIOR = 0.6
 #: Farthest a filled pixel may be from the sure subject, in mask pixels.
 REACH = 40
+#: Share of a uniform histogram bin that each colour model is floored with: a colour the
+#: background's histogram does not hold leans towards the subject, one it holds towards the background.
+SUBJECT_FLOOR, BACKGROUND_FLOOR = 1.0, 0.01
+#: Local-contrast thresholds (grey standard deviation over 3×3 on the mask's grid, colours in
+#: [0, 1]) that split the colour histograms by texture: a sharp subject before a blurred
+#: background differs in texture where the colours are alike. Empty: colour alone.
+TEXTURE = (0.01, 0.03)
 #: Fewest sure pixels of each kind the colour model needs.
 MIN_SAMPLES = 64
 
@@ -125,7 +141,9 @@ def solid_mask(mask, colours):
     posterior, ambiguous = _colour_posterior(grid, _erode(sure_fg, WIDTH), _erode(sure_bg, WIDTH))
     if posterior is None:
         return mask
-    posterior = (box_sum(posterior, 1) / box_sum(np.ones(m.shape, np.float32), 1)).astype(np.float32)
+    # Evidence is pooled over a small window (texture and noise), then decides per pixel.
+    posterior = _box_mean(posterior, POOL)
+    ambiguous = _box_mean(ambiguous.astype(np.float32), POOL) > 0.5
     says_subject = posterior >= POSTERIOR
     ambiguous_share = np.bincount(flat, weights=ambiguous.ravel(), minlength=count + 1) / np.maximum(area, 1)
     subject_share = np.bincount(flat, weights=says_subject.ravel(), minlength=count + 1) / np.maximum(area, 1)
@@ -135,13 +153,13 @@ def solid_mask(mask, colours):
 
     strength = np.clip((posterior - POSTERIOR) * np.float32(2 / (1 - POSTERIOR)), 0.0, 1.0)
     strength *= accepted[labels] & ~ambiguous & _dilate(sure_fg, REACH)
-    # Spread over the opening's window: the fill covers the region's full width and ramps down to
-    # the model's own value at its edge, except next to the sure subject, which it joins at full
-    # strength (a ramp there would leave a ghostly seam); never beyond the unsure part.
-    spread = box_sum(strength, WIDTH) / box_sum(np.ones(m.shape, np.float32), WIDTH)
+    # The core takes its own strength. Around it, to the edge of the unsure part, the fill ramps
+    # down to the model's own value (a box mean over the opening's window), except next to the
+    # sure subject, which it joins at full strength (a ramp there would leave a ghostly seam).
+    spread = _box_mean(strength, WIDTH)
     joined = subject & unsure
     spread[joined] = _max_filter(strength, WIDTH)[joined]
-    fill = np.where(unsure, spread, 0).astype(np.float32)
+    fill = np.where(core, strength, np.where(unsure, spread, 0)).astype(np.float32)
     solid = np.maximum(m, fill)
     solid = _drop_new_islands(solid, m)
     if np.array_equal(solid, m):
@@ -224,16 +242,36 @@ def _colour_posterior(grid, sure_fg, sure_bg):
     quantised = np.minimum((grid * LEVELS).astype(np.intp), LEVELS - 1)
     bins = (quantised[..., 0] * LEVELS + quantised[..., 1]) * LEVELS + quantised[..., 2]
     size = LEVELS ** 3
+    texture = _texture_level(grid)
     shares = []
     for sure in (sure_fg, sure_bg):
-        histogram = np.bincount(bins[sure], minlength=size).astype(np.float32).reshape((LEVELS,) * 3)
-        histogram = _smooth_bins(histogram)
-        shares.append(histogram.ravel() / histogram.sum())
+        planes = []
+        for level in range(len(TEXTURE) + 1):
+            histogram = np.bincount(bins[sure & (texture == level)], minlength=size).astype(np.float32)
+            planes.append(_smooth_bins(histogram.reshape((LEVELS,) * 3)).ravel())
+        histogram = np.concatenate(planes)
+        shares.append(histogram / histogram.sum())
+    size *= len(TEXTURE) + 1
+    bins = bins + texture * (LEVELS ** 3)
     fg, bg = shares
-    floor = np.float32(0.1 / size)  # a colour neither side has seen decides nothing
-    posterior_bins = (fg + floor) / (fg + bg + 2 * floor)
-    ambiguous_bins = np.minimum(fg, bg) >= AMBIGUOUS * np.maximum(np.maximum(fg, bg), floor)
+    # Inside haze that touches the subject, a colour the background never shows counts for the
+    # subject (SUBJECT_FLOOR > BACKGROUND_FLOOR): what blocks a fill is the background's colours.
+    floor_fg, floor_bg = np.float32(SUBJECT_FLOOR / size), np.float32(BACKGROUND_FLOOR / size)
+    posterior_bins = (fg + floor_fg) / (fg + floor_fg + bg + floor_bg)
+    ambiguous_bins = np.minimum(fg, bg) >= AMBIGUOUS * np.maximum(np.maximum(fg, bg), floor_fg)
     return posterior_bins[bins].astype(np.float32), ambiguous_bins[bins]
+
+
+def _texture_level(grid):
+    """(h, w) intp: the local contrast (standard deviation of the grey level over 3×3) of each
+    pixel, as the number of TEXTURE thresholds it reaches."""
+    grey = grid.mean(axis=2)
+    mean = _box_mean(grey, 1)
+    deviation = np.sqrt(np.maximum(_box_mean(grey * grey, 1) - mean * mean, 0))
+    level = np.zeros(grey.shape, np.intp)
+    for threshold in TEXTURE:
+        level += deviation >= threshold
+    return level
 
 
 def _smooth_bins(histogram):
@@ -271,6 +309,11 @@ def _to_grid(colours, shape):
         plane = Image.fromarray(np.ascontiguousarray(colours[..., channel]), "F")
         out[..., channel] = np.asarray(plane.resize((shape[1], shape[0]), Image.Resampling.BILINEAR))
     return out
+
+
+def _box_mean(values, radius):
+    """(h, w) float32 mean over the (2r+1)² window clipped to the array."""
+    return (box_sum(values, radius) / box_sum(np.ones(values.shape, np.float32), radius)).astype(np.float32)
 
 
 def _max_filter(values, radius):
