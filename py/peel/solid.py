@@ -39,6 +39,8 @@ the cost does not grow with the photo. numpy and Pillow only, float32.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from PIL import Image
 
@@ -311,9 +313,17 @@ def _to_grid(colours, shape):
     return out
 
 
+@lru_cache(maxsize=8)
+def _window_counts(shape, radius):
+    """(h, w) float64: how many pixels each (2r+1)² window clipped to the array holds (read-only)."""
+    counts = box_sum(np.ones(shape, np.float32), radius)
+    counts.flags.writeable = False
+    return counts
+
+
 def _box_mean(values, radius):
     """(h, w) float32 mean over the (2r+1)² window clipped to the array."""
-    return (box_sum(values, radius) / box_sum(np.ones(values.shape, np.float32), radius)).astype(np.float32)
+    return (box_sum(values, radius) / _window_counts(values.shape, radius)).astype(np.float32)
 
 
 def _max_filter(values, radius):
@@ -330,7 +340,7 @@ def _max_filter(values, radius):
 
 def _erode(binary, radius):
     """Binary erosion by a (2r+1)² square; outside the image counts as True (border not eroded)."""
-    counts = box_sum(np.ones(binary.shape, np.float32), radius)
+    counts = _window_counts(binary.shape, radius)
     return box_sum(binary.astype(np.float32), radius) >= counts - 0.5
 
 
