@@ -26,7 +26,7 @@ from scipy import ndimage
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 
-from bench.photo_quality import MAGENTA, checkerboard, islands_and_pinholes, over  # noqa: E402
+from bench.photo_quality import MAGENTA, checkerboard, contact_sheet, islands_and_pinholes, over  # noqa: E402
 from buildtools import paths  # noqa: E402
 from peel import refine  # noqa: E402
 from peel.desktop.api import read_image  # noqa: E402
@@ -39,7 +39,7 @@ from peel.settings import Settings  # noqa: E402
 FOLDERS = [ROOT / "tests" / "fixtures", ROOT / "tests" / "fixtures" / "rembg" / "fixtures",
            ROOT.parent / "shared" / "images", ROOT.parent / "shared" / "peer" / "rembg" / "fixtures"]
 FILLED = 0.25  # alpha gain that counts as filled
-MIN_REGION = 0.001  # of the image's area: smaller filled pieces are not shown
+MIN_REGION = 0.0001  # of the image's area: smaller filled pieces (specks of a few pixels) are not shown
 ROW = 200
 
 
@@ -134,12 +134,7 @@ def main():
         print(f"{name:<16}{before[0]:>6}/{before[1]:<5}{after[0]:>6}/{after[1]:<5}{share:>9.2%}  "
               + ", ".join(str(region[4]) for region in regions))
         rows.append(sheet_row(name, rgba, default, solid, regions, note))
-    width = max(row.width for row in rows)
-    sheet = Image.new("RGB", (width, sum(row.height for row in rows)), (32, 32, 32))
-    y = 0
-    for row in rows:
-        sheet.paste(row, (0, y))
-        y += row.height
+    sheet = contact_sheet(rows)
     args.sheet.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.sheet)
     print(f"saved {args.sheet}")
