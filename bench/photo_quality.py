@@ -425,17 +425,27 @@ def print_tables(results, methods):
     for seed, entries in results["composites"].items():
         print(f"\n===== truth seeded by {seed}")
         print_composites(entries, methods)
-    if len(results["composites"]) > 1:
-        print("\nTotal SAD per truth (sums /1000), and against default:")
-        print(f"{'truth':<10}" + "".join(f"{label:>20}" for label in methods))
-        for seed, entries in results["composites"].items():
-            totals = {label: sum(entry[label]["sad"] for entry in entries.values()) for label in methods}
-            print(f"{seed:<10}" + "".join(f"{value:>10.1f} ({value / totals['default'] - 1:+6.1%})"
-                                          for value in totals.values()))
+    print("\nTotal SAD per truth (sums /1000), and against default; 'right subject': without the composites"
+          "\nwhere the model found the wrong subject (most of plain's SAD where the model is sure: no step"
+          "\nthat keeps the model's sure parts can change it):")
+    print(f"{'truth':<22}" + "".join(f"{label:>20}" for label in methods))
+    for seed, entries in results["composites"].items():
+        right = {name: entry for name, entry in entries.items() if not wrong_subject(entry)}
+        for title, chosen in ((f"{seed}", entries), (f"{seed}, right subject", right)):
+            totals = {label: sum(entry[label]["sad"] for entry in chosen.values()) for label in methods}
+            print(f"{title:<22}" + "".join(f"{value:>10.1f} ({value / totals['default'] - 1:+6.1%})"
+                                           for value in totals.values()))
+        print(f"{'':<22}left out: {', '.join(sorted(set(entries) - set(right))) or 'none'}")
     print("\nReal photos (no truth): islands/pinholes, grid steps")
     print(f"{'photo':<16}" + "".join(f"{label:>18}" for label in methods))
     for name, entry in results["photos"].items():
         print(f"{name:<16}" + "".join(f"{entry[l]['islands']:>9}/{entry[l]['pinholes']:<4}G{entry[l]['grid_steps']:<3}" for l in methods))
+
+
+def wrong_subject(entry):
+    """Whether most of plain upscaling's SAD lies where the model is sure (the ceiling): the model
+    found the wrong subject, which no step after it can mend."""
+    return entry["ceiling"]["sad"] >= 0.5 * entry["plain"]["sad"]
 
 
 def print_composites(composites, methods):
@@ -474,9 +484,15 @@ def main():
     parser.add_argument("--sheet", type=Path, default=ROOT / "bench" / "results" / "photo-contact-sheet.png")
     parser.add_argument("--truth", choices=TRUTHS, nargs="+", default=list(TRUTHS),
                         help="which truths to measure under (default: both)")
+    parser.add_argument("--tables", type=Path, help="print the tables of a saved --out file, run nothing")
     parser.add_argument("--people", action="store_true",
                         help="also the People model (MODNet), without and with peel.solid on its mask")
     args = parser.parse_args()
+    if args.tables:
+        saved = json.loads(args.tables.read_text())
+        print_tables(saved, [label for label in next(iter(next(iter(saved["composites"].values())).values()))
+                             if label not in ("truth", "ceiling")])
+        return
     started = time.perf_counter()
     methods = {**METHODS, **(people_methods() if args.people else {})}
     results = run(methods, args.sheet, tuple(args.truth))
