@@ -11,7 +11,7 @@ which moves no number here by more than rounding). bench/quality.py keeps the dr
 **Photos.** The two fixture photos of tests/fixtures and rembg's four test photos
 (tests/fixtures/rembg/fixtures), at their own sizes (0.17–1.5 MP).
 
-**Truth, and its bias.** For each photo: the model's mask (native onnxruntime, u2netp), a trimap
+**Truth, and its bias.** For each photo: a model's mask (native onnxruntime), a trimap
 (sure foreground where the bilinearly upscaled mask is >= 0.98, sure background <= 0.02, the rest
 unknown, widened by 3/4 of a mask pixel), pymatting's closed-form matte on that trimap as the
 alpha, and its multilevel foreground estimate as the colours (bench/photo_truth.py; cached in
@@ -24,10 +24,19 @@ refinement that assumes locally linear colours. The truth is not a human matte; 
 whether a refinement recovers a realistic, photo-shaped edge over a new background, not whether
 the model found the right object.
 
+**Two truths** (``--truth``): seeded by u2netp's mask (the model Peel runs: where u2netp answers
+"maybe" over a whole region, a half-transparent haze, so does this truth, and it rewards keeping
+the haze) and seeded by ISNet's (bench/isnet.py: a stronger model, a benchmark input only, never
+served; its mask is solid where u2netp's is hazy, so this truth can see the haze as an error).
+Everything else is the same; the composites differ, so every method is measured under both.
+
 **Methods.** ``plain``: the 320-px mask bilinearly upscaled and rounded (the baseline to beat;
 rembg's own upscale is worse, truncating a sure subject to 251–254); ``reference``:
 ``Settings.reference()`` (rembg's alpha); ``default``: what ``Settings()`` renders (refinement
-and auto threshold).
+and auto threshold); ``solid``: the default with ``solid=True`` (peel.solid before the
+refinement); with ``--people``, ``modnet`` and ``modnet+solid``: the People model's default
+alpha, and the same with peel.solid run on its mask (which the app does not do: the measurement
+that decides it).
 
 **Metrics** (alpha in [0, 1]): SAD = Σ|α − α*| / 1000; edge SAD, the same within 4 mask pixels
 of the truth's edge; *unsure SAD*, the same where the model is unsure (its mask between 0.02 and
@@ -68,7 +77,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 
 from bench.quality import gradient_magnitude  # noqa: E402
 from buildtools import paths  # noqa: E402
-from peel import refine  # noqa: E402
+from peel import refine, solid  # noqa: E402
+from peel.render import solid_step  # noqa: E402
 from peel.desktop.api import read_image  # noqa: E402
 from peel.mask import normalize_prediction  # noqa: E402
 from peel.desktop.native import OnnxInference  # noqa: E402
@@ -80,6 +90,8 @@ PHOTOS = [FIXTURES / "astronaut.png", FIXTURES / "coffee.png",
           *sorted((FIXTURES / "rembg" / "fixtures").glob("*.jpg"))]
 TRUTH_CACHE = Path(os.environ.get("PEEL_CACHE", Path.home() / ".cache" / "peel")) / "bench-truth"
 TRUTH_VERSION = "cf-1"  # change when the trimap or the matting changes
+ISNET_VERSION = "isnet-1"  # change when bench/isnet.py's preprocessing changes
+TRUTHS = ("u2netp", "isnet")
 BENCH_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
 PLAIN = (226, 230, 236)
 GRADIENT = ((250, 214, 150), (60, 90, 160))
@@ -180,13 +192,37 @@ def plain_alpha(rgba, mask):
 
 def settings_alpha(settings):
     def method(rgba, mask):
-        alpha8 = refine.refine_alpha(rgba, mask, settings.refine)
+        small = refine.downscale_rgb(rgba)
+        alpha8 = refine.refine_alpha(rgba, solid_step(mask, settings, small), settings.refine, small=small)
+        return refine.threshold_alpha(alpha8, *settings.threshold_range)
+    return method
+
+
+def model_alpha(remover, model, fill):
+    """The default alpha of another model (its own mask of the image), with peel.solid forced
+    on its mask when ``fill`` (the app applies it to saliency models only)."""
+    settings = Settings(model=model)
+
+    def method(rgba, mask):
+        own = remover.mask(rgba, model)
+        small = refine.downscale_rgb(rgba)
+        if fill:
+            own = solid.solid_mask(own, small)
+        alpha8 = refine.refine_alpha(rgba, own, settings.refine, small=small)
         return refine.threshold_alpha(alpha8, *settings.threshold_range)
     return method
 
 
 METHODS = {"plain": plain_alpha, "reference": settings_alpha(Settings.reference()),
-           "default": settings_alpha(Settings())}
+           "default": settings_alpha(Settings(solid=False)), "solid": settings_alpha(Settings(solid=True))}
+
+
+def people_methods():
+    """modnet and modnet+solid (``--people``): the People model, without and with peel.solid."""
+    from peel.desktop.api import Remover
+
+    remover = Remover()
+    return {"modnet": model_alpha(remover, "modnet", False), "modnet+solid": model_alpha(remover, "modnet", True)}
 
 
 # ---------------------------------------------------------------------------- truth
@@ -201,6 +237,20 @@ def make_trimap(mask, shape):
     trimap = np.where(up >= 0.5, 255, 0).astype(np.uint8)
     trimap[unknown] = 128
     return trimap
+
+
+def seed_mask(seed, rgba, u2netp_mask, isnet):
+    """The mask a truth is seeded with: u2netp's, or ISNet's (cached by content: 15–80 s natively)."""
+    if seed == "u2netp":
+        return u2netp_mask
+    key = hashlib.sha256(ISNET_VERSION.encode() + rgba.tobytes()).hexdigest()[:32]
+    cached = TRUTH_CACHE / f"{key}.isnet.npy"
+    if not cached.is_file():
+        TRUTH_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.npy")
+        np.save(partial, isnet()(rgba))
+        os.replace(partial, cached)
+    return np.load(cached)
 
 
 def matted_truth(rgb, trimap):
@@ -312,12 +362,20 @@ def contact_sheet(rows):
 
 # ---------------------------------------------------------------------------- run
 
-def run(methods, sheet_path=None):
+def run(methods, sheet_path=None, truths=TRUTHS):
     model = paths.SERVED_MODEL if paths.SERVED_MODEL.is_file() else paths.upstream_model()
     infer = OnnxInference(model)
     photos = [read_image(path) for path in PHOTOS]
-    results = {"composites": {}, "photos": {}}
+    results = {"composites": {seed: {} for seed in truths}, "photos": {}}
     rows = []
+    isnet_session = []
+
+    def isnet():
+        if not isnet_session:
+            from bench.isnet import IsnetMask
+            isnet_session.append(IsnetMask())
+        return isnet_session[0]
+
     for own, (path, rgba) in enumerate(zip(PHOTOS, photos)):
         name = path.stem
         mask = normalize_prediction(infer(prepare_input(rgba)))
@@ -326,28 +384,9 @@ def run(methods, sheet_path=None):
         results["photos"][name] = {label: alpha_metrics(alpha, mask.shape) for label, alpha in alphas.items()}
         if sheet_path is not None:
             rows.append(sheet_row(f"{name} (real photo)", rgb, alphas["plain"], alphas["default"]))
-        truth, fg = matted_truth(rgb, make_trimap(mask, rgb.shape[:2]))
-        truth_gradient = gradient_magnitude(truth)
-        fg = fg * np.float32(255)
-        for kind, background in backgrounds(rgb.shape[:2], photos, own).items():
-            image = np.clip(truth[..., None] * fg + (1 - truth[..., None]) * background + 0.5, 0, 255).astype(np.uint8)
-            comp = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
-            comp_mask = normalize_prediction(infer(prepare_input(comp)))
-            zone = edge_zone(truth, comp_mask.shape)
-            band = unsure_band(comp_mask, truth.shape)
-            entry = {"truth": alpha_metrics(truth, comp_mask.shape)}
-            for label, method in methods.items():
-                alpha = method(comp, comp_mask).astype(np.float32) / 255
-                entry[label] = alpha_metrics(alpha, comp_mask.shape, truth, zone, truth_gradient, band)
-                if sheet_path is not None and kind == "busy" and label == "default":
-                    plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
-                    rows.append(sheet_row(f"{name} over busy (composite)", image, plain, alpha))
-            # The ceiling of a refinement that keeps the model's sure parts: the truth where the
-            # model is unsure, plain upscaling elsewhere.
-            plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
-            entry["ceiling"] = {"sad": float(np.abs(plain - truth)[~band].sum() / 1000),
-                                "unsure_share": float(band.mean())}
-            results["composites"][f"{name}/{kind}"] = entry
+        for seed in truths:
+            composites(results["composites"][seed], seed, name, own, rgba, mask, photos, infer, methods,
+                       isnet, rows if sheet_path is not None and seed == truths[0] else None)
         print(f"{name}: done", flush=True)
     if sheet_path is not None:
         sheet_path.parent.mkdir(parents=True, exist_ok=True)
@@ -355,11 +394,65 @@ def run(methods, sheet_path=None):
     return results
 
 
+def composites(out, seed, name, own, rgba, mask, photos, infer, methods, isnet, rows):
+    """Every method on the photo's composites under the truth seeded by ``seed``, into ``out``."""
+    rgb = np.ascontiguousarray(rgba[..., :3])
+    truth, fg = matted_truth(rgb, make_trimap(seed_mask(seed, rgba, mask, isnet), rgb.shape[:2]))
+    truth_gradient = gradient_magnitude(truth)
+    fg = fg * np.float32(255)
+    for kind, background in backgrounds(rgb.shape[:2], photos, own).items():
+        image = np.clip(truth[..., None] * fg + (1 - truth[..., None]) * background + 0.5, 0, 255).astype(np.uint8)
+        comp = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        comp_mask = normalize_prediction(infer(prepare_input(comp)))
+        zone = edge_zone(truth, comp_mask.shape)
+        band = unsure_band(comp_mask, truth.shape)
+        entry = {"truth": alpha_metrics(truth, comp_mask.shape)}
+        for label, method in methods.items():
+            alpha = method(comp, comp_mask).astype(np.float32) / 255
+            entry[label] = alpha_metrics(alpha, comp_mask.shape, truth, zone, truth_gradient, band)
+            if rows is not None and kind == "busy" and label == "default":
+                plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
+                rows.append(sheet_row(f"{name} over busy (composite)", image, plain, alpha))
+        # The ceiling of a refinement that keeps the model's sure parts: the truth where the
+        # model is unsure, plain upscaling elsewhere.
+        plain = plain_alpha(comp, comp_mask).astype(np.float32) / 255
+        entry["ceiling"] = {"sad": float(np.abs(plain - truth)[~band].sum() / 1000),
+                            "unsure_share": float(band.mean())}
+        out[f"{name}/{kind}"] = entry
+
+
 def print_tables(results, methods):
+    for seed, entries in results["composites"].items():
+        print(f"\n===== truth seeded by {seed}")
+        print_composites(entries, methods)
+    print("\nTotal SAD per truth (sums /1000), and against default; 'right subject': without the composites"
+          "\nwhere the model found the wrong subject (most of plain's SAD where the model is sure: no step"
+          "\nthat keeps the model's sure parts can change it):")
+    print(f"{'truth':<22}" + "".join(f"{label:>20}" for label in methods))
+    for seed, entries in results["composites"].items():
+        right = {name: entry for name, entry in entries.items() if not wrong_subject(entry)}
+        for title, chosen in ((f"{seed}", entries), (f"{seed}, right subject", right)):
+            totals = {label: sum(entry[label]["sad"] for entry in chosen.values()) for label in methods}
+            print(f"{title:<22}" + "".join(f"{value:>10.1f} ({value / totals['default'] - 1:+6.1%})"
+                                           for value in totals.values()))
+        print(f"{'':<22}left out: {', '.join(sorted(set(entries) - set(right))) or 'none'}")
+    print("\nReal photos (no truth): islands/pinholes, grid steps")
+    print(f"{'photo':<16}" + "".join(f"{label:>18}" for label in methods))
+    for name, entry in results["photos"].items():
+        print(f"{name:<16}" + "".join(f"{entry[l]['islands']:>9}/{entry[l]['pinholes']:<4}G{entry[l]['grid_steps']:<3}" for l in methods))
+
+
+def wrong_subject(entry):
+    """Whether most of plain upscaling's SAD lies where the model is sure (the ceiling): the model
+    found the wrong subject, which no step after it can mend."""
+    return entry["ceiling"]["sad"] >= 0.5 * entry["plain"]["sad"]
+
+
+def print_composites(composites, methods):
     print("\nComposites (truth = closed-form matte; SAD, edge SAD, grad: sums /1000; I/P = islands/pinholes; G = grid steps)")
     print(f"{'composite':<22}{'truth I/P':>10}" + "".join(f"{label + ' SAD':>15}{'edge':>7}{'grad':>7}{'I/P':>9}{'G':>5}" for label in methods))
     totals = {label: 0.0 for label in methods}
-    for name, entry in results["composites"].items():
+    for name, entry in composites.items():
         t = entry["truth"]
         line = f"{name:<22}{t['islands']:>5}/{t['pinholes']:<4}"
         for label in methods:
@@ -374,7 +467,7 @@ def print_tables(results, methods):
           "\npart: it is the ceiling (the truth where the model is unsure, plain upscaling elsewhere).")
     print(f"{'composite':<22}{'unsure px':>10}{'plain SAD':>11}{'unsure':>8}{'sure':>8}{'default':>9}{'unsure':>8}")
     sums = np.zeros(5)
-    for name, entry in results["composites"].items():
+    for name, entry in composites.items():
         plain, default = entry["plain"], entry["default"]
         row = [plain["sad"], plain["sad_unsure"], entry["ceiling"]["sad"], default["sad"], default["sad_unsure"]]
         sums += row
@@ -383,20 +476,27 @@ def print_tables(results, methods):
     print(f"{'total':<32}" + "".join(f"{value:>{w}.1f}" for value, w in zip(sums, (11, 8, 8, 9, 8)))
           + f"\nceiling {sums[2] / sums[0] - 1:+.1%}, default {sums[3] / sums[0] - 1:+.1%} in all, "
           f"{sums[4] / sums[1] - 1:+.1%} where the model is unsure")
-    print("\nReal photos (no truth): islands/pinholes, grid steps")
-    print(f"{'photo':<16}" + "".join(f"{label:>18}" for label in methods))
-    for name, entry in results["photos"].items():
-        print(f"{name:<16}" + "".join(f"{entry[l]['islands']:>9}/{entry[l]['pinholes']:<4}G{entry[l]['grid_steps']:<3}" for l in methods))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "photo-quality.json")
     parser.add_argument("--sheet", type=Path, default=ROOT / "bench" / "results" / "photo-contact-sheet.png")
+    parser.add_argument("--truth", choices=TRUTHS, nargs="+", default=list(TRUTHS),
+                        help="which truths to measure under (default: both)")
+    parser.add_argument("--tables", type=Path, help="print the tables of a saved --out file, run nothing")
+    parser.add_argument("--people", action="store_true",
+                        help="also the People model (MODNet), without and with peel.solid on its mask")
     args = parser.parse_args()
+    if args.tables:
+        saved = json.loads(args.tables.read_text())
+        print_tables(saved, [label for label in next(iter(next(iter(saved["composites"].values())).values()))
+                             if label not in ("truth", "ceiling")])
+        return
     started = time.perf_counter()
-    results = run(METHODS, args.sheet)
-    print_tables(results, METHODS)
+    methods = {**METHODS, **(people_methods() if args.people else {})}
+    results = run(methods, args.sheet, tuple(args.truth))
+    print_tables(results, methods)
     report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
               "date": time.strftime("%Y-%m-%d %H:%M"), "defaults": Settings().to_dict(), **results}
     args.out.parent.mkdir(parents=True, exist_ok=True)

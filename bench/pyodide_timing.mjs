@@ -2,12 +2,17 @@
 //   node bench/pyodide_timing.mjs PYODIDE_DIR REPO_ROOT INPUTS.npz RUNS [BASELINE_DIR]
 // Prints the result as JSON on the last line of stdout (render_timing.py reads it).
 
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [pyodideDir, root, inputs, runs, baseline] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, 'pyodide.mjs')).href);
-const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep, packages: ['numpy', 'pillow'] });
+// dist/ ships numpy and Pillow as one archive (buildtools/sitepackages.py), not as wheels.
+const archive = path.join(pyodideDir, 'site-packages.tar.gz');
+const packed = existsSync(archive);
+const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep, packages: packed ? [] : ['numpy', 'pillow'] });
+if (packed) pyodide.unpackArchive(new Uint8Array(readFileSync(archive)), 'gztar', { extractDir: '/lib/python3.12/site-packages' });
 pyodide.mountNodeFS('/repo', root);
 pyodide.mountNodeFS('/inputs', path.dirname(inputs));
 pyodide.globals.set('inputs_name', path.basename(inputs));

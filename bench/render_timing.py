@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "py") not in sys.path:
     sys.path[:0] = [str(ROOT), str(ROOT / "py")]
 
-from peel import foreground, refine  # noqa: E402
+from peel import foreground, refine, solid  # noqa: E402
 from peel.hints import Hints, Stroke  # noqa: E402
 from peel.render import feather_alpha, render  # noqa: E402
 from peel.settings import Settings  # noqa: E402
@@ -47,6 +47,7 @@ from peel.settings import Settings  # noqa: E402
 SIZE = (3000, 4000)  # height, width
 SETTINGS = {
     "default": Settings(),
+    "solid": Settings(solid=True),
     "reference": Settings.reference(),
     "refine none": Settings(refine="none"),
     "refine guided": Settings(refine="guided"),
@@ -74,6 +75,18 @@ def make_inputs(model_path):
     mask = normalize_prediction(OnnxInference(model_path)(prepare_input(rgba)))
     backdrop = as_rgba(np.asarray(Image.fromarray(comp.image).resize((1600, 1200))))
     return {"rgba": rgba, "mask": mask, "backdrop": backdrop}
+
+
+def hazy_mask(mask):
+    """The mask with the lower third of its sure subject made a 0.5 haze: the solid step's whole
+    path runs (the composite's own mask may have no wide haze, and the step then stops early)."""
+    hazy = mask.copy()
+    rows = np.flatnonzero((mask >= 0.95).any(axis=1))
+    if rows.size:
+        lower = rows[0] + 2 * (rows[-1] - rows[0]) // 3
+        part = hazy[lower:]
+        part[part >= 0.95] = 0.5
+    return hazy
 
 
 def time_ms(function, runs):
@@ -143,8 +156,11 @@ def step_timings(rgba, mask, backdrop, runs=5, baseline=None):
     small = refine.downscale_rgb(rgba)
     strokes = editor_strokes(rgba.shape[:2])
     hint_map, hint_box = strokes.to_map_box(rgba.shape[:2])
+    hazy = hazy_mask(mask)
     steps = {
         "downscale_rgb (small copy)": lambda: refine.downscale_rgb(rgba),
+        "solid mask": lambda: solid.solid_mask(mask, small),
+        "solid mask, hazy lower third": lambda: solid.solid_mask(hazy, small),
         "refine none (rembg's upscale)": lambda: refine.refine_alpha(rgba, mask, "none"),
         "refine guided": lambda: refine.refine_alpha(rgba, mask, "guided", small=small),
         "refine matte": lambda: refine.refine_alpha(rgba, mask, "matte", small=small),

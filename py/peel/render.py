@@ -1,11 +1,12 @@
 """From the original pixels and the model's mask to the output image, for given settings.
 
 This is what runs on every control change: the 320×320 mask is kept, the model is not run again.
-The steps, in order: edge refinement of the upscaled mask (peel.refine), threshold clamping,
+The steps, in order: the solid subject (peel.solid, when asked for), edge refinement of the
+upscaled mask (peel.refine), threshold clamping,
 feather, colour decontamination at the soft edges (peel.foreground), then the original
 transparency, the background and the format. :func:`render` runs them all;
-:class:`peel.render_cache.RenderCache` runs the same step functions (shape_alpha, make_cutout,
-finish) and keeps their results between renders, keyed by the settings each step declares it
+:class:`peel.render_cache.RenderCache` runs the same step functions (solid_step, shape_alpha,
+make_cutout, finish) and keeps their results between renders, keyed by the settings each step declares it
 reads (:data:`STEPS`).
 """
 
@@ -21,10 +22,12 @@ from .composite import apply_alpha
 from .foreground import decontaminate
 from .product import render_product
 from .refine import downscale_rgb, refine_alpha, threshold_alpha
+from .models import get_model
 from .settings import Settings
+from .solid import solid_mask
 
 __all__ = ["Step", "STEPS", "ENCODE_READS", "step_key", "render", "feather_alpha", "composite_over", "cover",
-           "shape_alpha", "make_cutout", "finish"]
+           "shape_alpha", "make_cutout", "finish", "solid_step", "fills_haze"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Step:
 
 #: The steps, in order. The refinement also reads the user's edits (the hints).
 STEPS = (
+    Step("solid", ("solid", "model")),
     Step("refined", ("refine",)),
     Step("shaped", ("threshold_range", "feather")),
     Step("cutout", ("decontamination",)),
@@ -93,6 +97,7 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
     """
     check_rgba(rgba)
     small = downscale_rgb(rgba) if needs_small_copy(settings) else None
+    mask = solid_step(mask, settings, small)
     alpha8 = shape_alpha(refine_alpha(rgba, mask, settings.refine, small=small, hints=hints), settings)
     return finish(make_cutout(rgba, alpha8, settings, small=small, out=rgba), settings, background)
 
@@ -101,7 +106,20 @@ def render(rgba, mask, settings: Settings, background=None, hints=None):
 
 def needs_small_copy(settings: Settings):
     """Whether the steps read :func:`peel.refine.downscale_rgb` of the photo."""
-    return settings.refine != "none" or settings.decontamination > 0
+    return settings.refine != "none" or settings.decontamination > 0 or fills_haze(settings)
+
+
+def fills_haze(settings: Settings):
+    """Whether the solid-subject step runs: asked for, and the model finds a subject (saliency);
+    a matte model's half-transparent parts are its answer (bench/README.md, "Solid subject")."""
+    return settings.solid and get_model(settings.model).kind == "saliency"
+
+
+def solid_step(mask, settings: Settings, small):
+    """The model's mask, its wide haze made solid (:func:`peel.solid.solid_mask`) when
+    :func:`fills_haze`; ``small`` is ``downscale_rgb`` of the photo (needed then)."""
+    return solid_mask(mask, small) if fills_haze(settings) else mask
+
 
 
 def shape_alpha(alpha8, settings: Settings):

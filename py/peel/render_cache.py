@@ -8,7 +8,8 @@ steps before it read (:data:`peel.render.STEPS`, :func:`peel.render.step_key`):
 ==============  ==========================================  ================================
 step            reads                                       cost (bench/README.md)
 ==============  ==========================================  ================================
-refined alpha   ``refine``, the hints (brush strokes, snap)  the most expensive step
+solid mask      ``solid``, ``model`` (saliency models only)     on the mask's grid: cheap
+refined alpha   + ``refine``, the hints (brush strokes, snap)  the most expensive step
 shaped alpha    + ``threshold_range``, ``feather``           threshold, feather
 cut-out         + ``decontamination`` (0 for masks)          colour clean-up, alpha
 output          background, product, format: always run      compositing
@@ -25,7 +26,7 @@ import numpy as np
 from ._checks import check_mask, check_rgba
 from .hints import Hints
 from .refine import downscale_rgb, refine_alpha
-from .render import finish, make_cutout, needs_small_copy, shape_alpha, step_key
+from .render import finish, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
 from .settings import Settings
 
 __all__ = ["RenderCache"]
@@ -63,15 +64,17 @@ class RenderCache:
         before the next call.
         """
         hints = hints if hints is not None and hints.strokes else None
-        refined = self._step("refined", settings, hints, lambda: self._refine(settings, hints))
+        # The solid step reads no hints: a stroke does not redo it.
+        mask = self._step("solid", settings, None, lambda: solid_step(self.mask, settings, self._small_copy(settings)))
+        refined = self._step("refined", settings, hints, lambda: self._refine(mask, settings, hints))
         alpha8 = self._step("shaped", settings, hints, lambda: shape_alpha(refined, settings))
         cutout = self._step("cutout", settings, hints, lambda: make_cutout(
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
         return finish(cutout, settings, background)
 
-    def _refine(self, settings, hints):
+    def _refine(self, mask, settings, hints):
         hint_map, box = (None, None) if hints is None else hints.to_map_box(self.rgba.shape[:2])
-        return refine_alpha(self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
+        return refine_alpha(self.rgba, mask, settings.refine, small=self._small_copy(settings),
                             hints=hint_map, hint_box=box)
 
     def _small_copy(self, settings):

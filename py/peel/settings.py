@@ -90,6 +90,10 @@ class Settings:
     #: colour-guided filter of the mask) or "none" (rembg's upscale of the mask).
     refine: str = setting("matte", "edge refinement: matte (follow the photo's edges), guided (guided filter), "
                                    "none (rembg's upscale)", choices=REFINES)
+    #: Solid subject: fill the model's wide half-transparent haze where the photo's colours say
+    #: "subject" (peel.solid), before the edge refinement. Subject-finding models only.
+    solid: bool = setting(False, "solid subject: fill the model's wide half-transparent haze where the "
+                                 "photo's colours say subject")
     #: Threshold clamping of the alpha (below low → 0, above high → 1, linear in between):
     #: "auto" (measured per refinement, AUTO_THRESHOLDS), "off", or "manual" (the two below).
     threshold: str = setting("auto", "alpha clamping: auto (measured), off, manual (threshold_low/threshold_high)",
@@ -145,7 +149,8 @@ class Settings:
 
     @classmethod
     def reference(cls, **changes) -> "Settings":
-        """The reference pipeline's cut-out: no refinement, threshold, feather or decontamination.
+        """The reference pipeline's cut-out: no refinement, solid subject, threshold, feather or
+        decontamination.
 
         ``render(rgba, mask, Settings.reference())`` equals ``cut_out(rgba, prediction)`` exactly
         (tests/unit/test_render_refine.py), and its alpha is rembg 2.0's u2netp alpha to within
@@ -154,7 +159,8 @@ class Settings:
         colours stay the photo's own (straight alpha), where rembg's are multiplied by the alpha.
         ``changes`` set other fields (a format...).
         """
-        values = {"refine": "none", "threshold": "off", "feather": 0.0, "decontaminate": 0.0, **changes}
+        values = {"refine": "none", "solid": False, "threshold": "off", "feather": 0.0, "decontaminate": 0.0,
+                  **changes}
         return cls(**values)
 
     @classmethod

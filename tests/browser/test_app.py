@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from buildtools.paths import SERVED_MODEL
-from tests.browser.helpers import add_files, alpha_mae, card, download, png_image, wait_settled
+from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, png_image, set_form, wait_settled
 
 FIXTURES = ("astronaut.png", "coffee.png")
 
@@ -48,6 +48,34 @@ def test_fixture_photos_match_the_cpython_pipeline(app, cpython_alpha):
         mae = alpha_mae(np.asarray(image)[..., 3], cpython_alpha[name])
         print(f"{name}: browser vs CPython alpha MAE {mae:.3f}/255")
         assert mae <= 2
+
+
+HAZY = ("anime-girl-1.jpg", "plants-1.jpg")  # u2netp leaves a wide haze on both (bench/README.md)
+
+
+def test_solid_subject_alpha_matches_the_cpython_pipeline(app):
+    """With the solid-subject step on, the page's alpha is CPython's (MAE <= 1/255), on photos
+    where the step fills something."""
+    from peel.desktop.api import Remover
+
+    remover = Remover(SERVED_MODEL)
+    paths = [f"tests/fixtures/rembg/fixtures/{name}" for name in HAZY]
+    clear_results(app)
+    set_form(app, solid=True)
+    try:
+        add_files(app, paths)
+        wait_settled(app)
+        for name, path in zip(HAZY, paths):
+            expected = np.asarray(remover.remove(path, solid=True))[..., 3]
+            without = np.asarray(remover.remove(path, solid=False))[..., 3]
+            assert alpha_mae(expected, without) > 0.05, name  # the step changed something here
+            _, data = download(app, card(app, name))
+            mae = alpha_mae(np.asarray(png_image(data))[..., 3], expected)
+            print(f"{name}: solid, browser vs CPython alpha MAE {mae:.3f}/255")
+            assert mae <= 1, name
+    finally:
+        clear_results(app)
+        set_form(app, solid=False)
 
 
 @pytest.mark.parametrize(
