@@ -56,8 +56,16 @@ def start_local_ray(num_cpus=None):
 
     package_parent = str(Path(__file__).resolve().parents[3])
     python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-    ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
-             runtime_env={"env_vars": {"PYTHONPATH": python_path}}, log_to_driver=False)
+    for attempt in range(2):
+        try:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+                     runtime_env={"env_vars": {"PYTHONPATH": python_path}}, log_to_driver=False)
+            break
+        except Exception as error:  # noqa: BLE001 — Ray raises a bare Exception for this
+            # Ray gives its raylet a fixed 30 s to register; an overloaded machine can miss that.
+            ray.shutdown()
+            if attempt or "timed out during startup" not in str(error):
+                raise
     address = ray.util.get_node_ip_address()
     if address != "127.0.0.1":
         ray.shutdown()
@@ -108,8 +116,11 @@ def cutout_dataset(paths, source_filesystem, target_filesystem, stage_options, *
     """
     import ray
 
+    # One block per file: a file (megabytes) is the unit of work, so no actor waits while another
+    # works through a block of several (read_binary_files would pack the files into a few blocks,
+    # and an actor takes a whole block: 12 files in one block kept a second actor idle).
     dataset = ray.data.read_binary_files(paths, include_paths=True, filesystem=source_filesystem,
-                                         num_cpus=IO_CPUS)
+                                         num_cpus=IO_CPUS, override_num_blocks=len(paths))
     gpu_options = {"num_gpus": gpus_per_worker} if gpus_per_worker else {}
     return dataset.map_batches(
         CutoutWriter, fn_constructor_args=(target_filesystem,),
