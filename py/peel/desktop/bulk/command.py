@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 
 from ..cli import (add_file_arguments, add_settings_arguments, positive_int, read_background, resolve_model_file,
                    settings_from_args, unique_paths)
+from .stage import OutputNames
 
 __all__ = ["main", "build_parser", "REPORT_NAME"]
 
@@ -60,6 +61,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = settings_from_args(parser, args)
+    if args.gpus_per_worker < 0:
+        parser.error(f"--gpus-per-worker must not be negative, got {args.gpus_per_worker}")
+    background = read_background(parser, args, settings)
     from .cluster import prepare_local_ray
 
     if not args.ray_address:
@@ -83,7 +87,6 @@ def main(argv=None) -> int:
     existing = set() if args.overwrite else existing_files(target)
     todo = [path for path in paths if names(path) not in existing]
     if todo:
-        background = read_background(parser, args, settings)
         model_file = resolve_model_file(parser, args, settings)
         if model_file is None:
             return 1
@@ -102,8 +105,6 @@ def main(argv=None) -> int:
 
 def _output_names(paths, folder, output_root, settings):
     """The OutputNames of these inputs: the rule, plus the renames that `peel`'s de-duplication makes."""
-    from .stage import OutputNames
-
     names = OutputNames(folder, output_root, settings)
     plain = [names(path) for path in paths]
     unique = [PurePosixPath(path).as_posix() for path in unique_paths(map(PurePosixPath, plain))]
