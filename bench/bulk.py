@@ -9,7 +9,10 @@ tests start it; its start is timed apart), and of one thread in this process wit
 (`cut_out_bytes` on bytes already read: the work itself). From these: what Ray adds per image (the
 marginal cost of one more image on one actor, from a run of 1 image and a run of N, less the
 in-process time) and what it costs once per run (planning, the actor and its model session), and
-the scaling of 2 actors against 1 (the target: >= 0.9 x 2). The order of the modes rotates from
+the scaling of 2 actors against 1 (the target: >= 0.9 x 2). Last, Ray Data's own statistics of
+the 1 MP photos on 1 and 2 actors: CPU and wall time per file in the read tasks and in the
+actors, which tell Ray's cost from the machine's (an actor that got a third of a core shows
+CPU ≈ in-process time but wall ≈ 3 × that). The order of the modes rotates from
 run to run; each block records the CPU other processes used meanwhile (bench/load.py): on a
 machine that others share, the wall-clock rates are theirs as much as ours (`--boost` helps).
 Nothing is written to the repository; the photos are made from the astronaut fixture.
@@ -79,6 +82,23 @@ def in_process(photo, model, repeats):
     return statistics.median(times)
 
 
+def ray_data_stats(folder, model, workers):
+    """Ray Data's per-operator lines (tasks, remote wall and CPU time) of one run on `folder`."""
+    from peel.desktop.bulk.cluster import cutout_dataset
+    from peel.desktop.bulk.stage import OutputNames
+    from peel.desktop.bulk.storage import list_images, open_location
+    from peel.settings import Settings
+
+    source, target = open_location(str(folder)), open_location(str(folder.parent / f"stats-{workers}"))
+    paths, root = list_images(source, recursive=False)
+    settings = Settings()
+    options = {"settings": settings.to_dict(), "model": Path(model).read_bytes(),
+               "names": OutputNames(root, target.root, settings)}
+    dataset = cutout_dataset(paths, source.filesystem, target.filesystem, options, workers=workers).materialize()
+    return [line for line in str(dataset.stats()).splitlines()
+            if line.startswith("Operator ") or line.strip("* ").startswith(("Remote wall time", "Remote cpu time"))]
+
+
 def copies(photo, folder, count):
     folder.mkdir(parents=True)
     for index in range(count):
@@ -143,6 +163,11 @@ def main(argv=None):
                     "scaling": (count / wall[MODES[2]]) / (2 * count / one_actor),
                     "load": max(loads),
                 }
+                if label == "1 MP":
+                    for workers in (1, 2):
+                        print(f"  Ray Data's statistics, {label}, {workers} actor(s):", flush=True)
+                        for line in ray_data_stats(many, model, workers):
+                            print(f"    {line.strip()}", flush=True)
         finally:
             ray.shutdown()
 
