@@ -160,12 +160,19 @@ def test_a_second_run_skips_every_output_and_uris_work(ray_cluster, photos, refe
     assert f"0 written, {PHOTOS} skipped" in capsys.readouterr().err
 
 
+def _parent(pid):
+    stat = (Path("/proc") / str(pid) / "stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
 def _actor_pids():
-    """Process ids of the pool's actors (Ray titles each process after its actor class)."""
+    """Process ids of this test's pool actors (Ray titles each process after its actor class; the
+    raylet this process started is their parent)."""
     pids = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"CutoutWriter" in (entry / "cmdline").read_bytes():
+            if entry.name.isdigit() and b"CutoutWriter" in (entry / "cmdline").read_bytes() \
+                    and _parent(_parent(int(entry.name))) == os.getpid():
                 pids.append(int(entry.name))
         except OSError:
             continue
