@@ -96,11 +96,11 @@ def main(argv=None) -> int:
                    "max_pixels": args.max_pixels,
                    "providers": ["CUDAExecutionProvider", "CPUExecutionProvider"] if args.gpus_per_worker else None}
         started = time.perf_counter()
-        rows = _run(args, todo, source, target, options)
+        written, failed = _run(args, todo, source, target, options)
         seconds = time.perf_counter() - started
     else:
-        rows, seconds = [], 0.0
-    return _finish(args, target, rows, len(paths) - len(todo), seconds)
+        written, failed, seconds = 0, [], 0.0
+    return _finish(args, target, written, failed, len(paths) - len(todo), seconds)
 
 
 def _output_names(paths, folder, output_root, settings):
@@ -113,7 +113,8 @@ def _output_names(paths, folder, output_root, settings):
 
 
 def _run(args, todo, source, target, options):
-    """The report rows of `todo`, from the Ray cluster (joined or started here, and left after)."""
+    """``(written, error rows)`` of `todo`, from the Ray cluster (joined or started here, and left
+    after). Only the error rows are kept: the driver need not hold a row per written file."""
     import ray
 
     from .cluster import connect, cutout_dataset
@@ -125,16 +126,21 @@ def _run(args, todo, source, target, options):
         dataset = cutout_dataset(todo, source.filesystem, target.filesystem, options, workers=min(workers, len(todo)),
                                  threads=args.threads, gpus_per_worker=args.gpus_per_worker,
                                  batch_size=args.batch_size)
-        return list(dataset.iter_rows())
+        written, failed = 0, []
+        for row in dataset.iter_rows():
+            if row["code"]:
+                failed.append({key: str(row[key]) for key in ("path", "output", "code", "message")})
+            else:
+                written += 1
+        return written, failed
     finally:
         if started_here:
             ray.shutdown()
 
 
-def _finish(args, target, rows, skipped, seconds):
+def _finish(args, target, written, failed, skipped, seconds):
     """Summary on stderr, the JSON report of the error rows; the exit status."""
-    failed = sorted((row for row in rows if row["code"]), key=lambda row: row["path"])
-    written = len(rows) - len(failed)
+    failed = sorted(failed, key=lambda row: row["path"])
     if not args.quiet or failed:
         summary = f"peel bulk: {written} written"
         if written and seconds:
@@ -147,7 +153,7 @@ def _finish(args, target, rows, skipped, seconds):
     for row in failed:
         print(f"  {row['path']}: {row['message']} [{row['code']}]", file=sys.stderr)
     report = {"written": written, "skipped": skipped, "failed": len(failed), "seconds": round(seconds, 3),
-              "errors": [{key: str(row[key]) for key in ("path", "output", "code", "message")} for row in failed]}
+              "errors": failed}
     _write_report(args, target, report)
     return 1 if failed else 0
 
