@@ -14,6 +14,8 @@ import venv
 from buildtools.paths import ROOT, VENV
 
 REQUIREMENTS = ROOT / "requirements.txt"
+#: The `peel[ray]` extra (`peel bulk`), installed after requirements.txt: its tests run on Ray.
+REQUIREMENTS_RAY = ROOT / "requirements-ray.txt"
 CHROMIUM = "/usr/bin/chromium"
 ENGINES = ROOT / "tests" / "engines"
 #: Debian packages of the Firefox and WebKit tests: path that shows it is installed -> package.
@@ -34,18 +36,22 @@ def python() -> str:
 
 
 def ensure_venv(log=print) -> None:
-    """Create .venv and install requirements.txt into it, again only when that file changes."""
-    stamp = VENV / ".requirements.sha256"
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return
-    if not (VENV / "bin" / "python").exists():
-        log(f"creating the virtualenv {VENV}")
-        venv.create(VENV, with_pip=True)
-    log("installing requirements.txt into .venv")
-    subprocess.run([python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(REQUIREMENTS)], check=True)
-    stamp.write_text(wanted)
+    """Create .venv and install requirements.txt, then requirements-ray.txt, into it; each again
+    only when that file changes (its own hash stamp)."""
+    for requirements, stamp_name in ((REQUIREMENTS, ".requirements.sha256"),
+                                     (REQUIREMENTS_RAY, ".requirements-ray.sha256")):
+        stamp = VENV / stamp_name
+        wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+        if stamp.exists() and stamp.read_text() == wanted:
+            continue
+        if not (VENV / "bin" / "python").exists():
+            log(f"creating the virtualenv {VENV}")
+            venv.create(VENV, with_pip=True)
+        log(f"installing {requirements.name} into .venv")
+        # requirements.txt constrains both, so Ray's dependencies cannot move the pinned numpy.
+        subprocess.run([python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-r", str(requirements), "-c", str(REQUIREMENTS)], check=True)
+        stamp.write_text(wanted)
 
 
 def ensure_tools(log=print) -> None:

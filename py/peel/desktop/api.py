@@ -133,6 +133,9 @@ class Remover:
         (``$PEEL_CACHE``) when first used.
     threads : int, optional
         onnxruntime intra-op threads; all cores when omitted.
+    providers : list, optional
+        onnxruntime execution providers (see :class:`peel.desktop.native.OnnxInference`); the
+        CPU when omitted.
 
     Examples
     --------
@@ -141,11 +144,12 @@ class Remover:
     ...     remover.remove(path, model="modnet", background="color", background_color="#ffffff")
     """
 
-    def __init__(self, model_files=None, threads=None, *, log=None):
+    def __init__(self, model_files=None, threads=None, *, log=None, providers=None):
         if model_files is not None and not isinstance(model_files, dict):
             model_files = {DEFAULT_MODEL: model_files}
         self.model_files = {get_model(name).name: path for name, path in (model_files or {}).items()}
         self.threads = threads
+        self.providers = providers
         self.log = log or (lambda *_: None)
         self.sessions = {}
 
@@ -160,7 +164,7 @@ class Remover:
                 from .assets import model_path
 
                 path = model_path(log=self.log, name=name)
-            self.sessions[name] = OnnxInference(path, threads=self.threads)
+            self.sessions[name] = OnnxInference(path, threads=self.threads, providers=self.providers)
         return self.sessions[name]
 
     def mask(self, rgba, model=DEFAULT_MODEL):

@@ -28,7 +28,9 @@ from ..errors import PeelError
 from ..header import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
 from ..settings import OUTPUT_SUFFIX, Settings
 
-__all__ = ["main", "build_parser", "collect_inputs"]
+__all__ = ["main", "build_parser", "collect_inputs", "output_path", "unique_paths", "is_image_name",
+           "add_file_arguments", "add_settings_arguments", "settings_from_args", "read_background",
+           "resolve_model_file", "describe_error", "cut_out_bytes", "positive_int"]
 
 _TYPES = {"str": str, "float": float, "int": int, "bool": bool}
 
@@ -41,18 +43,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="image files, folders, glob patterns, or - to read stdin and write stdout")
     parser.add_argument("-o", "--output-dir", metavar="OUTDIR", help="write the outputs here")
-    parser.add_argument("-r", "--recursive", action="store_true", help="also look into sub-folders")
-    parser.add_argument("-j", "--jobs", type=_positive, default=1,
+    parser.add_argument("-j", "--jobs", type=positive_int, default=1,
                         help="process N files at once, in N processes (one thread each)")
-    parser.add_argument("--threads", type=_positive, help="onnxruntime threads with --jobs 1 (default: all cores)")
+    parser.add_argument("--threads", type=positive_int, help="onnxruntime threads with --jobs 1 (default: all cores)")
+    add_file_arguments(parser)
+    add_settings_arguments(parser)
+    edits = parser.add_argument_group("edits (the page's erase/restore brushes; one input image)")
+    edits.add_argument("--hints", metavar="PNG",
+                       help="8-bit grey PNG of the image's size: 0 = erase, 255 = restore, anything else = "
+                            "no hint (the page's editor downloads it)")
+    edits.add_argument("--snap", action=argparse.BooleanOptionalAction, default=True,
+                       help="snap to edges: the rim of each painted area follows the photo's edge "
+                            "(--no-snap: apply the hints literally)")
+    return parser
+
+
+def add_file_arguments(parser):
+    """-r, --overwrite, --model-file, --max-pixels, -q: what to read and skip, the model, the
+    output; shared by ``peel`` and ``peel bulk``."""
+    parser.add_argument("-r", "--recursive", action="store_true", help="also look into sub-folders")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     parser.add_argument("--model-file", metavar="PATH",
                         help="local ONNX file of the --model to use (default: its pinned file, downloaded "
                              "once to ~/.cache/peel)")
-    parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
+    parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
 
+
+def add_settings_arguments(parser):
+    """One flag per field of :class:`Settings`, from its schema (same names and defaults as the
+    page), plus ``--background-image``; shared by ``peel`` and ``peel bulk``."""
     group = parser.add_argument_group("settings (the web page's, same names and defaults)")
     for name, entry in Settings.schema().items():
         flag = "--" + name.replace("_", "-")
@@ -67,17 +88,63 @@ def build_parser() -> argparse.ArgumentParser:
                                metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
                        help="picture behind the subject, scaled to cover (implies --background image)")
-    edits = parser.add_argument_group("edits (the page's erase/restore brushes; one input image)")
-    edits.add_argument("--hints", metavar="PNG",
-                       help="8-bit grey PNG of the image's size: 0 = erase, 255 = restore, anything else = "
-                            "no hint (the page's editor downloads it)")
-    edits.add_argument("--snap", action=argparse.BooleanOptionalAction, default=True,
-                       help="snap to edges: the rim of each painted area follows the photo's edge "
-                            "(--no-snap: apply the hints literally)")
-    return parser
+    return group
 
 
-def _positive(text):
+def settings_from_args(parser, args) -> Settings:
+    """The Settings the flags of :func:`add_settings_arguments` ask for (a bad value is a usage error)."""
+    options = {field.name: getattr(args, field.name) for field in fields(Settings)
+               if getattr(args, field.name) is not None}
+    if args.background_image and "background" not in options:
+        options["background"] = "image"
+    try:
+        settings = Settings.from_dict(options)
+    except PeelError as error:
+        parser.error(error.message)
+    if settings.background == "image" and not args.background_image:
+        parser.error("--background image needs --background-image PATH")
+    return settings
+
+
+def read_background(parser, args, settings):
+    """The --background-image pixels, (H, W, 4) uint8, or None when the background is not an image."""
+    from .api import read_image
+
+    if not (args.background_image and settings.background == "image"):
+        return None
+    try:
+        return read_image(args.background_image, max_pixels=args.max_pixels)
+    except (PeelError, OSError) as error:
+        parser.error(f"--background-image {args.background_image}: {getattr(error, 'message', error)}")
+
+
+def resolve_model_file(parser, args, settings):
+    """The local ONNX file of the settings' model: --model-file, or the pinned file (downloaded
+    once); None, after saying why on stderr, when it cannot be had."""
+    if args.model_file:
+        if not Path(args.model_file).is_file():
+            parser.error(f"--model-file: no such file: {args.model_file}")
+        return args.model_file
+    from .assets import model_path
+
+    try:
+        return str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr), name=settings.model))
+    except Exception as error:  # noqa: BLE001 — AssetError, OSError, a failed registry client
+        print(f"peel: cannot get the {settings.model} model ({error}); pass --model-file PATH to use "
+              "a local copy", file=sys.stderr)
+        return None
+
+
+def describe_error(error):
+    """``(code, message)`` of what failed one file: the row of the final list (and of peel bulk's report)."""
+    if isinstance(error, PeelError):
+        return error.code, error.message
+    if isinstance(error, OSError):
+        return "io-error", f"{error.strerror or error}"
+    return "internal-error", f"{type(error).__name__}: {error}"
+
+
+def positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -106,7 +173,7 @@ def collect_inputs(inputs, recursive=False):
             for match in map(Path, matches):
                 if match.is_dir():
                     found += [(file, match) for file in _scan(match, recursive)]
-                elif _is_image_name(match):
+                elif is_image_name(match):
                     found.append((match, None))
             if not matches:
                 missing.append((text, "no file matches this pattern"))
@@ -117,11 +184,11 @@ def collect_inputs(inputs, recursive=False):
 
 def _scan(folder, recursive):
     pattern = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(p for p in pattern if p.is_file() and _is_image_name(p)
+    return sorted(p for p in pattern if p.is_file() and is_image_name(p)
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _is_image_name(path):
+def is_image_name(path):
     name = path.name.lower()
     return path.suffix.lower() in IMAGE_EXTENSIONS and not name.endswith(tuple(OUTPUT_SUFFIX.values()))
 
@@ -137,7 +204,7 @@ def output_path(source, folder, settings, output_dir):
     return Path(output_dir) / relative / f"{name}{OUTPUT_SUFFIX[settings.format]}"
 
 
-def _unique(paths):
+def unique_paths(paths):
     """The same paths, made unique by appending " (2)", " (3)"... to the name (as js/page/names.js)."""
     taken, result = set(), []
     for path in paths:
@@ -164,16 +231,10 @@ def _start_worker(model_files, threads, settings, background, max_pixels, hints=
 
 def _process(source, dest):
     """Cut out `source` into `dest` (a path, or None for stdout); (source, error or None)."""
-    from .api import encode, read_image, to_pil
-    from ..render import render
-
-    remover, settings = _worker["remover"], _worker["settings"]
     try:
         data = sys.stdin.buffer.read() if source is None else Path(source).read_bytes()
-        rgba = read_image(data, max_pixels=_worker["max_pixels"])
-        output = render(rgba, remover.mask(rgba, settings.model), settings, background=_worker["background"],
-                        hints=_hint_map(_worker["hints"], rgba.shape[:2]))
-        encoded = encode(to_pil(output), settings)
+        encoded = cut_out_bytes(data, _worker["remover"], _worker["settings"], background=_worker["background"],
+                                hints=_worker["hints"], max_pixels=_worker["max_pixels"])
         if dest is None:
             sys.stdout.buffer.write(encoded)
             sys.stdout.buffer.flush()
@@ -184,12 +245,43 @@ def _process(source, dest):
             partial.write_bytes(encoded)
             partial.replace(dest)  # never half a file under the final name
         return source, None
-    except PeelError as error:
-        return source, f"{error.message} [{error.code}]"
-    except OSError as error:
-        return source, f"{error.strerror or error} [io-error]"
     except Exception as error:  # noqa: BLE001 — one bad file must not stop the others
-        return source, f"{type(error).__name__}: {error} [internal-error]"
+        code, message = describe_error(error)
+        return source, f"{message} [{code}]"
+
+
+def cut_out_bytes(data, remover, settings, *, background=None, hints=None, max_pixels=DEFAULT_MAX_PIXELS):
+    """The output file of one input file: decoded (EXIF orientation), cut out, rendered, encoded.
+
+    Parameters
+    ----------
+    data : bytes
+        The input file.
+    remover : peel.desktop.api.Remover
+    settings : Settings
+    background : numpy.ndarray, optional
+        (H, W, 4) uint8 picture behind the subject (``background="image"``).
+    hints : tuple, optional
+        (grey levels (H, W) uint8, snap) of --hints.
+    max_pixels : int
+
+    Returns
+    -------
+    bytes
+        The file ``settings.format`` asks for.
+
+    Raises
+    ------
+    PeelError
+        The file cannot be used (its code says why); see :func:`describe_error`.
+    """
+    from ..render import render
+    from .api import encode, read_image, to_pil
+
+    rgba = read_image(data, max_pixels=max_pixels)
+    output = render(rgba, remover.mask(rgba, settings.model), settings, background=background,
+                    hints=_hint_map(hints, rgba.shape[:2]))
+    return encode(to_pil(output), settings)
 
 
 def _hint_map(hints, size):
@@ -228,45 +320,23 @@ class _Progress:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a file failed, 2 usage)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bulk"]:  # `peel bulk ...`: the Ray Data pipeline (the peel[ray] extra)
+        from .bulk.command import main as bulk_main
+
+        return bulk_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    options = {field.name: getattr(args, field.name) for field in fields(Settings)
-               if getattr(args, field.name) is not None}
-    if args.background_image and "background" not in options:
-        options["background"] = "image"
-    try:
-        settings = Settings.from_dict(options)
-    except PeelError as error:
-        parser.error(error.message)
-    if settings.background == "image" and not args.background_image:
-        parser.error("--background image needs --background-image PATH")
+    settings = settings_from_args(parser, args)
     if "-" in args.inputs and len(args.inputs) > 1:
         parser.error("- (stdin to stdout) cannot be combined with other inputs")
-    if args.model_file and not Path(args.model_file).is_file():
-        parser.error(f"--model-file: no such file: {args.model_file}")
-
-    from .api import read_image
-
-    background = None
-    if args.background_image and settings.background == "image":
-        try:
-            background = read_image(args.background_image, max_pixels=args.max_pixels)
-        except (PeelError, OSError) as error:
-            parser.error(f"--background-image {args.background_image}: {getattr(error, 'message', error)}")
+    background = read_background(parser, args, settings)
     hints = None
     if args.hints is not None:
         hints = (_read_hints_levels(parser, args.hints), args.snap)
-    model_file = args.model_file
+    model_file = resolve_model_file(parser, args, settings)
     if model_file is None:
-        from .assets import model_path
-
-        try:
-            model_file = str(model_path(log=lambda message: print(f"peel: {message}", file=sys.stderr),
-                                   name=settings.model))
-        except Exception as error:  # noqa: BLE001 — AssetError, OSError, a failed registry client
-            print(f"peel: cannot get the {settings.model} model ({error}); pass --model-file PATH to use "
-                  "a local copy", file=sys.stderr)
-            return 1
+        return 1
     model_files = {settings.model: model_file}
 
     if args.inputs == ["-"]:
@@ -279,7 +349,7 @@ def main(argv=None) -> int:
     found, missing = collect_inputs(args.inputs, args.recursive)
     if hints is not None and len(found) > 1:
         parser.error(f"--hints: the hints are for one image, but the inputs hold {len(found)}")
-    dests = _unique([output_path(source, folder, settings, args.output_dir) for source, folder in found])
+    dests = unique_paths([output_path(source, folder, settings, args.output_dir) for source, folder in found])
     todo, skipped = [], 0
     for (source, _), dest in zip(found, dests):
         if dest.exists() and not args.overwrite:

@@ -25,6 +25,10 @@ class OnnxInference:
         derived one).
     threads : int, optional
         Intra-op threads; onnxruntime's default (all cores) when omitted.
+    providers : list, optional
+        onnxruntime execution providers, in order of preference (e.g.
+        ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` with onnxruntime-gpu);
+        the CPU alone when omitted.
 
     Raises
     ------
@@ -42,7 +46,7 @@ class OnnxInference:
     (1, 1, 320, 320)
     """
 
-    def __init__(self, model_path, threads=None):
+    def __init__(self, model_path, threads=None, providers=None):
         import onnxruntime  # lazy: not available in Pyodide
 
         model_path = os.fspath(model_path)
@@ -58,7 +62,7 @@ class OnnxInference:
         self.model_path = model_path
         self.threads = threads
         self.session = onnxruntime.InferenceSession(
-            model_path, sess_options=options, providers=["CPUExecutionProvider"]
+            model_path, sess_options=options, providers=list(providers or ["CPUExecutionProvider"])
         )
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
