@@ -505,6 +505,9 @@ SAME_MATERIAL = 0.12
 #: this share of its distance to what the stroke's centre covers (and that one exceeds
 #: :data:`SAME_MATERIAL`).
 _KEEP_RATIO = 0.6
+#: Share of a stroke's centre that must differ from the protected material for the stroke to be
+#: one along an edge (else it was drawn inside the protected material).
+_EDGE_SHARE = 0.25
 #: Colour clusters per material (a small k-means), and samples per material.
 _CLUSTERS = 8
 _SAMPLES = 4096
@@ -517,13 +520,13 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
 
     The stroke marks what must go (erase) or stay (restore); its centre shows which material
     that is. The material the stroke must protect is the model's sure subject just outside the
-    paint (for erase; sure background for restore), less what looks like the centre's
-    material. A pixel under the paint that looks like the protected material (colour and local
-    texture) and not like the centre's stays as it was (no hint); the rest gets the paint's
-    hint; a band of ``max(2, rim // 2)`` px on both sides of the boundary between the two is
-    unsure, so that the refinement puts the edge where the photo has it. A stroke whose centre
-    covers only protected material (drawn inside the subject), or with no protected material
-    beside it, applies as painted.
+    paint (for erase; sure background for restore). The marked material is what of the centre
+    does not look like it. A pixel under the paint that looks like the protected material
+    (colour and local texture) and not like the marked one stays as it was (no hint); the rest
+    gets the paint's hint; a band of ``max(2, rim // 2)`` px on both sides of the boundary
+    between the two is unsure, so that the refinement puts the edge where the photo has it. A
+    stroke whose centre is mostly protected material (drawn inside the subject), or with no
+    protected material beside it, applies as painted.
 
     Parameters
     ----------
@@ -554,12 +557,14 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
     if not ring.any():
         return out
     features = _features(rgba)
-    marked = _clusters(features[centre], min_share=0.1)
     protected = _clusters(features[ring])
-    # Protected material that the centre covers too is the stroke's to take.
-    protected = protected[_nearest(protected, marked) > SAME_MATERIAL ** 2]
-    if protected.size == 0:
+    # The centre's material that is not the protected one is what the stroke marks. A centre
+    # mostly of protected material is a stroke drawn inside it: it applies as painted.
+    along = features[centre]
+    other = along[_nearest(along, protected) > SAME_MATERIAL ** 2]
+    if len(other) < _EDGE_SHARE * len(along):
         return out
+    marked = _clusters(other, min_share=0.1)
     under = features[paint]
     to_marked, to_protected = _nearest(under, marked), _nearest(under, protected)
     keep = np.zeros(paint.shape, bool)
@@ -576,14 +581,17 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
 
 
 def _features(rgba):
-    """(h, w, 4) float32: the colour in [0, 1] and the local texture (std of the grey level
-    over 5×5), so that fur and a flat road of one mean colour differ."""
+    """(h, w, 4) float32: the mean colour in [0, 1] and the texture (std of the grey level)
+    over 5×5, so that a pixel's noise does not make it another material, and fur and a flat
+    road of one mean colour differ."""
     colour = rgba[..., :3].astype(np.float32) * np.float32(1 / 255)
     grey = colour.mean(axis=2)
     count = box_sum(np.ones(grey.shape, np.float32), 2)
+    features = np.empty(grey.shape + (4,), np.float32)
+    features[..., :3] = box_sum(colour, 2) / count[..., None]
     mean = box_sum(grey, 2) / count
-    spread = np.sqrt(np.maximum(box_sum(grey * grey, 2) / count - mean * mean, 0))
-    return np.concatenate([colour, (2 * spread).astype(np.float32)[..., None]], axis=2)
+    features[..., 3] = 2 * np.sqrt(np.maximum(box_sum(grey * grey, 2) / count - mean * mean, 0))
+    return features
 
 
 def _clusters(samples, min_share=0.0):
