@@ -522,7 +522,8 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
     that is. The material the stroke must protect is the model's sure subject just outside the
     paint (for erase; sure background for restore). The marked material is what of the centre
     does not look like it. A pixel under the paint that looks like the protected material
-    (colour and local texture) and not like the marked one stays as it was (no hint); the rest
+    (colour and local texture) and not like the marked one, and that the model took for the
+    protected side (alpha at least one half for erase), stays as it was (no hint); the rest
     gets the paint's hint; a band of ``max(2, rim // 2)`` px on both sides of the boundary
     between the two is unsure, so that the refinement puts the edge where the photo has it. A
     stroke whose centre is mostly protected material (drawn inside the subject), or with no
@@ -569,6 +570,9 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
     to_marked, to_protected = _nearest(under, marked), _nearest(under, protected)
     keep = np.zeros(paint.shape, bool)
     keep[paint] = (to_protected <= _KEEP_RATIO ** 2 * to_marked) & (to_marked > SAME_MATERIAL ** 2)
+    # Only where the model disagrees with the stroke is there anything to keep: a shadow as dark
+    # as the tyre beside it, but already background, is erased (no unsure band around it).
+    keep &= (alpha >= 128) if value == HINT_BACKGROUND else (alpha < 128)
     # A majority over 5×5: no single-pixel specks either way.
     keep = (box_sum(keep, 2) > 0.5 * box_sum(paint, 2)) & paint
     if not keep.any():

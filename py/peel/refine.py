@@ -328,14 +328,11 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     shape = small.shape[:2]
     sure_fg = _resize_plane(_erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     sure_bg = _resize_plane(_erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
-    if hint_fg is not None:
-        # Unsure hints leave the model's sure parts: their colours are what is to be found out.
-        sure_fg = (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg
-        sure_bg = (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg
     radius = _mean_radius(shape[0], shape[1], mask.shape)
     foreground, fg_found = local_mean(small, sure_fg, radius, min_weight=1e-6)
     background, bg_found = local_mean(small, sure_bg, radius, min_weight=1e-6)
     if hint_fg is not None:
+        # Unsure hints leave the model's sure parts: their colours are what is to be found out.
         hinted = hint_fg | hint_bg | hint_unsure
         _hinted_means(small, sure_fg, (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg, hinted, radius,
                       foreground, fg_found)
