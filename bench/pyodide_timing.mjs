@@ -1,11 +1,11 @@
 // Runs bench/render_timing.py's step_timings() inside Pyodide under Node, on saved inputs.
-//   node bench/pyodide_timing.mjs PYODIDE_DIR REPO_ROOT INPUTS.npz RUNS [BASELINE_DIR]
+//   node bench/pyodide_timing.mjs PYODIDE_DIR REPO_ROOT INPUTS.npz RUNS [BASELINE_DIR] [ONLY]
 // Prints the result as JSON on the last line of stdout (render_timing.py reads it).
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [pyodideDir, root, inputs, runs, baseline] = process.argv.slice(2);
+const [pyodideDir, root, inputs, runs, baseline, only] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep, packages: ['numpy', 'pillow'] });
 pyodide.mountNodeFS('/repo', root);
@@ -14,6 +14,7 @@ pyodide.globals.set('inputs_name', path.basename(inputs));
 pyodide.globals.set('runs', Number(runs));
 if (baseline) pyodide.mountNodeFS('/baseline', baseline);
 pyodide.globals.set('baseline', baseline ? '/baseline' : null);
+pyodide.globals.set('only', only || null);
 const result = pyodide.runPython(`
 import json, sys
 sys.path[:0] = ["/repo", "/repo/py"]
@@ -21,6 +22,6 @@ import numpy as np
 from bench.render_timing import step_timings
 with np.load("/inputs/" + inputs_name) as saved:
     arrays = {name: saved[name] for name in saved.files}
-json.dumps(step_timings(**arrays, runs=runs, baseline=baseline))
+json.dumps(step_timings(**arrays, runs=runs, baseline=baseline, only=only))
 `);
 console.log(result);

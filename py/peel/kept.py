@@ -30,7 +30,7 @@ from ._checks import check_mask, check_rgba
 from .composite import apply_alpha
 from .foreground import DECONTAMINATION_RADIUS, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
-from .refine import COLOUR_SIZE, downscale_rgb, hint_reach, refine_alpha, upscale_plain
+from .refine import COLOUR_SIZE, HINT_UNSURE, downscale_rgb, hint_reach, refine_alpha, unsure_search, upscale_plain
 from .render import composite_over, decontamination, finish, make_cutout, needs_small_copy, shape_alpha
 from .box import WIDER
 from .settings import Settings
@@ -159,8 +159,11 @@ class KeptImage:
             output = finish(self._steps["cutout"][1], settings, background)
             return output, (slice(0, 0), slice(0, 0))
         small = self._small_copy(settings)
-        # Refined alpha: the strokes' boxes and the refinement's reach (other hints' included).
-        area = _grow(changed, hint_reach(size, self.mask.shape, between_hints=True), size)
+        # Refined alpha: the strokes' boxes, the unsure hints whose colour search reaches them,
+        # and the refinement's reach around all that.
+        search = _grow(changed, unsure_search(size, self.mask.shape), size)
+        unsure = _box_of(hint_map[search] == HINT_UNSURE, search)
+        area = _grow(_union(changed, unsure), hint_reach(size, self.mask.shape), size)
         refined = self._steps["refined"][1]
         if not refined.flags.writeable:
             refined = refined.copy()
@@ -232,6 +235,16 @@ def _union(box, other):
     if box is None or other is None:
         return other if box is None else box
     return tuple(slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(box, other))
+
+
+def _box_of(binary, box):
+    """The (rows, cols) box of the True pixels of ``binary``, the part of an image at ``box``."""
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(binary.any(axis=0))
+    return (slice(box[0].start + int(rows[0]), box[0].start + int(rows[-1]) + 1),
+            slice(box[1].start + int(cols[0]), box[1].start + int(cols[-1]) + 1))
 
 
 def _grow(box, margin, size):

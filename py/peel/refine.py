@@ -57,7 +57,7 @@ from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
 __all__ = ["REFINE_METHODS", "COLOUR_SIZE", "HINT_BACKGROUND", "HINT_FOREGROUND", "HINT_UNSURE",
-           "HINT_NONE", "refine_alpha", "upscale_plain", "threshold_alpha", "downscale_rgb"]
+           "HINT_NONE", "refine_alpha", "hint_reach", "unsure_search", "upscale_plain", "threshold_alpha", "downscale_rgb"]
 
 #: Values of ``Settings.refine``.
 REFINE_METHODS = ("none", "guided", "matte")
@@ -223,7 +223,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     return alpha8[inner]
 
 
-def hint_reach(size, mask_shape, colour_size=COLOUR_SIZE, *, between_hints=False):
+def hint_reach(size, mask_shape, colour_size=COLOUR_SIZE):
     """How far, in image pixels, a hint may change the refined alpha outside itself.
 
     The hints reach the alpha through the low-resolution maps: the sure colours they add or
@@ -241,26 +241,35 @@ def hint_reach(size, mask_shape, colour_size=COLOUR_SIZE, *, between_hints=False
         (h, w) of the model mask.
     colour_size : int
         Long side of the low-resolution copy (:data:`COLOUR_SIZE`).
-    between_hints : bool
-        How far a new hint may change the alpha where other hints are: hinted pixels read
-        colours from :data:`_HINT_WIDER` times farther (what a re-render of a new stroke's
-        region must redo).
 
     Returns
     -------
     int
         A distance in pixels (Chebyshev: along rows or columns).
     """
+    small_height, small_width, small_px = _small_grid(size, colour_size)
+    mask_px = max(size[0] / mask_shape[0], size[1] / mask_shape[1])
+    # Small pixels: the BOX resize's overlap (1), the means (radius), the filter (2 windows),
+    # the resize onto the mask's grid (1) and a margin (1); then one mask pixel of the upscale.
+    small_reach = 1 + _mean_radius(small_height, small_width, mask_shape) + 2 * _GUIDE_RADIUS + 2
+    return int(np.ceil(small_reach * small_px + 2 * mask_px)) + _SMOOTH_RADIUS + 1
+
+
+def unsure_search(size, mask_shape, colour_size=COLOUR_SIZE):
+    """How far, in image pixels, an unsure hint may look for sure colours (its means' widest
+    window, :data:`_HINT_WIDER`): a new hint this near an unsure one changes what the unsure
+    one gives, and so the alpha within :func:`hint_reach` of it."""
+    small_height, small_width, small_px = _small_grid(size, colour_size)
+    radius = _mean_radius(small_height, small_width, mask_shape) * _HINT_WIDER[-1]
+    return int(np.ceil((radius + 2) * small_px))
+
+
+def _small_grid(size, colour_size):
+    """(h', w') of :func:`downscale_rgb`'s copy and the image pixels per small pixel."""
     height, width = size
     scale = min(1.0, colour_size / max(height, width))
     small_height, small_width = max(1, round(height * scale)), max(1, round(width * scale))
-    small_px = max(height / small_height, width / small_width)
-    mask_px = max(height / mask_shape[0], width / mask_shape[1])
-    # Small pixels: the BOX resize's overlap (1), the means (radius), the filter (2 windows),
-    # the resize onto the mask's grid (1) and a margin (1); then one mask pixel of the upscale.
-    radius = _mean_radius(small_height, small_width, mask_shape) * (_HINT_WIDER[-1] if between_hints else 1)
-    small_reach = 1 + radius + 2 * _GUIDE_RADIUS + 2
-    return int(np.ceil(small_reach * small_px + 2 * mask_px)) + _SMOOTH_RADIUS + 1
+    return small_height, small_width, max(height / small_height, width / small_width)
 
 
 def _mean_radius(small_height, small_width, mask_shape):
@@ -333,10 +342,10 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     background, bg_found = local_mean(small, sure_bg, radius, min_weight=1e-6)
     if hint_fg is not None:
         # Unsure hints leave the model's sure parts: their colours are what is to be found out.
-        hinted = hint_fg | hint_bg | hint_unsure
-        _hinted_means(small, sure_fg, (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg, hinted, radius,
+        # Only unsure hints are solved from their means (sure ones are set): only they search wider.
+        _hinted_means(small, sure_fg, (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg, hint_unsure, radius,
                       foreground, fg_found)
-        _hinted_means(small, sure_bg, (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg, hinted, radius,
+        _hinted_means(small, sure_bg, (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg, hint_unsure, radius,
                       background, bg_found)
     # Per channel, not einsum: Pyodide's numpy has no fast path for it.
     span = [foreground[..., k] - background[..., k] for k in range(3)]
@@ -519,10 +528,11 @@ def _apply_hints(alpha8, hints, box):
 
 def _hinted_means(colours, known, known_hinted, at_hints, radius, mean, found):
     """The local means (in place) where the hints changed the ``known`` (sure) pixels within
-    ``radius``, or where a hint is: of the ``known_hinted`` pixels, within ``radius``, and at
-    hinted pixels that found none there within :data:`_HINT_WIDER` radii. No wider search, and
-    no whole-image mean: a hint's colours reach ``radius`` small pixels beyond the hints (and
-    ``_HINT_WIDER`` radii to other hinted pixels), no farther (see :func:`hint_reach`)."""
+    ``radius``, or at ``at_hints`` (the unsure hints): of the ``known_hinted`` pixels, within
+    ``radius``, and at ``at_hints`` pixels that found none there within :data:`_HINT_WIDER`
+    radii. No wider search elsewhere, and no whole-image mean: a hint's colours reach
+    ``radius`` small pixels beyond the hints (and ``_HINT_WIDER`` radii to unsure hints), no
+    farther (see :func:`hint_reach` and :func:`unsure_search`)."""
     changed = known != known_hinted
     if not changed.any() and not at_hints.any():
         return
@@ -533,8 +543,7 @@ def _hinted_means(colours, known, known_hinted, at_hints, radius, mean, found):
     # An unsure band wider than the radius (a rim drawn by hand) still finds its colours.
     far = at_hints & ~found
     if far.any():
-        wide, wide_found = local_mean(colours, known_hinted, radius * _HINT_WIDER[0], min_weight=1e-6,
-                                      wider=tuple(m // _HINT_WIDER[0] for m in _HINT_WIDER[1:]))
+        wide, wide_found = local_mean(colours, known_hinted, radius, min_weight=1e-6, wider=_HINT_WIDER)
         mean[far] = wide[far]
         found[far] = wide_found[far]
 
