@@ -55,15 +55,12 @@ def model_mask(rgba):
 
 
 def load_baseline(folder):
+    """The baseline's (refine, hints) modules (see bench/render_timing.py's load_baseline)."""
     import importlib
-    import importlib.util
 
-    init = Path(folder) / "peel" / "__init__.py"
-    spec = importlib.util.spec_from_file_location("peel_baseline", init, submodule_search_locations=[str(init.parent)])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["peel_baseline"] = package
-    spec.loader.exec_module(package)
-    return importlib.import_module("peel_baseline.refine"), importlib.import_module("peel_baseline.hints")
+    from bench.render_timing import load_baseline as load_refine
+
+    return load_refine(folder), importlib.import_module("peel_baseline.hints")
 
 
 def alphas(rgba, mask, stroke, base):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WIDER", "integral", "window_sum", "box_sum", "local_mean", "pixels32", "take_columns"]
+__all__ = ["WIDER", "integral", "window_sum", "box_sum", "local_mean", "pixels32", "take_columns", "bounding_box"]
 
 #: Multiples of the radius tried, in turn, where a pixel has no weight within its window.
 WIDER = (3, 9)
@@ -85,6 +85,18 @@ def local_mean(colours, weight, radius, *, min_weight, wider=WIDER):
         if found.all():
             break
     return mean, found
+
+
+def bounding_box(binary, margin=0):
+    """(rows, cols) slices of the True pixels' box in an (h, w) bool array, widened by ``margin``
+    and clipped to the array; None if there is none."""
+    rows = np.flatnonzero(binary.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(binary.any(axis=0))
+    height, width = binary.shape
+    return (slice(max(0, int(rows[0]) - margin), min(height, int(rows[-1]) + margin + 1)),
+            slice(max(0, int(cols[0]) - margin), min(width, int(cols[-1]) + margin + 1)))
 
 
 def pixels32(rgba):

@@ -205,10 +205,7 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
         ``{timings: {postprocess}, output}`` or ``{error: {name, code, message}}``.
     """
     try:
-        if not is_kept(image_id):
-            raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
-        settings = Settings.from_dict(settings_js.to_py())
-        hints = _edits(edits_js)
+        settings, hints = _kept_request(image_id, settings_js, edits_js)
         t0 = time.perf_counter()
         output = _render_kept(settings, background, background_width, background_height, hints)
         return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
@@ -243,10 +240,7 @@ def render_region(image_id: str, settings_js, background=None, background_width=
         nothing changed.
     """
     try:
-        if not is_kept(image_id):
-            raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
-        settings = Settings.from_dict(settings_js.to_py())
-        hints = _edits(edits_js)
+        settings, hints = _kept_request(image_id, settings_js, edits_js)
         t0 = time.perf_counter()
         backdrop = None if background is None else _read_rgba(background, background_width, background_height)
         output, (rows, cols) = _kept[1].render_region(settings, background=backdrop, hints=hints)
@@ -260,6 +254,13 @@ def render_region(image_id: str, settings_js, background=None, background_width=
         return _to_js_object(result)
     except PeelError as error:
         return _error(error)
+
+
+def _kept_request(image_id, settings_js, edits_js):
+    """(Settings, Hints or None) of a render of the kept image; refused if it is not kept."""
+    if not is_kept(image_id):
+        raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
+    return Settings.from_dict(settings_js.to_py()), _edits(edits_js)
 
 
 def _render_kept(settings, background, background_width, background_height, hints=None):

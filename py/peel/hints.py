@@ -7,12 +7,18 @@ turns the list into a full-resolution *hint map* (see :func:`peel.refine.refine_
 - :func:`rasterize_strokes`: the literal paint, :data:`~peel.refine.HINT_BACKGROUND` under
   erase strokes, :data:`~peel.refine.HINT_FOREGROUND` under restore strokes (a later stroke
   paints over an earlier one), :data:`~peel.refine.HINT_NONE` elsewhere.
-- :func:`snap_hints` ("Snap to edges"): the rim of each painted area joins the uncertain band
-  (:data:`~peel.refine.HINT_UNSURE`), so a rough stroke across a real edge still gives the
-  photo's edge; only the core, :func:`snap_rim` px inside the paint's outline, stays sure.
+- :func:`stroke_patch` ("Snap to edges", the page's): each stroke, edge-aware
+  (:func:`snap_paint`): what it covers that looks like the protected material beside it and not
+  like what its centre covers stays, with an unsure band (:data:`~peel.refine.HINT_UNSURE`) on
+  the boundary so the refinement puts the edge where the photo has it. A stroke's patch depends
+  only on the photo and the model's alpha around it: strokes stay local (peel.kept re-renders a
+  new stroke's region alone). :meth:`Hints.to_map_box` with the photo folds the patches.
+- :func:`snap_hints` (the rim snap, for a hints PNG, which holds no strokes): the rim of each
+  painted area joins the uncertain band; only the core, :func:`snap_rim` px inside the paint's
+  outline, stays sure.
 - :func:`read_hints_png` / :func:`encode_hints_png`: the literal paint as an 8-bit grey PNG of
   the image's size (0 = erase, 255 = restore, anything else = no hint), for ``peel --hints``.
-  The page downloads it; the command snaps it the same way, so both give the same result.
+  The page downloads it; the command applies it with the rim snap (or literally).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ._checks import check_size
-from .box import box_sum
+from .box import bounding_box, box_sum
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE
 
@@ -323,12 +329,12 @@ def snap_hints(hints, rim=None, *, box=None):
         rim = snap_rim(hints.shape)
     out = hints.copy()
     region, offset = (hints, (0, 0)) if box is None else (hints[box], (box[0].start, box[1].start))
-    outer = _bounding_box(region != HINT_NONE, margin=0)
+    outer = bounding_box(region != HINT_NONE)
     if outer is None:
         return out
     outer = tuple(slice(o.start + d, o.stop + d) for o, d in zip(outer, offset))
     for value in (HINT_BACKGROUND, HINT_FOREGROUND):
-        inner = _bounding_box(hints[outer] == value, margin=0)
+        inner = bounding_box(hints[outer] == value)
         if inner is None:
             continue
         # The paint's box in the map, widened so that the box's edge is never the paint's edge.
@@ -372,17 +378,6 @@ def _window_reduce(binary, radius, axis, combine, pad):
         span *= 2
     out = combine(window[:length], window[2 * radius + 1 - span:2 * radius + 1 - span + length])
     return np.moveaxis(out, 0, axis)
-
-
-def _bounding_box(binary, margin):
-    """Slices of the rows and columns holding true pixels, widened by ``margin``; None if none."""
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(binary.any(axis=0))
-    height, width = binary.shape
-    return (slice(max(0, rows[0] - margin), min(height, rows[-1] + margin + 1)),
-            slice(max(0, cols[0] - margin), min(width, cols[-1] + margin + 1)))
 
 
 def _check_map(hints, name):

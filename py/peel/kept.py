@@ -27,12 +27,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_mask, check_rgba
+from .box import WIDER, bounding_box
 from .composite import apply_alpha
 from .foreground import DECONTAMINATION_RADIUS, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
 from .refine import COLOUR_SIZE, HINT_UNSURE, downscale_rgb, hint_reach, refine_alpha, unsure_search, upscale_plain
-from .render import composite_over, decontamination, finish, make_cutout, needs_small_copy, shape_alpha
-from .box import WIDER
+from .render import decontamination, finish, make_cutout, needs_small_copy, shape_alpha
 from .settings import Settings
 
 __all__ = ["KeptImage"]
@@ -239,12 +239,8 @@ def _union(box, other):
 
 def _box_of(binary, box):
     """The (rows, cols) box of the True pixels of ``binary``, the part of an image at ``box``."""
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(binary.any(axis=0))
-    return (slice(box[0].start + int(rows[0]), box[0].start + int(rows[-1]) + 1),
-            slice(box[1].start + int(cols[0]), box[1].start + int(cols[-1]) + 1))
+    found = bounding_box(binary)
+    return None if found is None else tuple(slice(f.start + b.start, f.stop + b.start) for f, b in zip(found, box))
 
 
 def _grow(box, margin, size):

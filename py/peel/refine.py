@@ -52,7 +52,7 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_array, check_mask, check_number, check_rgba
-from .box import WIDER, box_sum, local_mean, pixels32, take_columns
+from .box import WIDER, bounding_box, box_sum, local_mean, pixels32, take_columns
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
@@ -294,7 +294,7 @@ def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=N
     hinted = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), hinted))
     reach = 2 * _GUIDE_RADIUS
     zone = _dilate_square(hinted != plain, reach)
-    crop = _bounding_box(zone, 2 * reach)
+    crop = bounding_box(zone, 2 * reach)
     if crop is None:
         return coefficients
     inside = zone[crop]
@@ -551,17 +551,6 @@ def _hinted_means(colours, known, known_hinted, at_hints, radius, mean, found):
 def _dilate_square(binary, radius):
     """Binary dilation by a (2r+1)² square (the windows of :func:`peel.box.box_sum`)."""
     return box_sum(binary, radius) > 0.5
-
-
-def _bounding_box(binary, margin):
-    """(rows, cols) slices of the True pixels' box widened by ``margin``, clipped; None if none."""
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(binary.any(axis=0))
-    height, width = binary.shape
-    return (slice(max(0, rows[0] - margin), min(height, rows[-1] + margin + 1)),
-            slice(max(0, cols[0] - margin), min(width, cols[-1] + margin + 1)))
 
 
 def _check_window(window, size):
