@@ -2,12 +2,17 @@
 //   node bench/pyodide_timing.mjs PYODIDE_DIR REPO_ROOT INPUTS.npz RUNS [BASELINE_DIR] [ONLY]
 // Prints the result as JSON on the last line of stdout (render_timing.py reads it).
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [pyodideDir, root, inputs, runs, baseline, only] = process.argv.slice(2);
 const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, 'pyodide.mjs')).href);
-const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep, packages: ['numpy', 'pillow'] });
+const pyodide = await loadPyodide({ indexURL: pyodideDir + path.sep });
+// numpy and Pillow come as the build's site-packages archive (see docs/architecture.md,
+// "Start-up"), not as wheels that loadPackage would find.
+const archive = new Uint8Array(fs.readFileSync(path.join(pyodideDir, 'site-packages.tar.gz')));
+pyodide.unpackArchive(archive, 'gztar', { extractDir: pyodide.runPython('import site; site.getsitepackages()[0]') });
 pyodide.mountNodeFS('/repo', root);
 pyodide.mountNodeFS('/inputs', path.dirname(inputs));
 pyodide.globals.set('inputs_name', path.basename(inputs));

@@ -63,6 +63,7 @@ class KeptImage:
         self._steps = {}  # step name -> (the settings it was made with, its result)
         self._plain = None  # the model's plain alpha, full size (snap and region renders read it)
         self._hint_map = None  # (Hints, map, box) of the last refinement with strokes
+        self._maps = {}  # the refinement's low-resolution maps without hints (refine_alpha's cache)
 
     def render(self, settings: Settings, background=None, hints: Hints | None = None):
         """The output for these settings and edits, as :func:`peel.render.render` gives it with
@@ -84,7 +85,7 @@ class KeptImage:
     def _refine(self, settings, hints):
         hint_map, box = (None, None) if hints is None else self._map(hints)
         return refine_alpha(self.rgba, self.mask, settings.refine, small=self._small_copy(settings),
-                            hints=hint_map, hint_box=box, plain=self._plain_alpha())
+                            hints=hint_map, hint_box=box, plain=self._plain_alpha(), cache=self._maps)
 
     def _plain_alpha(self):
         if self._plain is None:
@@ -168,7 +169,7 @@ class KeptImage:
         if not refined.flags.writeable:
             refined = refined.copy()
         refined[area] = refine_alpha(self.rgba, self.mask, settings.refine, small=small, hints=hint_map,
-                                     hint_box=box, window=area, plain=self._plain_alpha())
+                                     hint_box=box, window=area, plain=self._plain_alpha(), cache=self._maps)
         # Shaped alpha: the threshold is per pixel, the feather reaches about 3 radii.
         shaped = self._steps["shaped"][1]
         if shaped is not self._steps["refined"][1]:

@@ -99,7 +99,8 @@ _RAMP = 0.3
 _SMOOTH_RADIUS = 1
 
 
-def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None, window=None, plain=None):
+def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None, window=None, plain=None,
+                 cache=None):
     """Full-resolution alpha from a model mask, following the photo's edges.
 
     Parameters
@@ -128,6 +129,9 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     plain : numpy.ndarray, optional
         (H, W) uint8 ``upscale_plain(mask, (H, W))``, when the caller keeps it (spares its
         upscale on every windowed call).
+    cache : dict, optional
+        A dict the caller keeps for this photo, mask and ``small`` (peel.kept does): it holds
+        the low-resolution maps without hints, which a render with other hints reuses.
 
     Returns
     -------
@@ -188,7 +192,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), work_shape) > 0.5
         hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), work_shape) > 0.5
         hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), work_shape) > 0
-    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure)
+    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache)
     coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
     # Every map on the mask's grid, one plane each: m, w, A (3), b.
     planes = np.empty((6,) + mask.shape, np.float32)
@@ -278,19 +282,26 @@ def _mean_radius(small_height, small_width, mask_shape):
     return max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
 
 
-def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=None):
-    """(h', w', 4) float32 guided-filter coefficients A (3) and b on the small copy.
+def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=None, cache=None):
+    """(h', w', 4) float32 guided-filter coefficients A (3) and b on the small copy (a new array).
 
     With hints, the coefficients without hints are kept everywhere but where the hinted target
     differs within the filter's reach (twice its window): a hint moves nothing beyond it, to
-    the bit (the hinted filter runs on a crop around those pixels).
+    the bit (the hinted filter runs on a crop around those pixels). ``cache``: a dict kept for
+    this photo and mask, holding the maps without hints (they do not change with the hints).
     """
-    target = _resize_plane(mask, small.shape[:2])
-    plain = _colour_target(small, mask, target) if method == "matte" else target
-    coefficients = _guided_coefficients(small, plain, _GUIDE_RADIUS, _GUIDE_EPS)
+    cache = {} if cache is None else cache
+    if method not in cache:
+        target = _resize_plane(mask, small.shape[:2])
+        means = _sure_means(small, mask) if method == "matte" else None
+        plain = _colour_target(small, mask, target, means=means) if method == "matte" else target
+        cache[method] = (target, means, plain, _guided_coefficients(small, plain, _GUIDE_RADIUS, _GUIDE_EPS))
+    target, means, plain, coefficients = cache[method]
+    coefficients = coefficients.copy()
     if hint_fg is None:
         return coefficients
-    hinted = _colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure) if method == "matte" else target
+    hinted = (_colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure, means=means) if method == "matte"
+              else target)
     hinted = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), hinted))
     reach = 2 * _GUIDE_RADIUS
     zone = _dilate_square(hinted != plain, reach)
@@ -331,16 +342,24 @@ def _refine_weight(mask):
     return weight
 
 
-def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None):
-    """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
-    photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate."""
+def _sure_means(small, mask):
+    """The model's sure parts on the small copy and their local mean colours: (sure_fg, sure_bg,
+    radius, foreground, fg_found, background, bg_found), see :func:`peel.box.local_mean`."""
     shape = small.shape[:2]
     sure_fg = _resize_plane(_erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     sure_bg = _resize_plane(_erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     radius = _mean_radius(shape[0], shape[1], mask.shape)
-    foreground, fg_found = local_mean(small, sure_fg, radius, min_weight=1e-6)
-    background, bg_found = local_mean(small, sure_bg, radius, min_weight=1e-6)
+    return (sure_fg, sure_bg, radius, *local_mean(small, sure_fg, radius, min_weight=1e-6),
+            *local_mean(small, sure_bg, radius, min_weight=1e-6))
+
+
+def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None, means=None):
+    """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
+    photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate.
+    ``means``: :func:`_sure_means`, when the caller has it (it is not modified)."""
+    sure_fg, sure_bg, radius, foreground, fg_found, background, bg_found = means or _sure_means(small, mask)
     if hint_fg is not None:
+        foreground, fg_found, background, bg_found = (a.copy() for a in (foreground, fg_found, background, bg_found))
         # Unsure hints leave the model's sure parts: their colours are what is to be found out.
         # Only unsure hints are solved from their means (sure ones are set): only they search wider.
         _hinted_means(small, sure_fg, (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg, hint_unsure, radius,
@@ -537,11 +556,16 @@ def _hinted_means(colours, known, known_hinted, at_hints, radius, mean, found):
     if not changed.any() and not at_hints.any():
         return
     zone = _dilate_square(changed, radius) | at_hints
+    # The means of the zone's pixels read the pixels within their widest window only: a crop
+    # with that margin gives them exactly (the sums are exact in float64), for less work.
+    crop = bounding_box(zone, radius * _HINT_WIDER[-1])
+    zone, colours, known_hinted = zone[crop], colours[crop], known_hinted[crop]
+    mean, found = mean[crop], found[crop]  # views: written in place
     near, near_found = local_mean(colours, known_hinted, radius, min_weight=1e-6, wider=())
     mean[zone] = near[zone]
     found[zone] = near_found[zone]
     # An unsure band wider than the radius (a rim drawn by hand) still finds its colours.
-    far = at_hints & ~found
+    far = at_hints[crop] & ~found
     if far.any():
         wide, wide_found = local_mean(colours, known_hinted, radius, min_weight=1e-6, wider=_HINT_WIDER)
         mean[far] = wide[far]
