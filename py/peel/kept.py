@@ -50,7 +50,8 @@ class KeptImage:
         (h, w) float32 in [0, 1], the normalised model output.
 
     Memory: the photo plus, once rendered, a cut-out of the same size and two (H, W) alphas
-    (about 120 MB at 12 MP).
+    (about 120 MB at 12 MP); with strokes, the model's plain alpha and the hint map, (H, W)
+    uint8 each (24 MB more).
     """
 
     def __init__(self, rgba, mask):
