@@ -521,8 +521,8 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
     protected side (alpha at least one half for erase), stays as it was (no hint); the rest
     gets the paint's hint; a band of ``max(2, rim // 2)`` px on both sides of the boundary
     between the two is unsure, so that the refinement puts the edge where the photo has it. A
-    stroke whose centre is mostly protected material (drawn inside the subject), or with no
-    protected material beside it, applies as painted.
+    stroke with protected material (nearly) all around it or nowhere beside it, or whose centre
+    is mostly protected material (drawn inside the subject), applies as painted.
 
     Parameters
     ----------
@@ -548,9 +548,10 @@ def snap_paint(rgba, alpha, paint, centre, value, rim):
     centre = centre & paint
     if not centre.any():
         return out
-    ring = _dilate(paint, rim) & ~paint
-    ring &= (alpha >= _SURE_SUBJECT) if value == HINT_BACKGROUND else (alpha <= _SURE_BACKGROUND)
-    if not ring.any():
+    around = _dilate(paint, rim) & ~paint
+    ring = around & ((alpha >= _SURE_SUBJECT) if value == HINT_BACKGROUND else (alpha <= _SURE_BACKGROUND))
+    # All around the stroke the protected side (or none of it): drawn inside it, or away from it.
+    if not ring.any() or ring.sum() > (1 - _EDGE_SHARE / 5) * around.sum():
         return out
     features = _features(rgba)
     protected = _clusters(features[ring])
