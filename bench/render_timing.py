@@ -41,6 +41,7 @@ if str(ROOT / "py") not in sys.path:
 
 from peel import foreground, refine, solid  # noqa: E402
 from peel.hints import Hints, Stroke  # noqa: E402
+from peel.render_cache import RenderCache  # noqa: E402
 from peel.render import feather_alpha, render  # noqa: E402
 from peel.settings import Settings  # noqa: E402
 
@@ -111,6 +112,51 @@ def editor_strokes(size, count=4):
     return Hints(tuple(stroke(n) for n in range(count)), snap=True)
 
 
+def stroke_timings(rgba, mask, runs, settings=None):
+    """{row: ms}: one more stroke (the fifth of :func:`editor_strokes`) after four, rendered in full
+    (what the editor did before region renders) and by region (``RenderCache.render_region``),
+    medians of ``runs``; each run starts from a kept render of the four strokes (not timed).
+
+    The preview rows add what the page needs for its 640-px preview: the whole output scaled
+    down, or the changed box only; the file rows are the whole output's pixels (the region
+    render patches the kept output in place). Also the changed box's share of the image.
+    """
+    settings = settings or Settings()
+    size = rgba.shape[:2]
+    before, after = editor_strokes(size, 4), editor_strokes(size, 5)
+    kept = RenderCache(rgba, mask)
+    scale = 640 / max(size)
+
+    def preview(image):
+        small = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        return Image.fromarray(np.ascontiguousarray(image)).resize(small, Image.Resampling.BOX)
+
+    def timed(call):
+        samples = []
+        for _ in range(runs):
+            kept.render(settings, hints=before)
+            started = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+        return round(statistics.median(samples), 1)
+
+    def region_preview():
+        output, box = kept.render_region(settings, hints=after)
+        return preview(output[box])
+
+    rows = {
+        "file, full re-render": timed(lambda: kept.render(settings, hints=after)),
+        "file, region re-render": timed(lambda: kept.render_region(settings, hints=after)),
+        "preview, full re-render": timed(lambda: preview(kept.render(settings, hints=after))),
+        "preview, region re-render": timed(region_preview),
+    }
+    kept.render(settings, hints=before)
+    output, (box_rows, box_cols) = kept.render_region(settings, hints=after)
+    rows["region share of the image"] = round((box_rows.stop - box_rows.start) * (box_cols.stop - box_cols.start)
+                                              / (size[0] * size[1]), 4)
+    return rows
+
+
 def load_baseline(folder):
     """The ``peel`` package in ``folder``, imported as ``peel_baseline`` (its imports are relative)."""
     import importlib.util
@@ -147,11 +193,19 @@ def baseline_timings(rgba, mask, folder, runs):
             for row, (ours, theirs) in samples.items()}
 
 
-def step_timings(rgba, mask, backdrop, runs=5, baseline=None):
-    """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, ...}; runs in CPython and Pyodide.
+def step_timings(rgba, mask, backdrop, runs=5, baseline=None, only=None):
+    """{"steps_ms": {step: ms}, "render_ms": {setting: ms}, "stroke_ms": {row: ms}, ...}; runs in
+    CPython and Pyodide.
 
     ``baseline``: a folder with another version's ``peel`` package (see :func:`baseline_timings`).
+    ``only="strokes"``: the stroke rows only (:func:`stroke_timings`).
     """
+    if only == "strokes":
+        return {"python": ("Pyodide" if sys.platform == "emscripten" else "CPython") + " " + platform.python_version(),
+                "runs": runs, "size": [rgba.shape[1], rgba.shape[0]],
+                "stroke_ms": {**{f"png: {k}": v for k, v in stroke_timings(rgba, mask, runs).items()},
+                              **{f"jpeg: {k}": v for k, v in stroke_timings(rgba, mask, runs, Settings(
+                                  format="jpeg")).items()}}}
     alpha8 = refine.threshold_alpha(refine.refine_alpha(rgba, mask), *Settings().threshold_range)
     small = refine.downscale_rgb(rgba)
     strokes = editor_strokes(rgba.shape[:2])
@@ -178,6 +232,7 @@ def step_timings(rgba, mask, backdrop, runs=5, baseline=None):
     band = refine._refine_weight(np.clip(mask, 0, 1)) > 0  # where the default refines
     compared = baseline_timings(rgba, mask, baseline, runs) if baseline else None
     return {
+        "stroke_ms": {f"png: {k}": v for k, v in stroke_timings(rgba, mask, runs).items()},
         "baseline_ms": compared,
         "python": ("Pyodide" if sys.platform == "emscripten" else "CPython") + " " + platform.python_version(),
         "platform": sys.platform,
@@ -189,26 +244,34 @@ def step_timings(rgba, mask, backdrop, runs=5, baseline=None):
     }
 
 
-def run_in_pyodide(inputs_path, runs, baseline=None):
+def run_in_pyodide(inputs_path, runs, baseline=None, only=None):
     """step_timings inside Pyodide under Node, on the saved inputs."""
     pyodide = ROOT / "dist" / "vendor" / "pyodide"
     if not (pyodide / "pyodide.mjs").is_file():
         sys.exit("no dist/vendor/pyodide: run `python3 build.py build` first")
     script = ROOT / "bench" / "pyodide_timing.mjs"
     command = ["node", str(script), str(pyodide), str(ROOT), str(inputs_path), str(runs)]
-    if baseline:
-        command.append(str(Path(baseline).resolve()))
+    command.append(str(Path(baseline).resolve()) if baseline else "")
+    if only:
+        command.append(only)
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def print_table(results):
     names = list(results)
+    if "steps_ms" not in results[names[0]]:
+        print(f"\n12 MP ({SIZE[1]}×{SIZE[0]}), wall ms, median of {results[names[0]]['runs']}")
+        header = "".join(f"{results[name]['python'][:16]:>18}" for name in names)
+        print(f"\n{'one more stroke':<44}{header}")
+        for row in results[names[0]]["stroke_ms"]:
+            print(f"{row:<44}" + "".join(f"{results[name]['stroke_ms'][row]:>18}" for name in names))
+        return
     print(f"\n12 MP ({SIZE[1]}×{SIZE[0]}), wall ms, median of {results[names[0]]['runs']}; "
           f"uncertain band {results[names[0]]['band_share']:.1%} of the pixels")
     header = "".join(f"{results[name]['python'][:16]:>18}" for name in names)
-    for kind in ("steps_ms", "render_ms"):
-        print(f"\n{'step' if kind == 'steps_ms' else 'render() with':<34}{header}")
+    for kind in ("steps_ms", "render_ms", "stroke_ms"):
+        print(f"\n{ {'steps_ms': 'step', 'render_ms': 'render() with'}.get(kind, 'one more stroke'):<34}{header}")
         for row in results[names[0]][kind]:
             print(f"{row:<34}" + "".join(f"{results[name][kind][row]:>18.1f}" for name in names))
     print("\n(render times exclude the copy of the input the benchmark makes)")
@@ -225,6 +288,7 @@ def main(argv=None):
     parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
     parser.add_argument("--baseline", type=Path, help="a folder with another version's peel package to compare")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "render-timing.json")
+    parser.add_argument("--only", choices=["strokes"], help="only the stroke rows (full vs region re-render)")
     args = parser.parse_args(argv)
 
     from buildtools import paths
@@ -233,12 +297,12 @@ def main(argv=None):
         sys.exit("no model: run `python3 build.py build` first")
     inputs = make_inputs(model)
     load_before = os.getloadavg()[0]
-    results = {"cpython": step_timings(**inputs, runs=args.runs, baseline=args.baseline)}
+    results = {"cpython": step_timings(**inputs, runs=args.runs, baseline=args.baseline, only=args.only)}
     if not args.no_pyodide:
         with tempfile.TemporaryDirectory() as scratch:
             inputs_path = Path(scratch) / "inputs.npz"
             np.savez(inputs_path, **inputs)
-            results["pyodide"] = run_in_pyodide(inputs_path, args.runs, args.baseline)
+            results["pyodide"] = run_in_pyodide(inputs_path, args.runs, args.baseline, args.only)
     print_table(results)
     load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     print(f"load average (1 min) before and after: {load[0]}, {load[1]} on {os.cpu_count()} cores")

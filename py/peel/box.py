@@ -48,11 +48,12 @@ def box_sum(values, radius):
     return window_sum(integral(values), radius)
 
 
-def local_mean(colours, weight, radius, *, min_weight):
+def local_mean(colours, weight, radius, *, min_weight, wider=WIDER):
     """Weighted mean colour around each pixel: box(weight · colours) / box(weight).
 
     Where the window's total weight is at most ``min_weight``, the radius times each of
-    :data:`WIDER` is tried in turn.
+    ``wider`` (:data:`WIDER` by default; ``()``: none, so a pixel sees ``radius`` px only) is
+    tried in turn.
 
     Parameters
     ----------
@@ -75,7 +76,7 @@ def local_mean(colours, weight, radius, *, min_weight):
         return mean, found
     weights = integral(weight)
     weighted = integral(colours * weight[..., None])
-    for multiple in (1, *WIDER):
+    for multiple in (1, *wider):
         total_weight = window_sum(weights, radius * multiple)
         here = (total_weight > min_weight) & ~found
         if here.any():

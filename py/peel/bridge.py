@@ -205,15 +205,62 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
         ``{timings: {postprocess}, output}`` or ``{error: {name, code, message}}``.
     """
     try:
-        if not is_kept(image_id):
-            raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
-        settings = Settings.from_dict(settings_js.to_py())
-        hints = _edits(edits_js)
+        settings, hints = _kept_request(image_id, settings_js, edits_js)
         t0 = time.perf_counter()
         output = _render_cached(settings, background, background_width, background_height, hints)
         return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
     except PeelError as error:
         return _error(error)
+
+
+def render_region(image_id: str, settings_js, background=None, background_width=None, background_height=None,
+                  edits_js=None, whole=False):
+    """`render` after the user drew strokes: only the region they touch is redone.
+
+    When the kept image's last render had the same settings and its strokes were the first of
+    ``edits_js``'s (new strokes at the end), the steps are redone in the new strokes' region
+    only (:meth:`peel.render_cache.RenderCache.render_region`); otherwise this is `render`. Either way
+    the result equals `render`'s.
+
+    Parameters
+    ----------
+    image_id, settings_js, background, background_width, background_height, edits_js
+        As for `render`.
+    whole : bool
+        Also send the whole output (for the file), not only the changed box.
+
+    Returns
+    -------
+    JS object
+        ``{timings: {postprocess}, box: {x, y, width, height}, patch, output?}`` or
+        ``{error: {name, code, message}}``. ``box`` is the part of the output (in its pixels)
+        outside which it equals the last render's; ``patch`` is that part of the output (as
+        ``output`` is for `render`: ``{width, height, pixels}`` RGBA, or ``{png}`` for a
+        mask); ``output``, the whole output, only with ``whole``. An empty box (width 0) means
+        nothing changed.
+    """
+    try:
+        settings, hints = _kept_request(image_id, settings_js, edits_js)
+        t0 = time.perf_counter()
+        backdrop = None if background is None else _read_rgba(background, background_width, background_height)
+        output, (rows, cols) = _cached[1].render_region(settings, background=backdrop, hints=hints)
+        box = {"x": cols.start, "y": rows.start, "width": cols.stop - cols.start, "height": rows.stop - rows.start}
+        result = {"box": box}
+        if box["width"] > 0 and box["height"] > 0:
+            result["patch"] = _output_to_js(np.ascontiguousarray(output[rows, cols]), settings)
+        if whole:
+            result["output"] = _output_to_js(output, settings)
+        result["timings"] = {"postprocess": _ms_since(t0)}
+        return _to_js_object(result)
+    except PeelError as error:
+        return _error(error)
+
+
+def _kept_request(image_id, settings_js, edits_js):
+    """(Settings, Hints or None) of a render of the kept image; refused if it is not kept."""
+    if not is_kept(image_id):
+        raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
+    return Settings.from_dict(settings_js.to_py()), _edits(edits_js)
 
 
 def _render_cached(settings, background, background_width, background_height, hints=None):

@@ -38,7 +38,7 @@ def partial_pixels(alpha8):
     return np.flatnonzero(_PARTIAL[alpha8])
 
 
-def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
+def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=None):
     """Estimate the foreground colour of the partially transparent pixels.
 
     Parameters
@@ -55,6 +55,9 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
         (H, W, 4) uint8 writable array whose colour channels receive the result at the partial
         pixels (other pixels and the alpha channel are left alone); ``out=rgba`` works in place.
         By default a copy of ``rgba`` is made.
+    window : tuple of slice, optional
+        (rows, cols) slices with step 1: only the partial pixels inside it are written (with
+        the colours the whole image's means give them), for a re-render of a region.
 
     Returns
     -------
@@ -115,12 +118,15 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None):
     # One strip of image rows per grid row: the partial pixels of a strip form a dense block
     # (rows × the columns that have any), which reads one row of the grid. Each colour channel
     # is computed as one contiguous (rows, columns) plane.
+    rows, columns = window if window is not None else (slice(0, height), slice(0, width))
     for g in range(grid.shape[0]):
-        top, bottom = strips[g], strips[g + 1]
-        if not partial_rows[top:bottom].any():
+        top, bottom = max(strips[g], rows.start), min(strips[g + 1], rows.stop)
+        if top >= bottom or not partial_rows[top:bottom].any():
             continue
         block = partial[top:bottom]
-        cols = np.flatnonzero(block.any(axis=0))
+        cols = np.flatnonzero(block[:, columns].any(axis=0)) + columns.start
+        if cols.size == 0:
+            continue
         where = np.take(block, cols, axis=1)
         colours = take_columns(pixels[top:bottom], cols)
         alpha = np.take(alpha8[top:bottom], cols, axis=1).astype(np.float32)

@@ -7,12 +7,18 @@ turns the list into a full-resolution *hint map* (see :func:`peel.refine.refine_
 - :func:`rasterize_strokes`: the literal paint, :data:`~peel.refine.HINT_BACKGROUND` under
   erase strokes, :data:`~peel.refine.HINT_FOREGROUND` under restore strokes (a later stroke
   paints over an earlier one), :data:`~peel.refine.HINT_NONE` elsewhere.
-- :func:`snap_hints` ("Snap to edges"): the rim of each painted area joins the uncertain band
-  (:data:`~peel.refine.HINT_UNSURE`), so a rough stroke across a real edge still gives the
-  photo's edge; only the core, :func:`snap_rim` px inside the paint's outline, stays sure.
+- :func:`stroke_patch` ("Snap to edges", the page's): each stroke, edge-aware
+  (:func:`snap_paint`): what it covers that looks like the protected material beside it and not
+  like what its centre covers stays, with an unsure band (:data:`~peel.refine.HINT_UNSURE`) on
+  the boundary so the refinement puts the edge where the photo has it. A stroke's patch depends
+  only on the photo and the model's alpha around it: strokes stay local (peel.render_cache re-renders a
+  new stroke's region alone). :meth:`Hints.to_map_box` with the photo folds the patches.
+- :func:`snap_hints` (the rim snap, for a hints PNG, which holds no strokes): the rim of each
+  painted area joins the uncertain band; only the core, :func:`snap_rim` px inside the paint's
+  outline, stays sure.
 - :func:`read_hints_png` / :func:`encode_hints_png`: the literal paint as an 8-bit grey PNG of
   the image's size (0 = erase, 255 = restore, anything else = no hint), for ``peel --hints``.
-  The page downloads it; the command snaps it the same way, so both give the same result.
+  The page downloads it; the command applies it with the rim snap (or literally).
 """
 
 from __future__ import annotations
@@ -27,17 +33,21 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ._checks import check_size
+from .box import box_sum
+from .morphology import bounding_slices, dilate, erode
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE
 
-__all__ = ["TOOLS", "Stroke", "Hints", "rasterize_strokes", "snap_hints", "snap_rim", "read_hints_png",
-           "decode_hints_png", "encode_hints_png", "PNG_NONE"]
+__all__ = ["TOOLS", "Stroke", "Hints", "rasterize_strokes", "snap_hints", "snap_rim", "snap_paint", "stroke_patch",
+           "apply_patch", "read_hints_png", "decode_hints_png", "encode_hints_png", "PNG_NONE"]
 
 #: Brush tools and the hint each paints.
 TOOLS = {"erase": HINT_BACKGROUND, "restore": HINT_FOREGROUND}
 #: Width of the snap rim, in model-mask pixels (a 320-px mask pixel is 12.5 image px at 4000 px):
 #: about how far off the model's edge can be, so about how far a rough stroke may overshoot.
 SNAP_RIM_MASK_PX = 3
+#: Width of a stroke's centre, as a share of its width: what the stroke marks (see snap_paint).
+CENTRE_SHARE = 0.15
 #: Grey level of "no hint" in a hints PNG (any value but 0 and 255 means the same).
 PNG_NONE = 128
 #: Limits that keep a malformed stroke list from costing minutes.
@@ -93,18 +103,99 @@ class Hints:
             raise InvalidArgumentError(f"strokes: at most {MAX_POINTS} points in all")
         return cls(parsed, bool(snap))
 
-    def to_map(self, size):
-        """(H, W) uint8 hint map for an image of ``size`` (height, width); None without strokes."""
-        return self.to_map_box(size)[0]
+    def to_map(self, size, rgba=None, alpha=None):
+        """(H, W) uint8 hint map for an image of ``size`` (height, width); None without strokes.
+        See :meth:`to_map_box`."""
+        return self.to_map_box(size, rgba, alpha)[0]
 
-    def to_map_box(self, size):
+    def to_map_box(self, size, rgba=None, alpha=None):
         """The hint map and a box (row and column slices) outside which it holds no hint, or
         None where nothing was painted: ``(None, None)`` without strokes. The box spares
-        :func:`peel.refine.refine_alpha` (``hint_box=``) a search of the whole map."""
+        :func:`peel.refine.refine_alpha` (``hint_box=``) a search of the whole map.
+
+        With snap and the photo (``rgba`` (H, W, 4) uint8 and ``alpha``, the model's plain
+        alpha (H, W) uint8, :func:`peel.refine.upscale_plain`), each stroke snaps to the photo's
+        edges (:func:`stroke_patch`); with snap but no photo, the rims of the paint become
+        unsure (:func:`snap_hints`).
+        """
         if not self.strokes:
             return None, None
+        if self.snap and rgba is not None:
+            hints = np.full(size, HINT_NONE, np.uint8)
+            box = None
+            for stroke in self.strokes:
+                box = _union(box, apply_patch(hints, stroke_patch(stroke, rgba, alpha)))
+            return hints, box
         hints, box = _rasterize(self.strokes, size)
         return (snap_hints(hints, box=box) if self.snap else hints), box
+
+
+def stroke_patch(stroke, rgba, alpha):
+    """One stroke, snapped to the photo's edges: its codes in a box, and the box.
+
+    The stroke's own paint (:func:`rasterize_strokes`) is snapped by :func:`snap_paint`, its
+    centre being its path painted :data:`CENTRE_SHARE` as wide; a stroke thinner than the snap
+    rim is a precise one and applies as painted. What a stroke gives depends on the photo and
+    the model's alpha within its box and on nothing else, so a stroke changes the hint map
+    there only (what lets a new stroke's region be rendered alone, see peel.render_cache).
+
+    Parameters
+    ----------
+    stroke : Stroke
+    rgba : numpy.ndarray
+        (H, W, 4) uint8 photo.
+    alpha : numpy.ndarray
+        (H, W) uint8 plain alpha of the model (:func:`peel.refine.upscale_plain`).
+
+    Returns
+    -------
+    codes : numpy.ndarray or None
+        (h, w) uint8: HINT_BACKGROUND / HINT_FOREGROUND / HINT_UNSURE, HINT_NONE where the
+        stroke leaves the map as it is; None if the stroke is outside the image.
+    box : tuple of slice or None
+        Where ``codes`` lies in the image.
+    """
+    size = rgba.shape[:2]
+    rim = snap_rim(size)
+    radius = max(stroke.radius, 0.71)
+    xs = [x for x, _ in stroke.points]
+    ys = [y for _, y in stroke.points]
+    margin = radius + rim + 2
+    box = (slice(max(0, math.floor(min(ys) - margin)), min(size[0], math.ceil(max(ys) + margin) + 1)),
+           slice(max(0, math.floor(min(xs) - margin)), min(size[1], math.ceil(max(xs) + margin) + 1)))
+    if box[0].start >= box[0].stop or box[1].start >= box[1].stop:
+        return None, None
+    shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
+    shifted = tuple((x - box[1].start, y - box[0].start) for x, y in stroke.points)
+    value = TOOLS[stroke.tool]
+    paint = _rasterize((Stroke(stroke.tool, stroke.radius, shifted),), shape)[0] == value
+    if not paint.any():
+        return None, None
+    if radius < rim:
+        codes = np.where(paint, value, HINT_NONE).astype(np.uint8)
+    else:
+        centre = _rasterize((Stroke(stroke.tool, max(0.71, radius * CENTRE_SHARE), shifted),), shape)[0] == value
+        codes = snap_paint(rgba[box], alpha[box], paint, centre, value, rim)
+    return codes, box
+
+
+def apply_patch(hints, patch):
+    """Write a :func:`stroke_patch` into a hint map (in place): its codes other than HINT_NONE
+    replace what was there (a later stroke wins where it acts). Returns the patch's box or None."""
+    codes, box = patch
+    if codes is None:
+        return None
+    region = hints[box]
+    acts = codes != HINT_NONE
+    region[acts] = codes[acts]
+    return box
+
+
+def _union(box, other):
+    """The smallest (rows, cols) box holding both (either may be None)."""
+    if box is None or other is None:
+        return other if box is None else box
+    return tuple(slice(min(a.start, b.start), max(a.stop, b.stop)) for a, b in zip(box, other))
 
 
 def rasterize_strokes(strokes, size):
@@ -239,12 +330,12 @@ def snap_hints(hints, rim=None, *, box=None):
         rim = snap_rim(hints.shape)
     out = hints.copy()
     region, offset = (hints, (0, 0)) if box is None else (hints[box], (box[0].start, box[1].start))
-    outer = _bounding_box(region != HINT_NONE, margin=0)
+    outer = bounding_slices(region != HINT_NONE)
     if outer is None:
         return out
     outer = tuple(slice(o.start + d, o.stop + d) for o, d in zip(outer, offset))
     for value in (HINT_BACKGROUND, HINT_FOREGROUND):
-        inner = _bounding_box(hints[outer] == value, margin=0)
+        inner = bounding_slices(hints[outer] == value)
         if inner is None:
             continue
         # The paint's box in the map, widened so that the box's edge is never the paint's edge.
@@ -252,53 +343,10 @@ def snap_hints(hints, rim=None, *, box=None):
         box = tuple(slice(max(0, o.start + i.start - margin), min(n, o.start + i.stop + margin))
                     for o, i, n in zip(outer, inner, hints.shape))
         area = hints[box] == value
-        core = _erode(area, rim)
-        near_core = _dilate(core, 2 * rim)
+        core = erode(area, rim)
+        near_core = dilate(core, 2 * rim)
         out[box][area & near_core & ~core] = HINT_UNSURE
     return out
-
-
-def _erode(binary, radius):
-    """Binary erosion by a (2r+1)² square; the array's border does not erode."""
-    for axis in (0, 1):
-        binary = _window_reduce(binary, radius, axis, np.logical_and, pad=True)
-    return binary
-
-
-def _dilate(binary, radius):
-    """Binary dilation by a (2r+1)² square."""
-    for axis in (0, 1):
-        binary = _window_reduce(binary, radius, axis, np.logical_or, pad=False)
-    return binary
-
-
-def _window_reduce(binary, radius, axis, combine, pad):
-    """``combine`` (and / or) over windows of 2r + 1 along ``axis``, beyond the ends ``pad``.
-
-    By doubling: a window of 2^k is two of 2^(k-1); a window of any length two overlapping
-    ones of the largest power of two below it. log2(r) passes over contiguous slices.
-    """
-    values = np.moveaxis(binary, axis, 0)
-    length = values.shape[0]
-    padded = np.full((length + 2 * radius,) + values.shape[1:], pad, bool)
-    padded[radius:radius + length] = values
-    span, window = 1, padded
-    while 2 * span <= 2 * radius + 1:
-        window = combine(window[:-span], window[span:])  # windows of 2 * span
-        span *= 2
-    out = combine(window[:length], window[2 * radius + 1 - span:2 * radius + 1 - span + length])
-    return np.moveaxis(out, 0, axis)
-
-
-def _bounding_box(binary, margin):
-    """Slices of the rows and columns holding true pixels, widened by ``margin``; None if none."""
-    rows = np.flatnonzero(binary.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(binary.any(axis=0))
-    height, width = binary.shape
-    return (slice(max(0, rows[0] - margin), min(height, rows[-1] + margin + 1)),
-            slice(max(0, cols[0] - margin), min(width, cols[-1] + margin + 1)))
 
 
 def _check_map(hints, name):
@@ -411,3 +459,140 @@ def encode_hints_png(hints):
     buffer = io.BytesIO()
     Image.fromarray(grey, "L").save(buffer, "PNG", compress_level=6)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------- edge-aware snap
+
+#: Colour-and-texture distance (features in [0, 1]) under which two materials are the same.
+SAME_MATERIAL = 0.12
+#: A pixel under a stroke stays as it was when its distance to the protected material is at most
+#: this share of its distance to what the stroke's centre covers (and that one exceeds
+#: :data:`SAME_MATERIAL`).
+_KEEP_RATIO = 0.6
+#: Share of a stroke's centre that must differ from the protected material for the stroke to be
+#: one along an edge (else it was drawn inside the protected material).
+_EDGE_SHARE = 0.25
+#: Colour clusters per material (a small k-means), and samples per material.
+_CLUSTERS = 8
+_SAMPLES = 4096
+#: Plain-alpha levels (of 255) from which the model's alpha is sure subject / sure background.
+_SURE_SUBJECT, _SURE_BACKGROUND = 230, 25
+
+
+def snap_paint(rgba, alpha, paint, centre, value, rim):
+    """Edge-aware snap of one painted area: which of its pixels the paint really means.
+
+    The stroke marks what must go (erase) or stay (restore); its centre shows which material
+    that is. The material the stroke must protect is the model's sure subject just outside the
+    paint (for erase; sure background for restore). The marked material is what of the centre
+    does not look like it. A pixel under the paint that looks like the protected material
+    (colour and local texture) and not like the marked one, and that the model took for the
+    protected side (alpha at least one half for erase), stays as it was (no hint); the rest
+    gets the paint's hint; a band of ``max(2, rim // 2)`` px on both sides of the boundary
+    between the two is unsure, so that the refinement puts the edge where the photo has it. A
+    stroke with protected material (nearly) all around it or nowhere beside it, or whose centre
+    is mostly protected material (drawn inside the subject), applies as painted.
+
+    Parameters
+    ----------
+    rgba : numpy.ndarray
+        (h, w, 4) uint8 photo, the box around the paint (with ``rim`` px to spare).
+    alpha : numpy.ndarray
+        (h, w) uint8 the model's plain alpha there (:func:`peel.refine.upscale_plain`).
+    paint, centre : numpy.ndarray
+        (h, w) bool: the painted pixels; its centre (a part of it).
+    value : int
+        HINT_BACKGROUND (erase) or HINT_FOREGROUND (restore).
+    rim : int
+        :func:`snap_rim` of the image: the width of the ring the protected material is
+        sampled from.
+
+    Returns
+    -------
+    numpy.ndarray
+        (h, w) uint8: ``value``, HINT_UNSURE under the paint, HINT_NONE elsewhere.
+    """
+    out = np.full(paint.shape, HINT_NONE, np.uint8)
+    out[paint] = value
+    centre = centre & paint
+    if not centre.any():
+        return out
+    around = dilate(paint, rim) & ~paint
+    ring = around & ((alpha >= _SURE_SUBJECT) if value == HINT_BACKGROUND else (alpha <= _SURE_BACKGROUND))
+    # All around the stroke the protected side (or none of it): drawn inside it, or away from it.
+    if not ring.any() or ring.sum() > (1 - _EDGE_SHARE / 5) * around.sum():
+        return out
+    features = _features(rgba)
+    protected = _clusters(features[ring])
+    # The centre's material that is not the protected one is what the stroke marks. A centre
+    # mostly of protected material is a stroke drawn inside it: it applies as painted.
+    along = features[centre]
+    other = along[_nearest(along, protected) > SAME_MATERIAL ** 2]
+    if len(other) < _EDGE_SHARE * len(along):
+        return out
+    marked = _clusters(other, min_share=0.1)
+    under = features[paint]
+    to_marked, to_protected = _nearest(under, marked), _nearest(under, protected)
+    keep = np.zeros(paint.shape, bool)
+    keep[paint] = (to_protected <= _KEEP_RATIO ** 2 * to_marked) & (to_marked > SAME_MATERIAL ** 2)
+    # Only where the model disagrees with the stroke is there anything to keep: a shadow as dark
+    # as the tyre beside it, but already background, is erased (no unsure band around it).
+    keep &= (alpha >= 128) if value == HINT_BACKGROUND else (alpha < 128)
+    # A majority over 5×5: no single-pixel specks either way.
+    keep = (box_sum(keep, 2) > 0.5 * box_sum(paint, 2)) & paint
+    if not keep.any():
+        return out
+    band = max(2, rim // 2)
+    act = paint & ~keep
+    out[keep] = HINT_NONE
+    out[paint & dilate(keep, band) & dilate(act, band)] = HINT_UNSURE
+    return out
+
+
+def _features(rgba):
+    """(h, w, 4) float32: the mean colour in [0, 1] and the texture (std of the grey level)
+    over 5×5, so that a pixel's noise does not make it another material, and fur and a flat
+    road of one mean colour differ."""
+    colour = rgba[..., :3].astype(np.float32) * np.float32(1 / 255)
+    grey = colour.mean(axis=2)
+    count = box_sum(np.ones(grey.shape, np.float32), 2)
+    features = np.empty(grey.shape + (4,), np.float32)
+    features[..., :3] = box_sum(colour, 2) / count[..., None]
+    mean = box_sum(grey, 2) / count
+    features[..., 3] = 2 * np.sqrt(np.maximum(box_sum(grey * grey, 2) / count - mean * mean, 0))
+    return features
+
+
+def _clusters(samples, min_share=0.0):
+    """Up to :data:`_CLUSTERS` centres (k, 4) of ``samples`` (n, 4): a few k-means rounds from
+    centres spread over the samples' grey levels (deterministic); the centres of fewer than
+    ``min_share`` of the samples are left out (a sliver of the subject under a stroke's centre
+    does not make the stroke's material)."""
+    if len(samples) > _SAMPLES:
+        samples = samples[np.linspace(0, len(samples) - 1, _SAMPLES).astype(np.intp)]
+    order = np.argsort(samples[:, :3].sum(axis=1), kind="stable")
+    count = min(_CLUSTERS, len(samples))
+    centres = samples[order[(np.arange(count) * len(samples)) // count]].copy()
+    for _ in range(6):
+        nearest = _distances(samples, centres).argmin(axis=1)
+        for k in range(count):
+            members = samples[nearest == k]
+            if len(members):
+                centres[k] = members.mean(axis=0)
+    if min_share > 0:
+        shares = np.bincount(_distances(samples, centres).argmin(axis=1), minlength=count) / len(samples)
+        centres = centres[shares >= min_share]
+    return centres
+
+
+def _distances(points, centres):
+    """(n, k) squared distances."""
+    return ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+
+
+def _nearest(points, centres):
+    """(n,) squared distance of each point to its nearest centre."""
+    best = np.full(len(points), np.inf, np.float32)
+    for centre in centres:
+        np.minimum(best, ((points - centre) ** 2).sum(axis=1), out=best)
+    return best

@@ -1,4 +1,4 @@
-"""Binary masks: erosion by a square, and the bounding box of the true pixels.
+"""Binary masks: erosion and dilation by a square, and the bounding box of the true pixels.
 
 Examples
 --------
@@ -17,7 +17,7 @@ import numpy as np
 
 from .box import box_sum
 
-__all__ = ["erode", "bounding_box"]
+__all__ = ["erode", "dilate", "bounding_box", "bounding_slices"]
 
 
 def erode(binary, radius):
@@ -41,6 +41,12 @@ def erode(binary, radius):
     return box_sum(binary, radius) >= counts - 0.5
 
 
+def dilate(binary, radius):
+    """Binary dilation by a (2r+1)² square: (H, W) bool, true where any pixel of the window
+    (clipped to the array) is true."""
+    return box_sum(binary, radius) > 0.5
+
+
 def bounding_box(binary):
     """The smallest box holding every true (nonzero) pixel of an (H, W) array.
 
@@ -54,3 +60,14 @@ def bounding_box(binary):
         return None
     cols = np.flatnonzero(binary.any(axis=0))
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def bounding_slices(binary, margin=0):
+    """(rows, cols) slices of :func:`bounding_box`, widened by ``margin`` and clipped to the
+    array; None when no pixel is true."""
+    box = bounding_box(binary)
+    if box is None:
+        return None
+    (top, left, bottom, right), (height, width) = box, binary.shape
+    return (slice(max(0, top - margin), min(height, bottom + margin)),
+            slice(max(0, left - margin), min(width, right + margin)))

@@ -52,13 +52,13 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_array, check_mask, check_number, check_rgba
-from .box import box_sum, local_mean, pixels32, take_columns
-from .morphology import erode
+from .box import WIDER, box_sum, local_mean, pixels32, take_columns
+from .morphology import bounding_slices, dilate, erode
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
 __all__ = ["REFINE_METHODS", "COLOUR_SIZE", "HINT_BACKGROUND", "HINT_FOREGROUND", "HINT_UNSURE",
-           "HINT_NONE", "refine_alpha", "upscale_plain", "threshold_alpha", "downscale_rgb"]
+           "HINT_NONE", "refine_alpha", "hint_reach", "unsure_search", "upscale_plain", "threshold_alpha", "downscale_rgb"]
 
 #: Values of ``Settings.refine``.
 REFINE_METHODS = ("none", "guided", "matte")
@@ -77,6 +77,9 @@ HINT_BACKGROUND, HINT_FOREGROUND, HINT_UNSURE, HINT_NONE = 0, 255, 128, 64
 # Radius of the local colour means, in band widths (box.WIDER: the wider radii tried where a pixel
 # has no sure foreground (background) pixel within it; with hints, the whole image after that).
 _MEAN_RADIUS = 2.0
+# Where a hinted pixel finds no sure colour within the means' radius: these many radii, in turn, and
+# no farther (box.WIDER).
+_HINT_WIDER = WIDER
 # Trust of the colour-line estimate: min(|F - B|² / _SEPARATION, 1) * exp(-residual² / _FIT),
 # colours in [0, 1].
 _SEPARATION = 0.01
@@ -97,7 +100,8 @@ _RAMP = 0.3
 _SMOOTH_RADIUS = 1
 
 
-def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None):
+def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None, window=None, plain=None,
+                 cache=None):
     """Full-resolution alpha from a model mask, following the photo's edges.
 
     Parameters
@@ -119,12 +123,22 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         (rows, cols) slices outside which ``hints`` holds no hint, when the caller knows it
         (:meth:`peel.hints.Hints.to_map_box`): the hints are then looked for in it only. The
         result is the same as without it.
+    window : tuple of slice, optional
+        (rows, cols) slices with step 1: compute only this part of the alpha (what the whole
+        alpha holds there, exactly), for a re-render of the region a new stroke touches. The
+        low-resolution maps are still made for the whole photo (they are small).
+    plain : numpy.ndarray, optional
+        (H, W) uint8 ``upscale_plain(mask, (H, W))``, when the caller keeps it (spares its
+        upscale on every windowed call).
+    cache : dict, optional
+        A dict the caller keeps for this photo, mask and ``small`` (peel.render_cache does): it holds
+        the low-resolution maps without hints, which a render with other hints reuses.
 
     Returns
     -------
     alpha8 : numpy.ndarray
-        (H, W) uint8, writable unless ``method="none"`` without hints (see
-        :func:`peel.mask.upscale_mask`).
+        (H, W) uint8 (the window's shape with ``window``), writable unless ``method="none"``
+        without hints (see :func:`peel.mask.upscale_mask`).
 
     Raises
     ------
@@ -153,8 +167,12 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     box = _check_hints(hints, (height, width), hint_box)
     if box is None:
         hints = None
+    if window is not None:
+        window = _check_window(window, (height, width))
     if method == "none":
         alpha8 = upscale_mask(mask, (height, width))
+        if window is not None:
+            return np.array(refine_alpha(rgba, mask, method, small=small, hints=hints, hint_box=box)[window])
         if hints is None:
             return alpha8
         alpha8 = alpha8.copy()
@@ -175,12 +193,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), work_shape) > 0.5
         hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), work_shape) > 0.5
         hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), work_shape) > 0
-    target = _resize_plane(mask, work_shape)
-    if method == "matte":
-        target = _colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure)
-    if hint_fg is not None:
-        target = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), target))
-    coefficients = _guided_coefficients(small, target, _GUIDE_RADIUS, _GUIDE_EPS)
+    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache)
     coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
     # Every map on the mask's grid, one plane each: m, w, A (3), b.
     planes = np.empty((6,) + mask.shape, np.float32)
@@ -189,11 +202,116 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     for channel in range(4):
         planes[2 + channel] = _resize_plane(coefficients[..., channel], mask.shape)
 
-    alpha8 = np.array(upscale_plain(mask, (height, width)))  # writable copy
-    _solve_edges(rgba, planes, alpha8, hints, box)
+    if plain is None or plain.shape != (height, width):
+        plain = upscale_plain(mask, (height, width))
+    if window is None:
+        alpha8 = np.array(plain)  # writable copy
+        _solve_edges(rgba, planes, alpha8, hints, box)
+        if hints is not None:
+            _apply_hints(alpha8, hints, box)
+        return alpha8
+    # The window and the pixels its smoothing reads (_SMOOTH_RADIUS): solved as the whole is, at
+    # the same positions on the maps; the margin is dropped.
+    outer = tuple(slice(max(0, s.start - _SMOOTH_RADIUS), min(n, s.stop + _SMOOTH_RADIUS))
+                  for s, n in zip(window, (height, width)))
+    alpha8 = np.array(plain[outer])
+    crop_hints, crop_box = None, None
     if hints is not None:
-        _apply_hints(alpha8, hints, box)
-    return alpha8
+        crop_box = _intersect(box, outer)
+        if crop_box is not None:
+            crop_hints = hints[outer]
+    _solve_edges(rgba, planes, alpha8, crop_hints, crop_box, origin=(outer[0].start, outer[1].start),
+                 size=(height, width))
+    if crop_hints is not None:
+        _apply_hints(alpha8, crop_hints, crop_box)
+    inner = tuple(slice(w.start - o.start, w.stop - o.start) for w, o in zip(window, outer))
+    return alpha8[inner]
+
+
+def hint_reach(size, mask_shape, colour_size=COLOUR_SIZE):
+    """How far, in image pixels, a hint may change the refined alpha outside itself.
+
+    The hints reach the alpha through the low-resolution maps: the sure colours they add or
+    take away move the local colour means within the means' radius (no wider search where a
+    hint is, see :func:`_colour_target`), the guided filter's coefficients within twice its
+    window, and both maps are interpolated bilinearly onto the mask's grid and from it onto
+    the image; the smoothing adds its radius. Beyond this distance from every hinted pixel
+    the refined alpha is the one without hints, bit for bit (tests/unit/test_strokes.py).
+
+    Parameters
+    ----------
+    size : tuple of int
+        (height, width) of the image.
+    mask_shape : tuple of int
+        (h, w) of the model mask.
+    colour_size : int
+        Long side of the low-resolution copy (:data:`COLOUR_SIZE`).
+
+    Returns
+    -------
+    int
+        A distance in pixels (Chebyshev: along rows or columns).
+    """
+    small_height, small_width, small_px = _small_grid(size, colour_size)
+    mask_px = max(size[0] / mask_shape[0], size[1] / mask_shape[1])
+    # Small pixels: the BOX resize's overlap (1), the means (radius), the filter (2 windows),
+    # the resize onto the mask's grid (1) and a margin (1); then one mask pixel of the upscale.
+    small_reach = 1 + _mean_radius(small_height, small_width, mask_shape) + 2 * _GUIDE_RADIUS + 2
+    return int(np.ceil(small_reach * small_px + 2 * mask_px)) + _SMOOTH_RADIUS + 1
+
+
+def unsure_search(size, mask_shape, colour_size=COLOUR_SIZE):
+    """How far, in image pixels, an unsure hint may look for sure colours (its means' widest
+    window, :data:`_HINT_WIDER`): a new hint this near an unsure one changes what the unsure
+    one gives, and so the alpha within :func:`hint_reach` of it."""
+    small_height, small_width, small_px = _small_grid(size, colour_size)
+    radius = _mean_radius(small_height, small_width, mask_shape) * _HINT_WIDER[-1]
+    return int(np.ceil((radius + 2) * small_px))
+
+
+def _small_grid(size, colour_size):
+    """(h', w') of :func:`downscale_rgb`'s copy and the image pixels per small pixel."""
+    height, width = size
+    scale = min(1.0, colour_size / max(height, width))
+    small_height, small_width = max(1, round(height * scale)), max(1, round(width * scale))
+    return small_height, small_width, max(height / small_height, width / small_width)
+
+
+def _mean_radius(small_height, small_width, mask_shape):
+    """Radius of the local colour means, in small-copy pixels."""
+    per_mask_pixel = max(small_height / mask_shape[0], small_width / mask_shape[1])
+    return max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
+
+
+def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=None, cache=None):
+    """(h', w', 4) float32 guided-filter coefficients A (3) and b on the small copy (a new array).
+
+    With hints, the coefficients without hints are kept everywhere but where the hinted target
+    differs within the filter's reach (twice its window): a hint moves nothing beyond it, to
+    the bit (the hinted filter runs on a crop around those pixels). ``cache``: a dict kept for
+    this photo and mask, holding the maps without hints (they do not change with the hints).
+    """
+    cache = {} if cache is None else cache
+    if method not in cache:
+        target = _resize_plane(mask, small.shape[:2])
+        means = _sure_means(small, mask) if method == "matte" else None
+        plain = _colour_target(small, mask, target, means=means) if method == "matte" else target
+        cache[method] = (target, means, plain, _guided_coefficients(small, plain, _GUIDE_RADIUS, _GUIDE_EPS))
+    target, means, plain, coefficients = cache[method]
+    coefficients = coefficients.copy()
+    if hint_fg is None:
+        return coefficients
+    hinted = (_colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure, means=means) if method == "matte"
+              else target)
+    hinted = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), hinted))
+    reach = 2 * _GUIDE_RADIUS
+    zone = dilate(hinted != plain, reach)
+    crop = bounding_slices(zone, 2 * reach)
+    if crop is None:
+        return coefficients
+    inside = zone[crop]
+    coefficients[crop][inside] = _guided_coefficients(small[crop], hinted[crop], _GUIDE_RADIUS, _GUIDE_EPS)[inside]
+    return coefficients
 
 
 def upscale_plain(mask, size):
@@ -225,20 +343,30 @@ def _refine_weight(mask):
     return weight
 
 
-def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None):
-    """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
-    photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate."""
+def _sure_means(small, mask):
+    """The model's sure parts on the small copy and their local mean colours: (sure_fg, sure_bg,
+    radius, foreground, fg_found, background, bg_found), see :func:`peel.box.local_mean`."""
     shape = small.shape[:2]
     sure_fg = _resize_plane(erode(mask >= SURE_FOREGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
     sure_bg = _resize_plane(erode(mask <= SURE_BACKGROUND, BAND).astype(np.float32), shape, Image.Resampling.BOX) > 0.5
+    radius = _mean_radius(shape[0], shape[1], mask.shape)
+    return (sure_fg, sure_bg, radius, *local_mean(small, sure_fg, radius, min_weight=1e-6),
+            *local_mean(small, sure_bg, radius, min_weight=1e-6))
+
+
+def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_unsure=None, means=None):
+    """(h', w') float32 target p on a low-resolution copy ``small`` (float32 in [0, 1]) of the
+    photo: ``mask_small``, the mask at that size, moved towards the colour-line estimate.
+    ``means``: :func:`_sure_means`, when the caller has it (it is not modified)."""
+    sure_fg, sure_bg, radius, foreground, fg_found, background, bg_found = means or _sure_means(small, mask)
     if hint_fg is not None:
+        foreground, fg_found, background, bg_found = (a.copy() for a in (foreground, fg_found, background, bg_found))
         # Unsure hints leave the model's sure parts: their colours are what is to be found out.
-        sure_fg = (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg
-        sure_bg = (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg
-    per_mask_pixel = max(small.shape[0] / mask.shape[0], small.shape[1] / mask.shape[1])
-    radius = max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
-    foreground, fg_found = _local_colour(small, sure_fg, radius, whole_image=hint_fg is not None)
-    background, bg_found = _local_colour(small, sure_bg, radius, whole_image=hint_fg is not None)
+        # Only unsure hints are solved from their means (sure ones are set): only they search wider.
+        _hinted_means(small, sure_fg, (sure_fg & ~hint_unsure | hint_fg) & ~hint_bg, hint_unsure, radius,
+                      foreground, fg_found)
+        _hinted_means(small, sure_bg, (sure_bg & ~hint_unsure | hint_bg) & ~hint_fg, hint_unsure, radius,
+                      background, bg_found)
     # Per channel, not einsum: Pyodide's numpy has no fast path for it.
     span = [foreground[..., k] - background[..., k] for k in range(3)]
     offset = [small[..., k] - background[..., k] for k in range(3)]
@@ -254,20 +382,23 @@ def _colour_target(small, mask, mask_small, hint_fg=None, hint_bg=None, hint_uns
     return (mask_small + trust * (estimate - mask_small)).astype(np.float32)
 
 
-def _solve_edges(rgba, planes, alpha8, hints, box):
+def _solve_edges(rgba, planes, alpha8, hints, box, origin=(0, 0), size=None):
     """Write ``m + w (A·I + b - m)`` into alpha8 wherever the interpolated w (or a 128 hint) is > 0.
 
-    ``box``: the (rows, cols) slices outside which ``hints`` holds no hint.
+    ``box``: the (rows, cols) slices outside which ``hints`` holds no hint. ``alpha8`` (and
+    ``hints``, and ``box``'s coordinates) may be the part at ``origin`` of an image of ``size``.
 
     The image is walked in strips of rows that lie between the same two rows of the mask grid,
     so each strip interpolates the maps' two rows once at the strip's columns, then per row.
     """
     height, width = alpha8.shape
     grid_height, grid_width = planes.shape[1:]
-    row_first, row_second, row_weight = _bilinear_table(height, grid_height)
-    col_first, col_second, col_weight = _bilinear_table(width, grid_width)
+    full_height, full_width = size or (height, width)
+    top0, left0 = origin
+    row_first, row_second, row_weight = (table[top0:top0 + height] for table in _bilinear_table(full_height, grid_height))
+    col_first, col_second, col_weight = (table[left0:left0 + width] for table in _bilinear_table(full_width, grid_width))
     active = planes[1] > 0
-    pixels = pixels32(rgba)
+    pixels = pixels32(rgba[top0:top0 + height, left0:left0 + width])
     # Strip boundaries: where the pair of mask rows changes.
     key = row_first * grid_height + row_second
     bounds = np.flatnonzero(np.diff(key)) + 1
@@ -415,14 +546,52 @@ def _apply_hints(alpha8, hints, box):
     return alpha8
 
 
-def _local_colour(colours, known, radius, whole_image=False):
-    """box.local_mean of the ``known`` pixels; with ``whole_image``, their mean over the whole
-    image where no window found any (a wide erase stroke can be far from every other hint)."""
-    mean, found = local_mean(colours, known, radius, min_weight=1e-6)
-    if whole_image and known.any() and not found.all():
-        mean[~found] = colours[known].mean(axis=0)
-        found[:] = True
-    return mean, found
+def _hinted_means(colours, known, known_hinted, at_hints, radius, mean, found):
+    """The local means (in place) where the hints changed the ``known`` (sure) pixels within
+    ``radius``, or at ``at_hints`` (the unsure hints): of the ``known_hinted`` pixels, within
+    ``radius``, and at ``at_hints`` pixels that found none there within :data:`_HINT_WIDER`
+    radii. No wider search elsewhere, and no whole-image mean: a hint's colours reach
+    ``radius`` small pixels beyond the hints (and ``_HINT_WIDER`` radii to unsure hints), no
+    farther (see :func:`hint_reach` and :func:`unsure_search`)."""
+    changed = known != known_hinted
+    if not changed.any() and not at_hints.any():
+        return
+    zone = dilate(changed, radius) | at_hints
+    # The means of the zone's pixels read the pixels within their widest window only: a crop
+    # with that margin gives them exactly (the sums are exact in float64), for less work.
+    crop = bounding_slices(zone, radius * _HINT_WIDER[-1])
+    zone, colours, known_hinted = zone[crop], colours[crop], known_hinted[crop]
+    mean, found = mean[crop], found[crop]  # views: written in place
+    near, near_found = local_mean(colours, known_hinted, radius, min_weight=1e-6, wider=())
+    mean[zone] = near[zone]
+    found[zone] = near_found[zone]
+    # An unsure band wider than the radius (a rim drawn by hand) still finds its colours.
+    far = at_hints[crop] & ~found
+    if far.any():
+        wide, wide_found = local_mean(colours, known_hinted, radius, min_weight=1e-6, wider=_HINT_WIDER)
+        mean[far] = wide[far]
+        found[far] = wide_found[far]
+
+
+def _check_window(window, size):
+    """``window`` as (rows, cols) slices with step 1 inside an image of ``size``, non-empty."""
+    if not (isinstance(window, tuple) and len(window) == 2 and all(isinstance(s, slice) for s in window)):
+        raise ArgumentTypeError(f"window must be a (rows, cols) pair of slices, got {window!r:.80}")
+    ranges = [range(n)[s] for s, n in zip(window, size)]
+    if any(r.step != 1 or not r for r in ranges):
+        raise InvalidArgumentError(f"window must be non-empty slices with step 1 inside the image, got {window!r:.80}")
+    return tuple(slice(r.start, r.stop) for r in ranges)
+
+
+def _intersect(box, window):
+    """The part of ``box`` inside ``window`` in the window's coordinates; None if empty."""
+    parts = []
+    for b, w in zip(box, window):
+        start, stop = max(b.start, w.start), min(b.stop, w.stop)
+        if start >= stop:
+            return None
+        parts.append(slice(start - w.start, stop - w.start))
+    return tuple(parts)
 
 
 def _resize_plane(values, shape, resample=Image.Resampling.BILINEAR):

@@ -47,7 +47,7 @@ from PIL import Image
 from ._checks import check_mask
 from .box import box_sum
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .morphology import erode
+from .morphology import dilate, erode
 
 __all__ = ["SURE_BACKGROUND", "SURE_FOREGROUND", "WIDTH", "solid_mask", "label_regions"]
 
@@ -127,7 +127,7 @@ def solid_mask(mask, colours):
     if not core.any():
         return mask
     labels, count = label_regions(core)
-    subject = _dilate(sure_fg, WIDTH + 1)
+    subject = dilate(sure_fg, WIDTH + 1)
     near_border = np.zeros(m.shape, bool)
     near_border[:WIDTH + 1], near_border[-WIDTH - 1:] = True, True
     near_border[:, :WIDTH + 1], near_border[:, -WIDTH - 1:] = True, True
@@ -155,7 +155,7 @@ def solid_mask(mask, colours):
         return mask
 
     strength = np.clip((posterior - POSTERIOR) * np.float32(2 / (1 - POSTERIOR)), 0.0, 1.0)
-    strength *= accepted[labels] & ~ambiguous & _dilate(sure_fg, REACH)
+    strength *= accepted[labels] & ~ambiguous & dilate(sure_fg, REACH)
     # The core takes its own strength. Around it, to the edge of the unsure part, the fill ramps
     # down to the model's own value (a box mean over the opening's window), except next to the
     # sure subject, which it joins at full strength (a ramp there would leave a ghostly seam).
@@ -339,6 +339,3 @@ def _max_filter(values, radius):
     return out
 
 
-def _dilate(binary, radius):
-    """Binary dilation by a (2r+1)² square."""
-    return box_sum(binary.astype(np.float32), radius) > 0.5

@@ -12,7 +12,7 @@ from peel.errors import ArgumentTypeError, InvalidArgumentError
 from peel.hints import (TOOLS, Hints, Stroke, decode_hints_png, encode_hints_png, rasterize_strokes, read_hints_png,
                         snap_hints, snap_rim)
 from peel.render_cache import RenderCache
-from peel.refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE, refine_alpha
+from peel.refine import HINT_BACKGROUND, HINT_FOREGROUND, HINT_NONE, HINT_UNSURE, refine_alpha, upscale_plain
 from peel.render import render
 from peel.settings import Settings
 from tests.unit.test_render_cache import scene
@@ -241,10 +241,12 @@ def test_unsure_hints_follow_the_photo_where_the_model_was_wrong():
     truth[:, 60:] = 255
     mask = np.zeros((320, 320), np.float32)
     mask[:, 200:] = 1.0  # the model saw the subject from column 100 on only
-    # A rough restore stroke over the missed part, 8 px past the real edge on the left.
-    hints = rasterize_strokes([restore(26, (78, -10), (78, 130))], (height, width))
+    # A rough restore stroke over the missed part, 8 px past the real edge on the left; snap
+    # takes the stroke's own colours and the sure background beside it (edge-aware snap).
+    stroke = restore(26, (78, -10), (78, 130))
+    hints = rasterize_strokes([stroke], (height, width))
     literal = refine_alpha(rgba, mask, hints=hints)
-    snapped = refine_alpha(rgba, mask, hints=snap_hints(hints, rim=10))
+    snapped = refine_alpha(rgba, mask, hints=Hints((stroke,)).to_map((height, width), rgba, upscale_plain(mask, (height, width))))
     error = lambda alpha: np.abs(alpha.astype(int) - truth).mean()  # noqa: E731
     assert error(snapped) < error(literal) / 3
     assert (snapped[:, 52:58] <= 8).all() and (snapped[:, 62:104] >= 247).all()
@@ -274,7 +276,8 @@ def test_kept_render_equals_render_with_the_map_and_a_hint_change_redoes_refinem
     for hints, settings in [(None, Settings()), (one, Settings()), (one, Settings(background="blur")),
                             (two, Settings(background="blur")), (Hints(two.strokes, snap=False), Settings()),
                             (Hints(), Settings(format="mask")), (one, Settings(refine="none"))]:
-        expected = render(rgba.copy(), mask, settings, hints=None if hints is None else hints.to_map(rgba.shape[:2]))
+        hint_map = None if hints is None else hints.to_map(rgba.shape[:2], rgba, upscale_plain(mask, rgba.shape[:2]))
+        expected = render(rgba.copy(), mask, settings, hints=hint_map)
         np.testing.assert_array_equal(kept.render(settings, hints=hints), expected, err_msg=f"{hints} {settings}")
     # None, one, (background only: kept), two, no snap, empty (== None: refined again), none
     assert len(calls) == 6
