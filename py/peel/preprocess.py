@@ -83,8 +83,11 @@ def as_rgba(image):
     return rgba
 
 
-def prepare_input(rgba):
+def prepare_input(rgba, *, size=MODEL_SIZE, mean=IMAGENET_MEAN, std=IMAGENET_STD):
     """Build the model input tensor from RGBA pixels, as rembg does for u2netp.
+
+    rembg's other square-input models (U²-Net, ISNet, BiRefNet) differ only in ``size``, ``mean``
+    and ``std`` (``peel.models.families``).
 
     The alpha channel is ignored, like rembg's ``convert("RGB")``. The full
     resolution image is never converted to float: Pillow reads the RGBA buffer
@@ -96,11 +99,15 @@ def prepare_input(rgba):
     ----------
     rgba : numpy.ndarray
         (H, W, 4) uint8 pixels, H, W >= 1. Not modified.
+    size : int, optional
+        Side of the square input (keyword only; 320 for u2netp).
+    mean, std : tuple of 3 floats, optional
+        Per-channel normalisation after the division by the maximum (ImageNet's by default).
 
     Returns
     -------
     tensor : numpy.ndarray
-        (1, 3, 320, 320) float32, C-contiguous, channels in RGB order:
+        (1, 3, size, size) float32, C-contiguous, channels in RGB order:
         ``(rgb / max(rgb.max(), 1e-6) - mean) / std`` of the resized image.
 
     Raises
@@ -116,14 +123,14 @@ def prepare_input(rgba):
     rgba = np.ascontiguousarray(check_rgba(rgba))
     height, width = rgba.shape[:2]
     image = Image.frombuffer("RGBX", (width, height), rgba, "raw", "RGBX", 0, 1)
-    small = image.resize((MODEL_SIZE, MODEL_SIZE), Image.Resampling.LANCZOS)
-    # (3, 320, 320): drop the X channel, channels first.
+    small = image.resize((size, size), Image.Resampling.LANCZOS)
+    # (3, size, size): drop the X channel, channels first.
     chw = np.asarray(small).transpose(2, 0, 1)[:3]
 
     scale = np.float32(1.0 / max(int(chw.max()), _MIN_MAX))
-    mean = np.asarray(IMAGENET_MEAN, np.float32)[:, None, None]
-    std = np.asarray(IMAGENET_STD, np.float32)[:, None, None]
-    tensor = np.empty((1, 3, MODEL_SIZE, MODEL_SIZE), np.float32)
+    mean = np.asarray(mean, np.float32)[:, None, None]
+    std = np.asarray(std, np.float32)[:, None, None]
+    tensor = np.empty((1, 3, size, size), np.float32)
     np.multiply(chw, scale, out=tensor[0], dtype=np.float32)
     tensor[0] -= mean
     tensor[0] /= std

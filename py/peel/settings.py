@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, fields
 
 from ._checks import check_number
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .models import DEFAULT_MODEL, MODEL_NAMES, get_model
+from .models import DEFAULT_MODEL, MODEL_NAMES, get_model, model_names
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 #: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
@@ -86,7 +86,7 @@ class Settings:
 
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
-            _choice(self, name, allowed)
+            _choice(self, name, model_names() if name == "model" else allowed)  # model: also registered files
         for name, (low, high) in _RANGES.items():
             _number(self, name, low, high, integer=name in _INTEGERS)
         if self.threshold_low > self.threshold_high:

@@ -27,7 +27,7 @@ Examples
 from ..errors import InvalidArgumentError
 from . import modnet, u2netp
 
-__all__ = ["MODELS", "MODEL_NAMES", "DEFAULT_MODEL", "get_model"]
+__all__ = ["MODELS", "MODEL_NAMES", "DEFAULT_MODEL", "get_model", "FILE_MODELS", "register_model", "model_names"]
 
 #: name -> model module, the default first.
 MODELS = {module.NAME: module for module in (u2netp, modnet)}
@@ -35,9 +35,26 @@ MODEL_NAMES = tuple(MODELS)
 DEFAULT_MODEL = u2netp.NAME
 
 
+#: Models added at run time from a file (a ``peel.models.recognise.ModelFile``), name -> model.
+FILE_MODELS = {}
+
+
+def register_model(model):
+    """Make a recognised model file a ``model`` choice under its NAME (not a built-in's)."""
+    if model.NAME in MODELS:
+        raise InvalidArgumentError(f"model name {model.NAME!r} is a built-in model's")
+    FILE_MODELS[model.NAME] = model
+    return model
+
+
+def model_names():
+    """The built-in model names, then those of the registered files."""
+    return MODEL_NAMES + tuple(FILE_MODELS)
+
+
 def get_model(name):
-    """The model module called ``name``; InvalidArgumentError for an unknown name."""
+    """The model module (or registered file) called ``name``; InvalidArgumentError for an unknown name."""
     try:
-        return MODELS[name]
+        return MODELS[name] if name in MODELS else FILE_MODELS[name]
     except (KeyError, TypeError):
-        raise InvalidArgumentError(f"model must be one of {', '.join(MODEL_NAMES)}, got {name!r}") from None
+        raise InvalidArgumentError(f"model must be one of {', '.join(model_names())}, got {name!r}") from None

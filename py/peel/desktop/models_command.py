@@ -1,0 +1,70 @@
+"""``peel models``: the built-in models, and rembg's model files found on this machine.
+
+::
+
+    peel models            # names, sizes, where the files are
+    peel models --check    # also verify each rembg file's md5 (reads every file)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..models import MODELS
+from ..models.families import FAMILIES
+from ..models.rembg import RELEASES, REMBG_MODELS
+from .assets import cache_path
+from .model_files import file_md5, find_rembg_files, rembg_home
+
+__all__ = ["main", "describe_models"]
+
+
+def _size(size):
+    return f"{size / 1e6:7.1f} MB"
+
+
+def describe_models(home=None, *, check=False):
+    """The listing's lines (no trailing newlines).
+
+    Parameters
+    ----------
+    home : str or os.PathLike, optional
+        rembg's folder (default: ``$U2NET_HOME``, else ``~/.u2net``).
+    check : bool
+        Verify each rembg file's md5 against rembg's (reads every file).
+    """
+    lines = ["Built in (Peel's own pinned files; downloaded once into the cache when first used):"]
+    for name, module in MODELS.items():
+        cached = cache_path(module.SOURCE["sha256"]).is_file()
+        lines.append(f"  {name:<22}{_size(module.SOURCE['bytes'])}  {module.LABEL}"
+                     f"{'' if cached else '  (not downloaded yet)'}")
+    folder = rembg_home() if home is None else home
+    found = find_rembg_files(folder)
+    lines += ["", f"rembg's model files in {folder} ($U2NET_HOME, else ~/.u2net):"]
+    if not found:
+        lines.append("  none")
+    for file in found:
+        if file.rembg is None:
+            lines.append(f"  {file.path.name:<22}{_size(file.size)}  not a rembg name: use it with --model-file")
+            continue
+        entry = file.rembg
+        status = ""
+        if check:
+            status = "  md5 ok" if file_md5(file.path) == entry.md5 else "  md5 WRONG (not rembg's file)"
+        lines.append(f"  {entry.name:<22}{_size(file.size)}  {FAMILIES[entry.family].label}: {entry.label}, "
+                     f"{entry.licence}{status}")
+    missing = [name for name in REMBG_MODELS if name not in {f.rembg.name for f in found if f.rembg}]
+    lines += ["", f"Use one with --model NAME. Not here: {', '.join(missing) or 'none'}.",
+              f"rembg downloads them on first use; its releases: {RELEASES}",
+              "Any other U²-Net, ISNet, BiRefNet or MODNet ONNX file: --model-file PATH."]
+    return lines
+
+
+def main(argv=None) -> int:
+    """Print the listing; 0."""
+    parser = argparse.ArgumentParser(prog="peel models", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="verify each rembg file's md5 (reads every file)")
+    args = parser.parse_args(argv)
+    print("\n".join(describe_models(check=args.check)), file=sys.stdout)
+    return 0
