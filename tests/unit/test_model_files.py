@@ -412,3 +412,60 @@ def test_cli_model_file_of_another_family(tmp_path, fixture_image):
     assert cli.main([str(photo), "--model-file", str(path), "--format", "mask", "--quiet", "-o", str(tmp_path)]) == 0
     assert Image.open(tmp_path / "a-mask.png").size == Image.open(photo).size
     assert Settings(model="my-birefnet").threshold_range == Settings().threshold_range  # registered, a saliency map
+
+
+# --- Other input sizes: the graph edit (peel models --resize). ---
+
+def fixed_size_graph(path, side):
+    """A graph built like ISNet's export: its Resize takes constant output sizes (taken at `side`)
+    joined to the batch and channels read from a Shape; side outputs make it ISNet-like."""
+    rng = np.random.default_rng(5)
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [1, 3, 1, 1], rng.normal(0, 1, 3).astype(np.float32).tolist())
+    nodes = [helper.make_node("Conv", ["input", "w"], ["conv"]),
+             helper.make_node("MaxPool", ["conv"], ["pooled"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Shape", ["pooled"], ["shape"]),
+             helper.make_node("Slice", ["shape", "zero", "two"], ["nc"]),
+             helper.make_node("Constant", [], ["hw"], value=helper.make_tensor("hw_v", TensorProto.INT64, [2],
+                                                                                [side, side])),
+             helper.make_node("Concat", ["nc", "hw"], ["sizes"], axis=0),
+             helper.make_node("Resize", ["pooled", "", "", "sizes"], ["up"], mode="linear"),
+             helper.make_node("Sigmoid", ["up"], ["out0"]), helper.make_node("Identity", ["up"], ["out1"])]
+    inits = [weight, helper.make_tensor("zero", TensorProto.INT64, [1], [0]),
+             helper.make_tensor("two", TensorProto.INT64, [1], [2])]
+    model = helper.make_model(helper.make_graph(nodes, "g", [image_value("input", [1, 3, side, side])],
+                                                [image_value(n, [1, 1, side, side]) for n in ("out0", "out1")],
+                                                inits), opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.save(onnx.shape_inference.infer_shapes(model), path)
+    return path
+
+
+def test_resized_graph_runs_at_other_sizes_and_says_so(tmp_path, photo):
+    import onnxruntime
+
+    from peel.desktop.graph_edit import resize_graph
+
+    source = fixed_size_graph(tmp_path / "fixed.onnx", 256)
+    with pytest.raises(Exception):  # the original cannot take 128: its Resize sizes are constants
+        onnxruntime.InferenceSession(str(source)).run(None, {"input": np.zeros((1, 3, 128, 128), np.float32)})
+    target = tmp_path / "any.onnx"
+    assert resize_graph(source, target, 128) == 1
+    x = np.random.default_rng(0).random((1, 3, 256, 256), dtype=np.float32)
+    same = [onnxruntime.InferenceSession(str(p)).run(None, {"input": x})[0] for p in (source, target)]
+    np.testing.assert_allclose(same[0], same[1], atol=1e-6)
+    small = onnxruntime.InferenceSession(str(target)).run(None, {"input": x[:, :, :128, :128]})[0]
+    assert small.shape == (1, 1, 128, 128)
+    spec = recognise_model(target)
+    assert (spec.family.name, spec.input_size, spec.recognised_by) == ("isnet", 128, "metadata")
+    assert spec.prepare_input(photo).shape == (1, 3, 128, 128)
+    with pytest.raises(errors.InvalidArgumentError, match="multiple of 32"):
+        resize_graph(source, target, 100)
+
+
+def test_models_resize_command(tmp_path, capsys):
+    source = fixed_size_graph(tmp_path / "fixed.onnx", 1024)
+    assert cli.main(["models", "--resize", str(source), "640", str(tmp_path / "isnet-640.onnx")]) == 0
+    assert "at 640 × 640" in capsys.readouterr().out
+    birefnet = segmentation_graph(tmp_path / "b.onnx", 1024, outputs=1)
+    with pytest.raises(SystemExit):
+        cli.main(["models", "--resize", str(birefnet), "640", str(tmp_path / "x.onnx")])
+    assert "only ISNet and U²-Net graphs are resized" in capsys.readouterr().err

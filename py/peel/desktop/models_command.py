@@ -4,6 +4,7 @@
 
     peel models            # names, sizes, where the files are
     peel models --check    # also verify each rembg file's md5 (reads every file)
+    peel models --resize isnet-general-use.onnx 640 isnet-640.onnx   # ISNet at 640 (docs/models.md)
 """
 
 from __future__ import annotations
@@ -65,6 +66,32 @@ def main(argv=None) -> int:
     """Print the listing; 0."""
     parser = argparse.ArgumentParser(prog="peel models", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify each rembg file's md5 (reads every file)")
+    parser.add_argument("--resize", nargs=3, metavar=("MODEL", "SIZE", "OUT"),
+                        help="write a copy of an ISNet (or U²-Net) file that runs at SIZE × SIZE (a multiple of "
+                             "32); --model-file OUT then uses that size (needs the onnx package)")
     args = parser.parse_args(argv)
+    if args.resize:
+        return _resize(parser, *args.resize)
     print("\n".join(describe_models(check=args.check)), file=sys.stdout)
+    return 0
+
+
+def _resize(parser, source, size, target):
+    """``--resize``: the edited copy, checked by recognising it (its family and size)."""
+    from ..errors import PeelError
+    from ..models.recognise import recognise_model
+    from .graph_edit import resize_graph
+
+    try:
+        spec = recognise_model(source, flag="--resize")
+        if spec.family.name not in ("isnet", "u2net"):
+            parser.error(f"--resize {source}: a {spec.family.label} model; only ISNet and U²-Net graphs are resized")
+        changed = resize_graph(source, target, int(size) if size.isdigit() else size, family=spec.family.name)
+        edited = recognise_model(target, flag="--resize")
+    except PeelError as error:
+        parser.error(error.message)
+    except ImportError:
+        parser.error("--resize needs the onnx package (pip install onnx)")
+    print(f"wrote {target}: {edited.family.label} at {edited.input_size} × {edited.input_size} "
+          f"({changed} Resize nodes now scale); use it with --model-file {target}")
     return 0

@@ -6,7 +6,8 @@ this reader walks the protobuf wire format for those and skips everything else (
 without copying it, so an 88 MB file is read in milliseconds, in Pyodide as under CPython,
 without the ``onnx`` package (which Pyodide lacks) and before any runtime loads the weights.
 
-Fields read (onnx.proto3): ModelProto 1 ir_version, 2 producer_name, 7 graph, 8 opset_import;
+Fields read (onnx.proto3): ModelProto 1 ir_version, 2 producer_name, 7 graph, 8 opset_import,
+14 metadata_props (StringStringEntryProto 1 key, 2 value);
 GraphProto 5 initializer, 11 input, 12 output; ValueInfoProto 1 name, 2 type; TypeProto 1
 tensor_type; TypeProto.Tensor 1 elem_type, 2 shape; TensorShapeProto 1 dim; Dimension 1
 dim_value, 2 dim_param; TensorProto 8 name; OperatorSetIdProto 1 domain, 2 version.
@@ -61,6 +62,8 @@ class GraphSignature:
     ir_version: int
     opset: int | None
     producer: str
+    #: The model's metadata_props, key -> value (``peel.family``: see peel.desktop.graph_edit).
+    metadata: dict = None
 
 
 class _Wire:
@@ -187,7 +190,7 @@ def read_signature(data) -> GraphSignature:
 
 def _parse(model):
     """The GraphSignature of a ModelProto, None when it has no graph; ValueError when broken."""
-    ir_version, opset, producer, graph = None, None, "", None
+    ir_version, opset, producer, graph, metadata = None, None, "", None, {}
     for number, kind, field in model.fields():
         if number == 1 and kind == 0:
             ir_version = field
@@ -204,6 +207,9 @@ def _parse(model):
                     version = op_field
             if domain in ("", "ai.onnx"):
                 opset = version
+        elif number == 14 and kind == 2:
+            entry = {key: model.text(value) for key, key_kind, value in model.sub(field).fields() if key_kind == 2}
+            metadata[entry.get(1, "")] = entry.get(2, "")
     if graph is None or ir_version is None:
         return None
     inputs, outputs, initializers = [], [], set()
@@ -218,4 +224,4 @@ def _parse(model):
             initializers.add(_initializer_name(graph.sub(field)))
     # Files of IR version < 4 list every weight as a graph input too.
     inputs = tuple(info for info in inputs if info.name not in initializers)
-    return GraphSignature(inputs, tuple(outputs), ir_version, opset, producer)
+    return GraphSignature(inputs, tuple(outputs), ir_version, opset, producer, metadata)

@@ -8,7 +8,8 @@ In this order (issue 27):
 3. otherwise its graph's signature (:mod:`peel.models.onnx_graph`): one (1, 3, H, W) image in,
    a (1, 1, H, W) mask first out; 320 × 320 is U²-Net, 1024 × 1024 with side outputs ISNet and
    with a single output BiRefNet;
-4. otherwise the caller names the family (``--model-family``).
+4. otherwise the caller names the family (``--model-family``); a graph edited by
+   ``peel.desktop.graph_edit`` records its family and input size in its metadata.
 
 A file that is not ONNX, not a segmentation model or too large gets a typed error
 (:mod:`peel.errors`) whose message names the file the way the caller gave it (``flag``).
@@ -55,7 +56,9 @@ class ModelFile:
     input_size : int or None
         Square input side (the family's unless a smaller one was asked for); None for MODNet.
     recognised_by : str
-        ``"md5"``, ``"sha256"`` (Peel's own pinned file), ``"signature"`` or ``"family"`` (given).
+        ``"md5"``, ``"sha256"`` (Peel's own pinned file), ``"family"`` (given), ``"metadata"`` (a
+        graph edited by ``peel.desktop.graph_edit``, which records its family and size) or
+        ``"signature"``.
     """
 
     def __init__(self, *, name, family, path, size, md5, sha256, rembg, signature, recognised_by, input_size=None):
@@ -241,6 +244,10 @@ def recognise_model(source, *, family=None, name=None, input_size=None, flag="--
         recognised_by = "sha256"
     elif chosen is not None:
         resolved, recognised_by = chosen, "family"
+    elif signature.metadata.get("peel.family") in FAMILY_NAMES:  # a graph Peel edited (graph_edit.py)
+        resolved, recognised_by = get_family(signature.metadata["peel.family"]), "metadata"
+        if input_size is None and signature.metadata.get("peel.input_size", "").isdigit():
+            input_size = int(signature.metadata["peel.input_size"])
     else:
         guessed = guess_family(signature)
         if guessed is None:
