@@ -405,6 +405,16 @@ def test_cli_models_and_bad_files(fake_home, tmp_path, capsys, fixture_image):
         assert message in capsys.readouterr().err
 
 
+def test_a_built_in_models_file_must_be_of_its_family(tmp_path, upstream_model_path):
+    isnet_like = segmentation_graph(tmp_path / "isnet-like.onnx", 1024, outputs=6)
+    with pytest.raises(errors.ModelFileError, match=r"^--model-file isnet-like.onnx: a model of the ISNet \(DIS\) "
+                                                    r"family, not a file of --model u2netp"):
+        open_model("u2netp", isnet_like)
+    assert open_model("u2netp", upstream_model_path) == ("u2netp", upstream_model_path)
+    dynamic = segmentation_graph(tmp_path / "dynamic.onnx", "dynamic")
+    assert open_model("modnet", dynamic) == ("modnet", dynamic)  # nothing to tell: the user's word
+
+
 def test_cli_model_file_of_another_family(tmp_path, fixture_image):
     path = segmentation_graph(tmp_path / "my-birefnet.onnx", 1024, outputs=1)
     photo = tmp_path / "a.png"

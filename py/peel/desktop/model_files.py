@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ModelChecksumError, ModelNotFoundError
+from ..errors import ModelChecksumError, ModelFileError, ModelNotFoundError, UnknownModelFamilyError
 from ..models import MODEL_NAMES, MODELS, get_model, register_model
 from ..models.recognise import PROTOBUF_LIMIT, ModelFile, recognise_model
 from ..models.rembg import RELEASES, REMBG_MODELS, REMBG_NAMES
@@ -141,10 +141,18 @@ def open_model(model=None, model_file=None, *, family=None, input_size=None, hom
         spec = recognise_model(found, family=family, input_size=input_size, flag="--model",
                                max_bytes=memory_limit())
         return _register(spec), spec
-    if model in MODELS:
-        return model, Path(model_file)  # the built-in's own file, given locally (as before)
     if not Path(model_file).is_file():
         raise ModelNotFoundError(f"--model-file {model_file}: no such file")
+    if model in MODELS:  # the built-in's own file, given locally: it must be of that model's family
+        expected = "modnet" if MODELS[model].KIND == "matte" else "u2net"
+        try:
+            found = recognise_model(model_file, max_bytes=memory_limit())
+        except UnknownModelFamilyError:  # a signature that says nothing (MODNet's): take the user's word
+            return model, Path(model_file)
+        if found.family.name != expected:
+            raise ModelFileError(f"--model-file {Path(model_file).name}: a model of the {found.family.label} family, "
+                                 f"not a file of --model {model}; leave out --model to run it as what it is")
+        return model, Path(model_file)
     spec = recognise_model(model_file, family=family, name=model, input_size=input_size, flag="--model-file",
                            max_bytes=memory_limit())
     if spec.NAME in MODELS:  # rembg's u2netp is Peel's own u2netp
