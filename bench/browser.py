@@ -319,7 +319,8 @@ def time_images_interleaved(browser, urls: dict[str, str], images: dict[str, Pat
             collected[name].append(time_images(browser, urls[name], images, runs, log))
 
     def merge(results: list[dict]) -> dict:
-        merged = {"status": results[-1]["status"], "first_image": [r["first_image"] for r in results], "images": {}}
+        merged = {"status": results[-1]["status"], "first_image": results[-1]["first_image"],
+                  "first_images": [r["first_image"] for r in results], "images": {}}
         for image in results[0]["images"]:
             samples = [sample for r in results for sample in r["images"][image]["samples"]]
             merged["images"][image] = {
