@@ -3,13 +3,14 @@
 In this order (issue 27):
 
 1. its size against the memory limit, before anything is read;
-2. its md5 against rembg's published ones (:mod:`peel.models.rembg`) and its sha256 against
+2. its graph's signature must be one (1, 3, H, W) image in and a (1, 1, H, W) mask first out
+   (:mod:`peel.models.onnx_graph`), else it is refused;
+3. its md5 against rembg's published ones (:mod:`peel.models.rembg`) and its sha256 against
    Peel's own pinned files: then its name, family and licence are known;
-3. otherwise its graph's signature (:mod:`peel.models.onnx_graph`): one (1, 3, H, W) image in,
-   a (1, 1, H, W) mask first out; 320 × 320 is U²-Net, 1024 × 1024 with side outputs ISNet and
-   with a single output BiRefNet;
-4. otherwise the caller names the family (``--model-family``); a graph edited by
-   ``peel.desktop.graph_edit`` records its family and input size in its metadata.
+4. otherwise the family the caller names (``--model-family``), or the one a graph edited by
+   ``peel.desktop.graph_edit`` records in its metadata;
+5. otherwise the signature's size: 320 × 320 is U²-Net, 1024 × 1024 with side outputs ISNet and
+   with a single output BiRefNet; anything else asks for ``--model-family``.
 
 A file that is not ONNX, not a segmentation model or too large gets a typed error
 (:mod:`peel.errors`) whose message names the file the way the caller gave it (``flag``).
