@@ -73,6 +73,9 @@ def test_core_imports_only_stdlib_numpy_pil(name):
         if name == "desktop/native.py" and module == "onnxruntime":
             assert not at_module_level, "native.py must import onnxruntime lazily (line %d)" % node.lineno
             continue
+        if name == "desktop/graph_edit.py" and module == "onnx":  # only `peel models --resize` needs it
+            assert not at_module_level, "graph_edit.py must import onnx lazily (line %d)" % node.lineno
+            continue
         assert module in CORE_ALLOWED, f"{name}:{node.lineno} imports {module}"
 
 

@@ -9,6 +9,9 @@ shows::
     peel --product --product-size 1600 'shop/*.jpg'
     cat photo.jpg | peel - --format mask > mask.png
     peel photo.jpg --hints photo-hints.png          # with the edits made in the page's editor
+    peel photo.jpg --model isnet-general-use        # rembg's file, from $U2NET_HOME or ~/.u2net
+    peel photo.jpg --model-file my-model.onnx       # any U²-Net, ISNet, BiRefNet or MODNet file
+    peel models                                     # the models built in and rembg's files found
 
 Exit status: 0 when every file was written (or skipped because its output exists), 1 when any
 file failed (each failure is listed at the end), 2 for a usage error.
@@ -26,6 +29,8 @@ from pathlib import Path
 
 from ..errors import PeelError
 from ..header import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+from ..models import FAMILY_NAMES
+from ..models.rembg import REMBG_NAMES
 from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs"]
@@ -47,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=_positive, help="onnxruntime threads with --jobs 1 (default: all cores)")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     parser.add_argument("--model-file", metavar="PATH",
-                        help="local ONNX file of the --model to use (default: its pinned file, downloaded "
-                             "once to ~/.cache/peel)")
+                        help="an ONNX model file to use: a local copy of a built-in --model, or any U²-Net, "
+                             "ISNet, BiRefNet or MODNet file (recognised by its md5 or its graph; default: the "
+                             "--model's pinned file, downloaded once to ~/.cache/peel)")
+    parser.add_argument("--model-family", choices=FAMILY_NAMES,
+                        help="the family of a --model-file that cannot be recognised otherwise")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -62,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
             group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
         else:
-            choices = entry.get("choices")
+            choices = entry.get("choices") if name != "model" else None  # also rembg's names
+            if name == "model":
+                help_text = (f"{help_text}; or one of rembg's models, found in $U2NET_HOME or ~/.u2net: "
+                             f"{', '.join(REMBG_NAMES)} (peel models lists them)")
             group.add_argument(flag, dest=name, type=kind, choices=choices, default=None,
                                metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
@@ -228,10 +239,23 @@ class _Progress:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a file failed, 2 usage)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["models"]:  # `peel models`: a subcommand (./models for a file of that name)
+        from .models_command import main as models_main
+
+        return models_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     options = {field.name: getattr(args, field.name) for field in fields(Settings)
                if getattr(args, field.name) is not None}
+    if args.model_file and not Path(args.model_file).is_file():
+        parser.error(f"--model-file: no such file: {args.model_file}")
+    from .model_files import open_model
+
+    try:  # before the settings: a rembg name or a file's becomes a valid model setting here
+        options["model"], model_spec = open_model(options.get("model"), args.model_file, family=args.model_family)
+    except PeelError as error:
+        parser.error(error.message)
     if args.background_image and "background" not in options:
         options["background"] = "image"
     try:
@@ -242,8 +266,6 @@ def main(argv=None) -> int:
         parser.error("--background image needs --background-image PATH")
     if "-" in args.inputs and len(args.inputs) > 1:
         parser.error("- (stdin to stdout) cannot be combined with other inputs")
-    if args.model_file and not Path(args.model_file).is_file():
-        parser.error(f"--model-file: no such file: {args.model_file}")
 
     from .api import read_image
 
@@ -256,7 +278,7 @@ def main(argv=None) -> int:
     hints = None
     if args.hints is not None:
         hints = (_read_hints_levels(parser, args.hints), args.snap)
-    model_file = args.model_file
+    model_file = model_spec
     if model_file is None:
         from .assets import model_path
 
