@@ -307,6 +307,39 @@ def time_images(browser, url: str, images: dict[str, Path], runs: int, log) -> d
     return {"status": status, "first_image": first_image, "images": results}
 
 
+def time_images_interleaved(browser, urls: dict[str, str], images: dict[str, Path], runs: int, rounds: int,
+                            log) -> tuple[dict, dict]:
+    """time_images for two builds taking turns (ABBA...), so that a machine whose load changes
+    slows both alike; each image's stages are the medians over every round's samples."""
+    collected = {name: [] for name in urls}
+    for number in range(rounds):
+        order = list(urls) if number % 2 == 0 else list(urls)[::-1]
+        for name in order:
+            log(f"  round {number + 1}/{rounds}: {name}")
+            collected[name].append(time_images(browser, urls[name], images, runs, log))
+
+    def merge(results: list[dict]) -> dict:
+        merged = {"status": results[-1]["status"], "first_image": results[-1]["first_image"],
+                  "first_images": [r["first_image"] for r in results], "images": {}}
+        for image in results[0]["images"]:
+            samples = [sample for r in results for sample in r["images"][image]["samples"]]
+            merged["images"][image] = {
+                **{stage: statistics.median(s[stage] for s in samples) for stage in STAGES if stage in samples[0]},
+                "samples": samples,
+                "load_cores": max(r["images"][image]["load_cores"] for r in results),
+                "renderer_peak_rss": max(r["images"][image]["renderer_peak_rss"] or 0 for r in results),
+                "page_js_heap_peak": max(r["images"][image]["page_js_heap_peak"] or 0 for r in results),
+            }
+        return merged
+
+    this, other = (merge(collected[name]) for name in urls)
+    for image in this["images"]:
+        a, b = this["images"][image], other["images"][image]
+        log(f"  {image}: inference {a['inference']:.0f} vs baseline {b['inference']:.0f} ms, "
+            f"total {a['total']:.0f} vs {b['total']:.0f} ms")
+    return this, other
+
+
 # --- memory through the public API -----------------------------------------------------------
 
 MEMORY_SCRIPT = """async ({threads, image}) => {
@@ -710,6 +743,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", help="WASM thread counts (default: 1 and all cores)")
     parser.add_argument("--start-rounds", type=int,
                         help="start-up rounds, each a first visit, a warm tab and browser restarts (default 3; 1 with --quick)")
+    parser.add_argument("--image-rounds", type=int, default=3,
+                        help="with --baseline: rounds of the images block, this build and the baseline "
+                             "taking turns (default 3)")
     parser.add_argument("--baseline", type=Path,
                         help="another built dist/ (e.g. of main) whose start-up is measured interleaved with this one's")
     parser.add_argument("--skip-rembg", action="store_true", help="no rembg (no bench/.venv needed)")
@@ -742,6 +778,9 @@ def main() -> None:
                             for name, path in images.items()}
         server, base = serve(Path(tmp))
         app = f"{base}?backend=wasm"
+        if args.baseline:
+            baseline_server, baseline = serve(Path(tmp), root=args.baseline)
+            baseline_app = f"{baseline}?backend=wasm"
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         report["chromium"] = browser.version
 
@@ -750,20 +789,25 @@ def main() -> None:
             log("start-up: first visit, warm tab, after a browser restart" + (" (interleaved with --baseline)" if args.baseline else ""))
             urls = {"this": app}
             if args.baseline:
-                baseline_server, baseline = serve(Path(tmp), root=args.baseline)
-                urls["baseline"] = f"{baseline}?backend=wasm"
+                urls["baseline"] = baseline_app
             launch = {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True}
             report["start"] = {"baseline": str(args.baseline) if args.baseline else None,
                                "builds": measure_starts(playwright, browser, launch, urls, rounds,
                                                         restarts=1 if args.quick else 2, log=log)}
-            if args.baseline:
-                baseline_server.shutdown()
             save(report, args.out)  # partial results survive an interrupted run
         if "images" in blocks:
             report["browser"] = {}
             for count in threads:
-                log(f"per image, WASM ×{count}")
-                report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images, runs, log)
+                log(f"per image, WASM ×{count}" + (" (interleaved with --baseline)" if args.baseline else ""))
+                if not args.baseline:
+                    report["browser"][f"wasm-{count}"] = time_images(browser, f"{app}&threads={count}", images,
+                                                                     runs, log)
+                else:
+                    report.setdefault("baseline_browser", {})
+                    this, other = time_images_interleaved(
+                        browser, {"this": f"{app}&threads={count}", "baseline": f"{baseline_app}&threads={count}"},
+                        images, runs, args.image_rounds, log)
+                    report["browser"][f"wasm-{count}"], report["baseline_browser"][f"wasm-{count}"] = this, other
                 save(report, args.out)
         if "memory" in blocks:
             log("memory, one fresh worker per image")
@@ -780,6 +824,8 @@ def main() -> None:
             save(report, args.out)
         browser.close()
         server.shutdown()
+        if args.baseline:
+            baseline_server.shutdown()
 
         if "native" in blocks:
             log("native: onnxruntime inference alone")

@@ -53,3 +53,15 @@ def fixture_image():
         return cache[name]
 
     return load
+
+
+@pytest.fixture(scope="session")
+def isnet_model_path():
+    """Path of the fp16 ISNet (general use) from @imgly/background-removal-data, in the cache.
+
+    AGPL-3.0: a test input only, used the way a user's own model file would be (never served,
+    never in dist/, never committed); fetched and reassembled once, verified by its sha256.
+    """
+    from buildtools.isnet_copy import fetch_isnet_copy
+
+    return fetch_isnet_copy()

@@ -170,6 +170,73 @@ __all__ += ["EmptyFileError", "NotAnImageError", "UnsupportedFormatError", "Corr
             "NoSubjectError", "all_errors"]
 
 
+# --- Errors about a model file (a user's own ONNX file, or one of rembg's; peel.models.recognise). ---
+# Each message names how the caller gave the file (``--model-file x.onnx``, ``model_files``...).
+
+
+class ModelFileError(PeelError, ValueError):
+    """A model file cannot be used: base class of the errors below."""
+
+    code = "bad-model-file"
+
+
+class NotOnnxError(ModelFileError):
+    """The file is not an ONNX model (no protobuf ModelProto with a graph)."""
+
+    code = "not-onnx"
+
+
+class NotSegmentationModelError(ModelFileError):
+    """An ONNX model, but not one image in, one mask out: the message says what was found."""
+
+    code = "not-segmentation-model"
+
+
+class UnknownModelFamilyError(ModelFileError):
+    """A segmentation model whose family (its preprocessing) cannot be told from the file."""
+
+    code = "unknown-model-family"
+
+
+class ModelTooLargeError(ModelFileError):
+    """The file is larger than the memory it may take; refused before it is loaded.
+
+    Attributes
+    ----------
+    size, limit : int
+        The file's size and the limit, in bytes.
+    """
+
+    code = "model-too-large"
+
+    def __init__(self, message, *, size, limit):
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
+class ModelNotFoundError(ModelFileError, LookupError):
+    """A model name that is neither built in nor a file found where rembg keeps its models."""
+
+    code = "model-not-found"
+
+
+class ModelChecksumError(ModelFileError):
+    """A file under a rembg model's name whose md5 is not the one rembg publishes for it."""
+
+    code = "model-checksum"
+
+
+class ModelSessionError(ModelFileError):
+    """The runtime (onnxruntime) could not create a session from the file; its reason is kept."""
+
+    code = "model-session-failed"
+
+
+__all__ += ["ModelFileError", "NotOnnxError", "NotSegmentationModelError", "UnknownModelFamilyError",
+            "ModelTooLargeError", "ModelNotFoundError", "ModelChecksumError", "ModelSessionError"]
+
+
 def all_errors() -> list[type[PeelError]]:
     """PeelError and every subclass with a code of its own, in definition order.
 

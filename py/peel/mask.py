@@ -6,7 +6,7 @@ from PIL import Image
 from ._checks import check_array, check_size
 from .errors import ArgumentTypeError, InvalidArgumentError, ModelOutputError
 
-__all__ = ["normalize_prediction", "clip_matte", "check_prediction", "upscale_mask"]
+__all__ = ["normalize_prediction", "normalize_logits", "clip_matte", "check_prediction", "upscale_mask"]
 
 
 def normalize_prediction(prediction):
@@ -48,6 +48,30 @@ def normalize_prediction(prediction):
     mask = (array - low) / span
     np.clip(mask, 0.0, 1.0, out=mask)  # rounding can land a hair outside
     return mask.astype(np.float32)
+
+
+def normalize_logits(prediction):
+    """A model's logits (BiRefNet's output) as a mask: the sigmoid, then min–max, as rembg does.
+
+    Parameters
+    ----------
+    prediction : numpy.ndarray
+        (1, 1, h, w) or (h, w), any real dtype: unbounded logits.
+
+    Returns
+    -------
+    mask : numpy.ndarray
+        (h, w) float32 in [0, 1].
+
+    Examples
+    --------
+    >>> normalize_logits(np.array([[-2.0, 0.0], [0.0, 2.0]]))
+    array([[0. , 0.5],
+           [0.5, 1. ]], dtype=float32)
+    """
+    array = check_prediction(prediction).astype(np.float64)
+    # 1 / (1 + exp(-x)) written with tanh: no overflow warning for large negative logits.
+    return normalize_prediction(0.5 * (1.0 + np.tanh(0.5 * array)))
 
 
 def check_prediction(prediction):

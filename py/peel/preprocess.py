@@ -81,8 +81,11 @@ def as_rgba(image):
     return rgba
 
 
-def prepare_input(rgba, size=MODEL_SIZE):
+def prepare_input(rgba, size=MODEL_SIZE, *, mean=IMAGENET_MEAN, std=IMAGENET_STD):
     """Build the model input tensor from RGBA pixels, as rembg does for u2netp (and its family).
+
+    rembg's other square-input models (U²-Net, ISNet, BiRefNet) differ only in ``size``, ``mean``
+    and ``std`` (their family modules in :mod:`peel.models`).
 
     The alpha channel is ignored, like rembg's ``convert("RGB")``. The full
     resolution image is never converted to float: Pillow reads the RGBA buffer
@@ -96,6 +99,8 @@ def prepare_input(rgba, size=MODEL_SIZE):
         (H, W, 4) uint8 pixels, H, W >= 1. Not modified.
     size : int
         Side of the square model input (320 for the U²-Net family).
+    mean, std : tuple of 3 floats, optional
+        Per-channel normalisation after the division by the maximum (ImageNet's by default).
 
     Returns
     -------
@@ -121,8 +126,8 @@ def prepare_input(rgba, size=MODEL_SIZE):
     chw = np.asarray(small).transpose(2, 0, 1)[:3]
 
     scale = np.float32(1.0 / max(int(chw.max()), _MIN_MAX))
-    mean = np.asarray(IMAGENET_MEAN, np.float32)[:, None, None]
-    std = np.asarray(IMAGENET_STD, np.float32)[:, None, None]
+    mean = np.asarray(mean, np.float32)[:, None, None]
+    std = np.asarray(std, np.float32)[:, None, None]
     tensor = np.empty((1, 3, size, size), np.float32)
     np.multiply(chw, scale, out=tensor[0], dtype=np.float32)
     tensor[0] -= mean

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from ._checks import check_number
 from .errors import ArgumentTypeError, InvalidArgumentError
-from .models import DEFAULT_MODEL, MODEL_NAMES, MODELS, get_model
+from .models import DEFAULT_MODEL, MODEL_NAMES, MODELS, get_model, model_names
 
 FORMATS = ("png", "webp", "jpeg", "mask")
 #: `<name><suffix>` of an output file, per format (the page's downloads and the `peel` command).
@@ -128,7 +128,10 @@ class Settings:
 
     def __post_init__(self):
         for entry in fields(self):
-            _check(entry.name, getattr(self, entry.name), entry.type, entry.metadata)
+            declared = entry.metadata
+            if entry.name == "model":  # the declared models, and the files registered since (peel.models)
+                declared = {**declared, "choices": model_names()}
+            _check(entry.name, getattr(self, entry.name), entry.type, declared)
         if self.threshold_low > self.threshold_high:
             raise InvalidArgumentError(f"threshold_low must not exceed threshold_high, got "
                                        f"{self.threshold_low} > {self.threshold_high}")

@@ -25,7 +25,8 @@ from PIL import Image, ImageOps
 from ..errors import ArgumentTypeError, CorruptImageError, InvalidArgumentError
 from ..header import DEFAULT_MAX_PIXELS, inspect_image
 from ..hints import read_hints_png, snap_hints
-from ..models import DEFAULT_MODEL, get_model
+from ..models import DEFAULT_MODEL, MODELS, get_model, model_names, register_model
+from ..models.recognise import ModelFile
 from ..preprocess import as_rgba
 from ..render import render
 from ..settings import OUTPUT_SUFFIX, Settings
@@ -130,9 +131,17 @@ class Remover:
     model_files : dict or str or os.PathLike, optional
         Local ONNX files to use, ``{model name: path}`` (a single path: the u2netp file). A model
         without one gets its pinned file, fetched once (hash-verified) into ``~/.cache/peel``
-        (``$PEEL_CACHE``) when first used.
+        (``$PEEL_CACHE``) when first used. A name that is not built in names the file given
+        (``{"isnet-general-use": path}``), which is recognised (see ``peel.models.recognise``).
     threads : int, optional
         onnxruntime intra-op threads; all cores when omitted.
+    model : str or os.PathLike, optional
+        The model :meth:`remove` uses when its options name none (keyword only): a built-in
+        model, one of rembg's names (its file found in ``$U2NET_HOME`` or ``~/.u2net`` and
+        md5-checked), or the path of any ONNX file (its family recognised).
+    model_family : str, optional
+        ``u2net``, ``isnet``, ``birefnet`` or ``modnet``: the family of a file that cannot be
+        recognised otherwise.
     providers : list, optional
         onnxruntime execution providers (see :class:`peel.desktop.native.OnnxInference`); the
         CPU when omitted.
@@ -144,10 +153,29 @@ class Remover:
     ...     remover.remove(path, model="modnet", background="color", background_color="#ffffff")
     """
 
-    def __init__(self, model_files=None, threads=None, *, log=None, providers=None):
+    def __init__(self, model_files=None, threads=None, *, model=None, model_family=None, log=None,
+                 providers=None):
+        from .model_files import open_model
+
         if model_files is not None and not isinstance(model_files, dict):
             model_files = {DEFAULT_MODEL: model_files}
-        self.model_files = {get_model(name).name: path for name, path in (model_files or {}).items()}
+        self.model_files = {}
+        for name, path in (model_files or {}).items():
+            if isinstance(path, ModelFile):  # recognised already (the command's worker processes)
+                if name not in MODELS:
+                    register_model(path)
+                self.model_files[name] = path.path
+            else:
+                name, spec = open_model(name, path, family=model_family)
+                self.model_files[name] = getattr(spec, "path", spec)
+        self.model = DEFAULT_MODEL
+        if model is not None:
+            as_file = not isinstance(model, str) or (model not in MODELS and Path(model).suffix.lower() == ".onnx")
+            self.model, spec = open_model(None if as_file else model, model if as_file else None,
+                                          family=model_family)
+            if spec is not None:
+                self.model_files[self.model] = getattr(spec, "path", spec)
+        self.model_family = model_family
         self.threads = threads
         self.providers = providers
         self.log = log or (lambda *_: None)
@@ -159,12 +187,13 @@ class Remover:
 
         name = get_model(model).name
         if name not in self.sessions:
-            path = self.model_files.get(name)
+            path = self.model_files.get(name) or getattr(get_model(name), "path", None)
             if path is None:
                 from .assets import model_path
 
                 path = model_path(log=self.log, name=name)
-            self.sessions[name] = OnnxInference(path, threads=self.threads, providers=self.providers)
+            self.sessions[name] = OnnxInference(path, threads=self.threads, providers=self.providers,
+                                                flag=f"model {name} ({Path(path).name})")
         return self.sessions[name]
 
     def mask(self, rgba, model=DEFAULT_MODEL):
@@ -195,13 +224,20 @@ class Remover:
             Largest accepted input file, in pixels.
         **options
             Fields of :class:`peel.settings.Settings` (``model="modnet"``, ``feather=2``,
-            ``format="jpeg"``...).
+            ``format="jpeg"``...); ``model`` may also be one of rembg's names (its file found
+            as for the Remover's ``model``). Default model: the Remover's.
 
         Returns
         -------
         PIL.Image.Image
             "L" for ``format="mask"``, "RGB" over an opaque background or for JPEG, else "RGBA".
         """
+        options.setdefault("model", self.model)
+        if options["model"] not in model_names():  # one of rembg's, found in its folder
+            from .model_files import open_model
+
+            name, spec = open_model(options["model"], family=self.model_family)
+            self.model_files[name] = getattr(spec, "path", spec)
         if background_image is not None:
             options.setdefault("background", "image")
         settings = Settings.from_dict(options)

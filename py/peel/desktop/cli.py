@@ -9,6 +9,9 @@ shows::
     peel --product --product-size 1600 'shop/*.jpg'
     cat photo.jpg | peel - --format mask > mask.png
     peel photo.jpg --hints photo-hints.png          # with the edits made in the page's editor
+    peel photo.jpg --model isnet-general-use        # rembg's file, from $U2NET_HOME or ~/.u2net
+    peel photo.jpg --model-file my-model.onnx       # any U²-Net, ISNet, BiRefNet or MODNet file
+    peel models                                     # the models built in and rembg's files found
 
 Exit status: 0 when every file was written (or skipped because its output exists), 1 when any
 file failed (each failure is listed at the end), 2 for a usage error.
@@ -26,6 +29,8 @@ from pathlib import Path
 
 from ..errors import PeelError
 from ..header import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS
+from ..models import FAMILY_NAMES
+from ..models.rembg import REMBG_NAMES
 from ..settings import OUTPUT_SUFFIX, Settings
 
 __all__ = ["main", "build_parser", "collect_inputs", "output_path", "unique_paths", "is_image_name",
@@ -64,8 +69,11 @@ def add_file_arguments(parser):
     parser.add_argument("-r", "--recursive", action="store_true", help="also look into sub-folders")
     parser.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     parser.add_argument("--model-file", metavar="PATH",
-                        help="local ONNX file of the --model to use (default: its pinned file, downloaded "
-                             "once to ~/.cache/peel)")
+                        help="an ONNX model file to use: a local copy of a built-in --model, or any U²-Net, "
+                             "ISNet, BiRefNet or MODNet file (recognised by its md5 or its graph; default: the "
+                             "--model's pinned file, downloaded once to ~/.cache/peel)")
+    parser.add_argument("--model-family", choices=FAMILY_NAMES,
+                        help="the family of a --model-file that cannot be recognised otherwise")
     parser.add_argument("--max-pixels", type=positive_int, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -83,7 +91,10 @@ def add_settings_arguments(parser):
             group.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
         else:
-            choices = entry.get("choices")
+            choices = entry.get("choices") if name != "model" else None  # also rembg's names
+            if name == "model":
+                help_text = (f"{help_text}; or one of rembg's models, found in $U2NET_HOME or ~/.u2net: "
+                             f"{', '.join(REMBG_NAMES)} (peel models lists them)")
             group.add_argument(flag, dest=name, type=kind, choices=choices, default=None,
                                metavar=None if choices else name.split("_")[-1].upper(), help=help_text)
     group.add_argument("--background-image", metavar="PATH",
@@ -92,9 +103,23 @@ def add_settings_arguments(parser):
 
 
 def settings_from_args(parser, args) -> Settings:
-    """The Settings the flags of :func:`add_settings_arguments` ask for (a bad value is a usage error)."""
+    """The Settings the flags of :func:`add_settings_arguments` ask for (a bad value is a usage error).
+
+    The model is opened first (``--model``, ``--model-file``, ``--model-family``): a rembg name or
+    a recognised file becomes a valid ``model`` setting, and its file is kept on ``args`` for
+    :func:`resolve_model_file`.
+    """
+    from .model_files import open_model
+
     options = {field.name: getattr(args, field.name) for field in fields(Settings)
                if getattr(args, field.name) is not None}
+    if args.model_file and not Path(args.model_file).is_file():
+        parser.error(f"--model-file: no such file: {args.model_file}")
+    try:
+        options["model"], args.model_spec = open_model(options.get("model"), args.model_file,
+                                                       family=args.model_family)
+    except PeelError as error:
+        parser.error(error.message)
     if args.background_image and "background" not in options:
         options["background"] = "image"
     try:
@@ -119,12 +144,12 @@ def read_background(parser, args, settings):
 
 
 def resolve_model_file(parser, args, settings):
-    """The local ONNX file of the settings' model: --model-file, or the pinned file (downloaded
-    once); None, after saying why on stderr, when it cannot be had."""
-    if args.model_file:
-        if not Path(args.model_file).is_file():
-            parser.error(f"--model-file: no such file: {args.model_file}")
-        return args.model_file
+    """The model file of the settings' model: the recognised --model-file or rembg file that
+    :func:`settings_from_args` opened, or the built-in's pinned file (downloaded once); None,
+    after saying why on stderr, when it cannot be had."""
+    spec = getattr(args, "model_spec", None)
+    if spec is not None:
+        return spec
     from .assets import model_path
 
     try:
@@ -325,6 +350,10 @@ def main(argv=None) -> int:
         from .bulk.command import main as bulk_main
 
         return bulk_main(argv[1:])
+    if argv[:1] == ["models"]:  # `peel models`: a subcommand (./models for a file of that name)
+        from .models_command import main as models_main
+
+        return models_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = settings_from_args(parser, args)

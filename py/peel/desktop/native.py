@@ -10,9 +10,21 @@ import os
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, InvalidArgumentError
+from ..errors import ArgumentTypeError, InvalidArgumentError, ModelSessionError
 
-__all__ = ["OnnxInference"]
+__all__ = ["OnnxInference", "plain_reason"]
+
+
+def plain_reason(error):
+    """onnxruntime's message without its ``[ONNXRuntimeError] : 1 : FAIL :`` prefix, one line.
+
+    >>> plain_reason(RuntimeError("[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Load model failed"))
+    'Load model failed'
+    """
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if text.startswith("[ONNXRuntimeError]"):
+        text = text.split(":", 3)[-1].strip()
+    return text
 
 
 class OnnxInference:
@@ -29,9 +41,13 @@ class OnnxInference:
         onnxruntime execution providers, in order of preference (e.g.
         ``["CUDAExecutionProvider", "CPUExecutionProvider"]`` with onnxruntime-gpu);
         the CPU alone when omitted.
+    flag : str, optional
+        How a failure's message names the file (``--model-file x.onnx``; default: its path).
 
     Raises
     ------
+    ModelSessionError
+        onnxruntime could not make a session of the file (its reason, in the message).
     ImportError
         The native ``onnxruntime`` package is not installed.
     FileNotFoundError
@@ -46,7 +62,7 @@ class OnnxInference:
     (1, 1, 320, 320)
     """
 
-    def __init__(self, model_path, threads=None, providers=None):
+    def __init__(self, model_path, threads=None, providers=None, *, flag=None):
         import onnxruntime  # lazy: not available in Pyodide
 
         model_path = os.fspath(model_path)
@@ -61,11 +77,17 @@ class OnnxInference:
             options.intra_op_num_threads = int(threads)
         self.model_path = model_path
         self.threads = threads
-        self.session = onnxruntime.InferenceSession(
-            model_path, sess_options=options, providers=list(providers or ["CPUExecutionProvider"])
-        )
+        try:
+            self.session = onnxruntime.InferenceSession(
+                model_path, sess_options=options, providers=list(providers or ["CPUExecutionProvider"])
+            )
+        except Exception as error:  # onnxruntime's Fail, InvalidProtobuf, InvalidGraph, NotImplemented...
+            raise ModelSessionError(f"{flag or model_path}: onnxruntime could not load this model: "
+                                    f"{plain_reason(error)}") from error
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
+        # A half-precision graph takes half-precision input; every family prepares float32.
+        self.input_dtype = np.float16 if self.session.get_inputs()[0].type == "tensor(float16)" else np.float32
 
     def __call__(self, tensor):
         """Run the model on one input tensor.
@@ -81,7 +103,7 @@ class OnnxInference:
         prediction : numpy.ndarray
             The model's first output, float32, (1, 1, 320, 320) for u2netp.
         """
-        tensor = np.ascontiguousarray(tensor, dtype=np.float32)
+        tensor = np.ascontiguousarray(tensor, dtype=self.input_dtype)
         (prediction,) = self.session.run([self.output_name], {self.input_name: tensor})
         return np.asarray(prediction, dtype=np.float32)
 

@@ -18,9 +18,12 @@ down to it.
 
 from .declaration import Model, PinnedFile
 
-__all__ = ["MODNET", "MODELS", "REF_SIZE", "MULTIPLE", "MAX_SIDE", "input_shape", "prepare_input", "to_mask"]
+__all__ = ["LABEL", "KIND", "INPUT_SIZE", "MODNET", "MODELS", "REF_SIZE", "MULTIPLE", "MAX_SIDE", "input_shape", "prepare_input", "to_mask"]
 
 REF_SIZE = 512
+LABEL = "MODNet"
+KIND = "matte"
+INPUT_SIZE = REF_SIZE
 MODNET = Model(
     name="modnet",
     label="People — best hair",
@@ -28,7 +31,7 @@ MODNET = Model(
     called="the people model",
     description="people: portrait matting, best hair",
     family="modnet",
-    kind="matte",
+    kind=KIND,
     input_size=REF_SIZE,
     licence="Apache-2.0",
     origin="https://github.com/ZHKKKe/MODNet",

