@@ -84,13 +84,30 @@ def clear_results(page):
 
 
 def set_form(app, **values):
-    """Change settings as a user does (one input event each), opening a closed disclosure first."""
+    """Change settings as a user does (one input event each), opening a closed disclosure first.
+
+    Before any image the settings are hidden: they are asked for as a user does ("Choose settings
+    before adding photos"). A control that the choices make irrelevant stays in the form, hidden
+    (js/page/relevance.js): it is set there, with the input event a user's change would send.
+    """
+    if not app.locator("#settings").is_visible():
+        app.locator("[data-testid=show-settings]").click()
+    toggle = app.locator("[data-testid=settings-toggle]")  # a phone's settings sheet
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
     for name, value in values.items():
         field = app.locator(f"#settings [name={name}]")
         disclosure = field.first.locator("xpath=ancestor::details[1]")
         if disclosure.count() and disclosure.get_attribute("open") is None:
             disclosure.locator("summary").click()
         kind = field.first.get_attribute("type")
+        if not field.first.is_visible():
+            field.first.evaluate("""(e, value) => {
+                if (e.type === 'checkbox') e.checked = value; else e.value = String(value);
+                e.dispatchEvent(new Event('input', { bubbles: true }));
+                e.dispatchEvent(new Event('change', { bubbles: true }));
+            }""", value)
+            continue
         if kind == "radio":
             app.locator(f"#settings [name={name}][value={value}]").check()
         elif kind == "checkbox":

@@ -85,8 +85,8 @@ def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_ur
     assert mae <= 2
     assert 0.05 < (desktop_alpha > 127).mean() < 0.6  # a person, not all or nothing
 
-    # "Apply to all" runs the u2netp image again with MODNet.
-    page.locator("[data-testid=apply-all]").click()
+    # With "All images" (the default scope), the u2netp image runs again with MODNet once it is here.
+    expect(page.locator("#settings [name=scope][value=all]")).to_be_checked()
     expect(card(page, "coffee.png").locator("[data-testid=model]")).to_have_attribute(
         "data-model", "modnet", timeout=RESULT_TIMEOUT_MS)
     wait_settled(page)
