@@ -191,6 +191,9 @@ export class ResultCard {
       : `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
     time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
     this.element.dataset.timings = JSON.stringify(timings);
+    // The engine and the times are details for whoever asks: a tooltip, not words on the card.
+    this.element.querySelector('.result-meta').title = [backend, time.textContent.replace(/^· /, ''), time.title]
+      .filter(Boolean).join('\n');
     this.element.querySelector('.result-state').textContent = `${width} × ${height} px`;
     this.element.querySelector('[data-testid=error]').hidden = true;
     if (notes.length) this.note(notes.join(' '));
@@ -200,6 +203,7 @@ export class ResultCard {
   showError(error) {
     const box = this.element.querySelector('[data-testid=error]');
     box.textContent = error.message;
+    box.title = error.message;
     box.dataset.code = error.code ?? ErrorCode.INTERNAL;
     box.hidden = false;
     // A failed image shows its own photo, dimmed (CSS), not an empty checkerboard that reads as

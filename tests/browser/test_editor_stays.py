@@ -6,7 +6,7 @@ import io
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.helpers import RESULT_TIMEOUT_MS, add_files, card, clear_results, wait_settled
+from tests.browser.helpers import RESULT_TIMEOUT_MS, PageErrors, add_files, card, clear_results, open_app, wait_settled
 
 CAR = "tests/fixtures/rembg/fixtures/car-1.jpg"
 
@@ -53,8 +53,10 @@ def test_a_stroke_stays_on_its_image_while_another_finishes(app):
     expect(app.locator("[data-testid=new-count]")).to_be_hidden()
 
 
-def test_a_failed_image_shows_its_reason_in_the_strip_without_scrolling(app):
-    clear_results(app)
+def test_a_failed_image_shows_its_reason_in_the_strip_without_scrolling(browser, base_url):
+    errors = PageErrors()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    app = open_app(context, f"{base_url}?backend=wasm", errors)
     car = {"name": "car-1.jpg", "mimeType": "image/jpeg", "buffer": open(CAR, "rb").read()}
     add_files(app, [{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff\xe0 not a JPEG"}, car])
     wait_settled(app)
@@ -68,3 +70,5 @@ def test_a_failed_image_shows_its_reason_in_the_strip_without_scrolling(app):
     # Its own photo, dimmed, not an empty checkerboard (a file that cannot be shown leaves none).
     assert failed.locator("img").get_attribute("alt") == "broken.jpg (not cut out)" or \
         failed.locator("img").get_attribute("src") is None
+    context.close()
+    assert not errors, "\n".join(errors)

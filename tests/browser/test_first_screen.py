@@ -4,26 +4,11 @@ sample photos, the privacy line, no settings until there is an image; then a sam
 import io
 
 import numpy as np
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.helpers import RESULT_TIMEOUT_MS, PageErrors, card, download, open_app
 
-VIEWS = {
-    "1280": {"viewport": {"width": 1280, "height": 800}},
-    "390-touch": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
-}
-
-
-@pytest.fixture(params=list(VIEWS), ids=list(VIEWS))
-def view(request, browser, base_url):
-    errors = PageErrors()
-    context = browser.new_context(accept_downloads=True, **VIEWS[request.param])
-    page = open_app(context, f"{base_url}?backend=wasm", errors)
-    yield request.param, page
-    context.close()
-    assert not errors, "\n".join(errors)
 
 
 def above_the_fold(page, locator):
