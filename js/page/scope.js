@@ -1,12 +1,15 @@
 // What a settings change applies to: "This image" (the one in the editor) or "All images" (every
 // finished one), with the count. Each image keeps the settings it was made with (ImageJob.look),
 // so images outside the scope keep theirs, strokes included; and the ZIP can tell when the images
-// in it were made with different settings (mixedLooks).
+// in it were made with different settings (looks).
 //
 // The default is "All images": a batch is nearly always made for one purpose (a shop's white
 // backgrounds, a set of transparent cut-outs), and the complaint that made this control was a
 // ZIP that silently mixed white and transparent. Strokes are not settings: "All images" keeps
 // every image's hand edits and renders them again with the new settings.
+
+/** What a change applies to until the user says otherwise (see above). */
+export const DEFAULT_SCOPE = 'all';
 
 /**
  * @param {{form: HTMLFormElement, count: HTMLElement}} elements  the form holds the `scope` radios
@@ -16,8 +19,9 @@
  *   values; whether a model runs without a download
  */
 export function createScope({ form, count }, jobs, { selected, current, isModelReady }) {
+  if (!form.elements.scope.value) form.elements.scope.value = DEFAULT_SCOPE; // (a value the browser restored stays)
   const finished = () => jobs.items.filter((job) => job.state === 'done');
-  const scope = () => form.elements.scope.value || 'all';
+  const scope = () => form.elements.scope.value || DEFAULT_SCOPE;
   /** The finished images a change applies to now. */
   const targets = () => (scope() === 'all' ? finished() : [selected()].filter((job) => job?.state === 'done'));
 
