@@ -99,6 +99,13 @@ export class ResultCard {
     note.hidden = !text;
   }
 
+  /** Product mode's notice (product-note.js), or '' to take a former one away. */
+  showProductNotice(text) {
+    if (!text && !this.productNoticed) return; // leave another note (a copy's confirmation) be
+    this.productNoticed = Boolean(text);
+    this.note(text);
+  }
+
   setSelected(selected) {
     this.element.classList.toggle('selected', selected);
     if (selected) this.openButton.setAttribute('aria-current', 'true');

@@ -6,6 +6,7 @@
 
 import { ResultCard } from './card.js';
 import { outputName, uniqueNames } from './names.js';
+import { productNotice } from './product-note.js';
 import { createZip } from './zip.js';
 
 /**
@@ -52,7 +53,9 @@ export function createResults(elements, batch,
     if (!cards.has(item) && !batch.items.includes(item)) return; // removed meanwhile
     const card = cardOf(item);
     const first = item.state === 'done' && !card.result;
+    const newOutput = item.state === 'done' && item.result !== card.result;
     card.show(item, nameOf(item));
+    if (newOutput) productNotice(item).then((text) => card.showProductNotice(text));
     // Into an empty editor (the first result, or after Clear all) or the image already chosen;
     // else it waits, marked new: the editor never changes image under the user.
     if (first && (!selected || selected === item)) select(item);

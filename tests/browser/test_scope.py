@@ -6,7 +6,7 @@ import zipfile
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import add_files, card, clear_results, set_form, wait_settled
+from tests.browser.helpers import RESULT_TIMEOUT_MS, add_files, card, clear_results, set_form, wait_settled
 
 FIXTURES = "tests/fixtures"
 
@@ -122,6 +122,9 @@ def test_only_the_relevant_controls_show(app):
     expect(form.locator("[name=background_color]")).to_have_value("#ffffff")
     note = app.locator("[data-testid=product-note]")
     expect(note).to_be_visible()
+    # A 400 × 600 photo on a 2000 px canvas: the card says the subject was enlarged.
+    expect(card(app, "coffee.png").locator("[data-testid=note]")).to_contain_text(
+        "Enlarged beyond its pixels: this photo is 400 × 600 px", timeout=RESULT_TIMEOUT_MS)
     app.locator("[data-testid=product-transparent]").click()
     expect(form.locator("[name=background][value=transparent]")).to_be_checked()
     set_form(app, product=False)
