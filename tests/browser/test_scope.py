@@ -122,9 +122,9 @@ def test_only_the_relevant_controls_show(app):
     expect(form.locator("[name=background_color]")).to_have_value("#ffffff")
     note = app.locator("[data-testid=product-note]")
     expect(note).to_be_visible()
-    # A 400 × 600 photo on a 2000 px canvas: the card says the subject was enlarged.
+    # A 600 × 400 photo on a 2000 px canvas: the card says the subject was enlarged.
     expect(card(app, "coffee.png").locator("[data-testid=note]")).to_contain_text(
-        "Enlarged beyond its pixels: this photo is 400 × 600 px", timeout=RESULT_TIMEOUT_MS)
+        "Enlarged beyond its pixels: this photo is 600 × 400 px", timeout=RESULT_TIMEOUT_MS)
     app.locator("[data-testid=product-transparent]").click()
     expect(form.locator("[name=background][value=transparent]")).to_be_checked()
     set_form(app, product=False)
