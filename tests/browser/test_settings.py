@@ -56,8 +56,10 @@ def test_settings_apply_to_a_finished_image_without_the_model(app):
     _, data = download(app, result)
     with Image.open(io.BytesIO(data)) as image:
         assert (image.mode, image.size) == ("RGBA", (1000, 750))
+        # Product mode turned on over Transparent gives the white canvas shops ask for.
+        assert (np.asarray(image)[[0, -1], [0, -1]] == 255).all()
 
-    change(app, result, product=False, feather=0)
+    change(app, result, product=False, background="transparent", feather=0)
     _, sharp = download(app, result)
     change(app, result, feather=8)
     _, soft = download(app, result)
