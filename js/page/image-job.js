@@ -52,7 +52,7 @@ export class ImageJob {
     // ---- the image's own
     /** @type {File} the original file */
     this.file = file;
-    /** @type {string} the model its mask comes from (chosen when it came, or with "Apply to all") */
+    /** @type {string} the model its mask comes from (chosen when it came, or by a settings change in its scope) */
     this.model = model;
     /** @type {Float32Array|null} the model's mask, kept: a later setting change runs no model */
     this.mask = null;
