@@ -83,6 +83,25 @@ def clear_results(page):
     expect(page.locator("[data-testid=result]")).to_have_count(0)
 
 
+def open_section(control):
+    """Open the closed disclosure (Product photo, Advanced) that holds `control`, as a user would."""
+    disclosure = control.locator("xpath=ancestor::details[1]")
+    if disclosure.count() and disclosure.get_attribute("open") is None:
+        disclosure.locator("summary").click()
+
+
+def copy_command(app):
+    """Click "Copy settings as a command" (under Advanced) and return the command it shows."""
+    button = app.locator("[data-testid=copy-command]")
+    if not app.locator("#settings").is_visible():
+        app.locator("[data-testid=show-settings]").click()
+    open_section(button)
+    button.click()
+    shown = app.locator("[data-testid=command-line]")
+    shown.wait_for(state="visible")
+    return shown.text_content()
+
+
 def set_form(app, **values):
     """Change settings as a user does (one input event each), opening a closed disclosure first.
 
@@ -97,9 +116,7 @@ def set_form(app, **values):
         toggle.click()
     for name, value in values.items():
         field = app.locator(f"#settings [name={name}]")
-        disclosure = field.first.locator("xpath=ancestor::details[1]")
-        if disclosure.count() and disclosure.get_attribute("open") is None:
-            disclosure.locator("summary").click()
+        open_section(field.first)
         kind = field.first.get_attribute("type")
         if not field.first.is_visible():
             field.first.evaluate("""(e, value) => {
