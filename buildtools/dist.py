@@ -19,7 +19,7 @@ from buildtools.paths import CACHE, DIST, ROOT, SERVED_MODEL, VENV
 from buildtools.server import CONTENT_SECURITY_POLICY, ISOLATION_HEADERS
 
 APP_FILES = ("index.html", "favicon.svg", "manifest.webmanifest")
-APP_DIRS = ("js", "css", "icons")
+APP_DIRS = ("js", "css", "icons", "samples")
 SERVICE_WORKER = "sw.js"
 #: What the service worker caches as the runtime; everything else is the app shell.
 RUNTIME_FOLDERS = ("vendor/", "models/")

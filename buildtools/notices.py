@@ -93,6 +93,11 @@ def write_notices(dist: Path, wheels: list[Path]) -> Path:
         if model.derived:
             out.append("Served derived from that file (static input shape; buildtools/prepare_model.py).")
         out.append("")
+    samples = sorted(path.relative_to(dist).as_posix() for path in (dist / "samples").glob("*.jpg"))
+    out += _section("Sample photos (the first screen's)", "public domain (astronaut: NASA) and CC0 1.0 (coffee: Rachel Michetti)",
+                    "scikit-image's sample data, https://scikit-image.org/docs/stable/api/skimage.data.html",
+                    "No copyright restrictions (see samples/README.md)", samples)
+    out.append("")
     out += ["Apache License 2.0 (Peel, and the model weights above under Apache-2.0)", "-" * 72,
             (ROOT / "LICENSE").read_text().strip("\n"), ""]
     path = dist / NOTICES

@@ -16,9 +16,10 @@ export class ResultCard {
   /**
    * @param {HTMLTemplateElement} template  #result-template
    * @param {File} file
-   * @param {{onCancel: () => void, onRemove: () => void, onSelect: () => void}} actions
+   * @param {{onCancel: () => void, onRemove: () => void, onSelect: () => void,
+   *          onStep: (step: number) => void}} actions  onStep: the arrow keys on its open button
    */
-  constructor(template, file, { onCancel, onRemove, onSelect }) {
+  constructor(template, file, { onCancel, onRemove, onSelect, onStep = () => {} }) {
     this.element = template.content.firstElementChild.cloneNode(true);
     this.element.dataset.name = file.name;
     this.element.querySelector('.result-name').textContent = file.name;
@@ -29,7 +30,16 @@ export class ResultCard {
     this.removeButton = this.element.querySelector('[data-testid=remove]');
     this.cancelButton.addEventListener('click', onCancel);
     this.removeButton.addEventListener('click', onRemove);
-    this.element.addEventListener('click', (event) => !event.target.closest('button, a') && onSelect());
+    this.element.addEventListener('click', (event) => !event.target.closest('button:not(.result-open), a') && onSelect());
+    // Its picture is a button: Enter or Space opens it in the editor, the arrows step to the others.
+    this.openButton = this.element.querySelector('.result-open');
+    this.openButton.setAttribute('aria-label', `Open ${file.name} in the editor`);
+    this.openButton.addEventListener('keydown', (event) => {
+      const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      onStep(step);
+    });
     this.urls = [];
     this.file = file;
     this.compareButton = this.element.querySelector('[data-testid=compare]');
@@ -89,8 +99,27 @@ export class ResultCard {
     note.hidden = !text;
   }
 
+  /** Product mode's notice (product-note.js), or '' to take a former one away. */
+  showProductNotice(text) {
+    if (!text && !this.productNoticed) return; // leave another note (a copy's confirmation) be
+    this.productNoticed = Boolean(text);
+    this.note(text);
+  }
+
   setSelected(selected) {
     this.element.classList.toggle('selected', selected);
+    if (selected) this.openButton.setAttribute('aria-current', 'true');
+    else this.openButton.removeAttribute('aria-current');
+  }
+
+  /** Marked as a result the user has not opened yet (`data-new`). */
+  setNew(isNew) {
+    if (isNew) this.element.dataset.new = 'true';
+    else delete this.element.dataset.new;
+  }
+
+  focus() {
+    this.openButton.focus();
   }
 
   /**
@@ -151,7 +180,11 @@ export class ResultCard {
     this.image.src = this.track(URL.createObjectURL(preview));
     this.link.href = this.track(URL.createObjectURL(blob));
     this.link.download = downloadName;
-    this.link.textContent = `Download ${downloadName.split('.').pop().toUpperCase()}`;
+    // Seen: "Download PNG"; heard: the file's name, so that a list of cards' links can be told apart.
+    const named = document.createElement('span');
+    named.className = 'visually-hidden';
+    named.textContent = ` (${downloadName})`;
+    this.link.replaceChildren(`Download ${downloadName.split('.').pop().toUpperCase()}`, named);
     this.link.hidden = false;
     if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
     if (model) {
@@ -165,6 +198,9 @@ export class ResultCard {
       : `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
     time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
     this.element.dataset.timings = JSON.stringify(timings);
+    // The engine and the times are details for whoever asks: a tooltip, not words on the card.
+    this.element.querySelector('.result-meta').title = [backend, time.textContent.replace(/^· /, ''), time.title]
+      .filter(Boolean).join('\n');
     this.element.querySelector('.result-state').textContent = `${width} × ${height} px`;
     this.element.querySelector('[data-testid=error]').hidden = true;
     if (notes.length) this.note(notes.join(' '));
@@ -174,8 +210,16 @@ export class ResultCard {
   showError(error) {
     const box = this.element.querySelector('[data-testid=error]');
     box.textContent = error.message;
+    box.title = error.message;
     box.dataset.code = error.code ?? ErrorCode.INTERNAL;
     box.hidden = false;
+    // A failed image shows its own photo, dimmed (CSS), not an empty checkerboard that reads as
+    // a blank result; a file the browser cannot show leaves the box plain.
+    if (this.element.dataset.state === 'error' && !this.image.getAttribute('src')) {
+      this.image.src = this.track(URL.createObjectURL(this.file));
+      this.image.alt = `${this.file.name} (not cut out)`;
+      this.image.onerror = () => this.image.removeAttribute('src');
+    }
   }
 
   track(url) {

@@ -125,7 +125,7 @@ export class Editor {
     }
     this.link.href = cardLink.href;
     this.link.download = cardLink.download;
-    this.link.textContent = cardLink.textContent;
+    this.link.replaceChildren(...[...cardLink.childNodes].map((node) => node.cloneNode(true))); // with the name heard
     this.link.hidden = false;
     this.view.setSize(width, height);
     this.stage.style.setProperty('--aspect', `${width} / ${height}`); // a phone's stage takes its shape

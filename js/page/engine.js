@@ -58,7 +58,11 @@ export function createEngine(status, options, onReady, { onStart = () => {}, onF
         Object.assign(status.dataset, { backend: info.backend, threads: info.threads, poolWorkers: info.poolWorkers });
         delete status.dataset.failed;
         const single = self.crossOriginIsolated ? '' : ' (one thread: this host does not allow cross-origin isolation)';
-        text.textContent = `Ready — ${info.backend}${single}, started in ${(info.timings.total / 1000).toFixed(1)} s.`;
+        // Plain words; the engine's own name and the start-up time are details, in the tooltip.
+        const threads = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+        const where = info.backendId === 'webgpu' ? 'graphics card' : `processor (${threads})`;
+        text.textContent = `Ready — running on this device's ${where}${single}.`;
+        status.title = `${info.backend}, started in ${(info.timings.total / 1000).toFixed(1)} s`;
         onReady(info);
       },
       (error) => {

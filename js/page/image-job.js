@@ -52,7 +52,7 @@ export class ImageJob {
     // ---- the image's own
     /** @type {File} the original file */
     this.file = file;
-    /** @type {string} the model its mask comes from (chosen when it came, or with "Apply to all") */
+    /** @type {string} the model its mask comes from (chosen when it came, or by a settings change in its scope) */
     this.model = model;
     /** @type {Float32Array|null} the model's mask, kept: a later setting change runs no model */
     this.mask = null;
@@ -65,6 +65,9 @@ export class ImageJob {
     this.format = undefined;
     /** Whether the newest output is a product canvas (other geometry: no brushes). */
     this.productLayout = false;
+    /** @type {{settings: object, background?: Blob}|null} the settings its output is made with:
+     *  taken when it is processed, changed by useSettings only (a stroke keeps them) */
+    this.look = null;
     /** The brush strokes, with undo and redo. */
     this.edits = new EditHistory();
     /** @type {import('../shared/protocol.js').Stroke[]} the strokes the picture shown includes */
@@ -107,8 +110,8 @@ export class ImageJob {
    * make it again after a reload. The output is not in it: it can be made from these.
    */
   record() {
-    const { id, file, model, mask, maskShape, edits } = this;
-    return { id, file, model, mask, maskShape, edits: { states: edits.states, index: edits.index } };
+    const { id, file, model, mask, maskShape, edits, look } = this;
+    return { id, file, model, mask, maskShape, look, edits: { states: edits.states, index: edits.index } };
   }
 
   // ------------------------------------------------------------------ processing
@@ -120,8 +123,9 @@ export class ImageJob {
    */
   async process() {
     try {
-      const { settings, background } = this.hooks.settings();
+      const { settings, background } = this.look ?? this.hooks.settings();
       settings.model = this.model;
+      this.look = { settings: { ...settings }, background };
       const onPreview = ({ preview }) => this.hooks.onPreview(this, preview);
       const result = await (await this.hooks.remover()).remove(this.file, { settings, background, onPreview });
       this.mask = result.mask;
@@ -182,19 +186,32 @@ export class ImageJob {
   }
 
   /**
-   * "Apply to all": the current settings, and this model; another model than its own means
-   * processing it again (once that model is ready).
+   * Make its output with these settings from now on (a settings change in its scope); another
+   * model than its own means processing it again (once that model is ready).
+   * @param {{settings: object, background?: Blob}} look  the form's values
    */
-  async applySettings(model) {
-    if (this.model === model) return this.rerender();
+  async useSettings({ settings, background }) {
+    const { model, ...rest } = settings;
+    const before = this.lookKey;
+    this.look = { settings: { ...rest, model: model ?? this.model }, background };
+    if (!model || this.model === model) {
+      if (this.lookKey === before && this.result) return this.expectRerender(false); // nothing to make
+      return this.rerender();
+    }
     this.model = model;
     this.batch.requeue(this);
   }
 
+  /** What its output is made with, as text: two images with the same key look alike. */
+  get lookKey() {
+    const { settings = {}, background } = this.look ?? {};
+    return JSON.stringify({ ...settings, model: this.model, background: background ? [background.name, background.size] : null });
+  }
+
   /** One rerender with the settings and strokes now. @returns fields for the queue to set */
   async rerenderOnce() {
-    const { settings, background } = this.hooks.settings();
-    settings.model = this.model; // its mask is that model's
+    const { settings: own, background } = this.look ?? this.hooks.settings();
+    const settings = { ...own, model: this.model }; // its mask is that model's
     const edits = this.editsNow;
     const onPreview = ({ preview }) => {
       this.renderedStrokes = edits.strokes;

@@ -1,9 +1,11 @@
 // The page's controller: finds the elements and wires the pieces; it owns nothing else. Each
 // image is an ImageJob (image-job.js) in the queue (batch.js); the engine is engine.js (image work
 // goes through peel.js); the views are results.js, card.js and editor.js; the form is
-// settings-panel.js; the ways in are inputs.js; the URL's debug option is debug.js.
+// settings-panel.js, what it applies to scope.js; the ways in are inputs.js and first-screen.js;
+// the URL's debug option is debug.js.
 
 import { createEngine } from './engine.js';
+import { showHasImages, wireFirstScreen } from './first-screen.js';
 import { debugOptions } from './debug.js';
 import { Editor, hintsName } from './editor.js';
 import { createJobQueue } from './image-job.js';
@@ -12,6 +14,7 @@ import { modelFiles } from './manifest.js';
 import { ModelChoice, usedModels } from './model-choice.js';
 import { createOfflinePanel, offerUpdate } from './offline-panel.js';
 import { createResults } from './results.js';
+import { createScope } from './scope.js';
 import { createSettingsPanel } from './settings-panel.js';
 import { needsIsolationReload, startServiceWorker } from './sw-client.js';
 
@@ -22,16 +25,11 @@ const $ = (selector) => document.querySelector(selector);
 const editor = new Editor($('[data-testid=editor]'), {
   hintsPng: async (size, edits) => (await engine.remover).hints(size, edits),
 });
-const settings = createSettingsPanel({
-  form: $('#settings'),
-  backgroundImage: $('#background-image'),
-  copyButton: $('[data-testid=copy-command]'),
-  commandOutput: $('[data-testid=command-line]'),
-}, (changed) => {
-  const job = results.selectedDone();
-  if (changed !== 'model') return job?.rerender();
-  modelChoice.update(); // the model applies to new images, and to the others with "Apply to all"
-  job?.expectRerender(false);
+const settings = createSettingsPanel({ form: $('#settings'), backgroundImage: $('#background-image'),
+  copyButton: $('[data-testid=copy-command]'), commandOutput: $('[data-testid=command-line]'),
+  productNote: $('[data-testid=product-note]') }, (changed) => {
+  if (changed === 'model') modelChoice.update(); // a model not here yet: its images wait for its download
+  scope.apply();
 }, {
   // "Copy settings as a command" adds the editor's hints PNG when the selected image has edits.
   commandOptions: () => {
@@ -40,18 +38,16 @@ const settings = createSettingsPanel({
   },
 });
 // A settings change rerenders once the control rests: the editor says at once that one is due.
-$('#settings').addEventListener('input', () => results.selectedDone()?.expectRerender());
+$('#settings').addEventListener('input', (event) => event.target.name !== 'scope' && scope.expect());
 
-const showOfflineAvailability = createOfflinePanel({
-  status: $('[data-testid=offline-status]'),
-  button: $('[data-testid=make-offline]'),
-  progress: $('.offline-progress'),
-}, usedModels);
+const showOfflineAvailability = createOfflinePanel({ status: $('[data-testid=offline-status]'),
+  button: $('[data-testid=make-offline]'), progress: $('.offline-progress') }, usedModels);
 /** Which models can run now; the people model's download on demand. */
 const modelChoice = new ModelChoice($('#settings'), {
   remover: () => engine.remover,
   filesOf: modelFiles,
-  onReady: () => {
+  onReady: (model) => {
+    scope.modelReady(model);
     jobs.items.filter((job) => job.state === 'queued').forEach(jobs.onChange);
     jobs.run();
     if (runtimeInfo) showOfflineAvailability(runtimeInfo.backendId); // now with the model's file
@@ -96,22 +92,27 @@ jobs.hold(); // until the engine is ready
 const results = createResults({ list: $('#results'), bar: $('.results-bar'), template: $('#result-template'),
   progress: $('[data-testid=batch-progress]'), cancelRest: $('[data-testid=cancel-rest]'),
   clearAll: $('[data-testid=clear-all]'), downloadAll: $('[data-testid=download-all]'),
-  previewBackground: $('[data-testid=preview-background]') }, jobs, {
-  onSelect: (job) => job.state === 'done' && editor.open(job, results.card(job).link),
+  previewBackground: $('[data-testid=preview-background]'), newCount: $('[data-testid=new-count]'),
+  zipWarning: $('[data-testid=zip-warning]'), previous: $('[data-testid=previous]'), next: $('[data-testid=next]') }, jobs, {
+  onSelect: (job) => {
+    if (job.state !== 'done') return;
+    if (scope.scope() === 'image' && job.look) settings.show(job.look.settings); // the form shows its own
+    editor.open(job, results.card(job).link);
+  },
   onForget: (job) => job === editor.item && editor.close(),
-  onCount: (count) => document.body.classList.toggle('has-results', count > 0), // the drop zone steps aside
+  onCount: (count) => (showHasImages(count), scope.showCount()),
+  looks: (items) => scope.looks(items),
+});
+const scope = createScope({ form: $('#settings'), count: $('[data-testid=scope-count]') }, jobs, {
+  selected: () => results.selectedDone(), current: () => settings.current(), isModelReady: (model) => modelChoice.isReady(model),
 });
 $('[data-testid=preview-background]').addEventListener('change', (event) => editor.view.setBackdrop(event.target.value));
-$('[data-testid=apply-all]').addEventListener('click', async () => {
-  const { model } = settings.current().settings;
-  for (const job of jobs.items.filter((each) => each.state === 'done')) await job.applySettings(model);
-});
 
 // Open from the first moment: images that come during start-up wait in the queue.
-listenForImages({ fileInputs: [$('#file-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, (files) => {
-  jobs.add(files, { model: settings.current().settings.model });
-  engine.refresh();
-});
+const addImages = (files) => (jobs.add(files, { model: settings.current().settings.model }), engine.refresh());
+listenForImages({ fileInputs: [$('#file-input'), $('#camera-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, addImages);
+wireFirstScreen({ samples: document.querySelectorAll('[data-testid=sample]'), showSettings: $('[data-testid=show-settings]'),
+  settings: $('#settings') }, addImages);
 if (startsBeforeServiceWorker) engine.restart();
 const serviceWorkerStarted = startServiceWorker({ onUpdate: (apply) => offerUpdate($('[data-testid=update-available]'), apply) });
 await serviceWorkerStarted;

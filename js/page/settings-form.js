@@ -41,7 +41,7 @@ export function readSettings(form) {
   const settings = {};
   for (const element of form.elements) {
     const { name, type } = element;
-    if (!name || element.disabled) continue;
+    if (!name || element.disabled || NOT_SETTINGS.has(name)) continue;
     if (type === 'radio') {
       if (element.checked) settings[name] = element.value;
     } else if (type === 'checkbox') {
@@ -53,6 +53,26 @@ export function readSettings(form) {
     }
   }
   return settings;
+}
+
+/** Controls of the form that are not Settings fields (what a change applies to: scope.js). */
+const NOT_SETTINGS = new Set(['scope']);
+
+/**
+ * Put settings into the form (the inverse of readSettings), e.g. an image's own when it is
+ * opened with the scope "This image". Fields the form lacks are skipped.
+ * @param {HTMLFormElement} form
+ * @param {object} settings
+ */
+export function writeSettings(form, settings) {
+  for (const element of form.elements) {
+    const { name, type } = element;
+    if (!name || NOT_SETTINGS.has(name) || !(name in settings)) continue;
+    const value = settings[name];
+    if (type === 'radio') element.checked = element.value === String(value);
+    else if (type === 'checkbox') element.checked = Boolean(value);
+    else element.value = String(value);
+  }
 }
 
 /** How a value reads beside its control, by the unit its setting declares. */

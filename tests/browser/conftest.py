@@ -71,3 +71,21 @@ def fresh(browser):
     yield context, errors
     context.close()
     assert not errors, "\n".join(errors)
+
+
+#: The two windows a new user's run is tried in: a desktop, and a phone with touch.
+VIEWS = {
+    "1280": {"viewport": {"width": 1280, "height": 800}},
+    "390-touch": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True},
+}
+
+
+@pytest.fixture(params=list(VIEWS), ids=list(VIEWS))
+def view(request, browser, base_url):
+    """(name, ready page) at each of VIEWS, a fresh context each; its errors fail the test."""
+    errors = PageErrors()
+    context = browser.new_context(accept_downloads=True, **VIEWS[request.param])
+    page = open_app(context, f"{base_url}?backend=wasm", errors)
+    yield request.param, page
+    context.close()
+    assert not errors, "\n".join(errors)

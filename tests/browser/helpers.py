@@ -83,14 +83,48 @@ def clear_results(page):
     expect(page.locator("[data-testid=result]")).to_have_count(0)
 
 
+def open_section(control):
+    """Open the closed disclosure (Product photo, Advanced) that holds `control`, as a user would."""
+    disclosure = control.locator("xpath=ancestor::details[1]")
+    if disclosure.count() and disclosure.get_attribute("open") is None:
+        disclosure.locator("summary").click()
+
+
+def copy_command(app):
+    """Click "Copy settings as a command" (under Advanced) and return the command it shows."""
+    button = app.locator("[data-testid=copy-command]")
+    if not app.locator("#settings").is_visible():
+        app.locator("[data-testid=show-settings]").click()
+    open_section(button)
+    button.click()
+    shown = app.locator("[data-testid=command-line]")
+    shown.wait_for(state="visible")
+    return shown.text_content()
+
+
 def set_form(app, **values):
-    """Change settings as a user does (one input event each), opening a closed disclosure first."""
+    """Change settings as a user does (one input event each), opening a closed disclosure first.
+
+    Before any image the settings are hidden: they are asked for as a user does ("Choose settings
+    before adding photos"). A control that the choices make irrelevant stays in the form, hidden
+    (js/page/relevance.js): it is set there, with the input event a user's change would send.
+    """
+    if not app.locator("#settings").is_visible():
+        app.locator("[data-testid=show-settings]").click()
+    toggle = app.locator("[data-testid=settings-toggle]")  # a phone's settings sheet
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
     for name, value in values.items():
         field = app.locator(f"#settings [name={name}]")
-        disclosure = field.first.locator("xpath=ancestor::details[1]")
-        if disclosure.count() and disclosure.get_attribute("open") is None:
-            disclosure.locator("summary").click()
+        open_section(field.first)
         kind = field.first.get_attribute("type")
+        if not field.first.is_visible():
+            field.first.evaluate("""(e, value) => {
+                if (e.type === 'checkbox') e.checked = value; else e.value = String(value);
+                e.dispatchEvent(new Event('input', { bubbles: true }));
+                e.dispatchEvent(new Event('change', { bubbles: true }));
+            }""", value)
+            continue
         if kind == "radio":
             app.locator(f"#settings [name={name}][value={value}]").check()
         elif kind == "checkbox":

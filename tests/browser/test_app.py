@@ -27,7 +27,10 @@ def cpython_alpha():
 
 def test_page_is_isolated_and_says_which_backend(app):
     assert app.evaluate("crossOriginIsolated") is True
-    expect(app.locator("[data-testid=app-status]")).to_contain_text("WASM ×2")
+    status = app.locator("[data-testid=app-status]")
+    expect(status).to_contain_text("running on this device's processor (2 threads)")
+    expect(status).to_have_attribute("data-backend", "WASM ×2")
+    assert status.get_attribute("title").startswith("WASM ×2, started in ")
 
 
 def test_fixture_photos_match_the_cpython_pipeline(app, cpython_alpha):

@@ -8,21 +8,14 @@ import numpy as np
 from PIL import Image
 
 from peel.desktop import cli
-from tests.browser.helpers import add_files, alpha_mae, card, clear_results, download, set_form, wait_settled
+from tests.browser.helpers import add_files, alpha_mae, card, clear_results, copy_command, download, set_form, wait_settled
 from tests.conftest import FIXTURES
-
-
-def copied_command(app):
-    app.locator("[data-testid=copy-command]").click()
-    shown = app.locator("[data-testid=command-line]")
-    shown.wait_for(state="visible")
-    return shown.text_content()
 
 
 def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model_path):
     clear_results(app)
     set_form(app, format="png", background="transparent", product=False, feather=3)
-    command = copied_command(app)
+    command = copy_command(app)
     assert shlex.split(command) == ["peel", "--feather", "3"]
 
     names = ["coffee.png", "astronaut.png"]
@@ -43,7 +36,7 @@ def test_copied_command_reproduces_the_page_result(app, tmp_path, upstream_model
         assert 0 < (desktop_alpha > 0).mean() < 1  # a real cut-out, not all or nothing
 
     set_form(app, format="jpeg", quality=0.8, background="color", background_color="#ff0000")
-    assert shlex.split(copied_command(app)) == ["peel", "--format", "jpeg", "--quality", "0.8", "--feather", "3",
+    assert shlex.split(copy_command(app)) == ["peel", "--format", "jpeg", "--quality", "0.8", "--feather", "3",
                                                 "--background", "color", "--background-color", "#ff0000"]
 
 
@@ -58,7 +51,7 @@ def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tm
     editor.stroke("restore", 8, [(100, 60), (250, 70)])
     name, _, data = editor.hints()
     (tmp_path / name).write_bytes(data)
-    command = copied_command(app)
+    command = copy_command(app)
     assert shlex.split(command) == ["peel", "--hints", "car-1-hints.png"]
     page_name, page_png = editor.output()
 
@@ -76,6 +69,6 @@ def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tm
 
     editor.root.locator("input[name=snap]").uncheck()
     editor.settle()
-    assert shlex.split(copied_command(app)) == ["peel", "--hints", "car-1-hints.png", "--no-snap"]
+    assert shlex.split(copy_command(app)) == ["peel", "--hints", "car-1-hints.png", "--no-snap"]
     editor.root.locator("input[name=snap]").check()
     editor.settle()

@@ -345,10 +345,17 @@ def test_results_come_first_and_cards_open_in_the_editor(app, editor):
     add_files(app, [str(CAR), str(FIXTURES / "coffee.png")])
     wait_settled(app)
     root = editor.root
-    expect(root).to_have_attribute("data-name", "coffee.png")  # the latest result
+    # Only the first result opens by itself; the next is marked new and counted, and waits.
+    expect(root).to_have_attribute("data-name", "car-1.jpg")
+    expect(card(app, "coffee.png")).to_have_attribute("data-new", "true")
+    expect(app.locator("[data-testid=new-count]")).to_have_text("1 new")
     box = root.bounding_box()
     assert box["y"] + box["height"] <= app.viewport_size["height"] + 1  # all of it without scrolling
     assert box["y"] < app.locator("[data-testid=result]").first.bounding_box()["y"]  # above the list
+    card(app, "coffee.png").locator(".result-name").click()
+    expect(root).to_have_attribute("data-name", "coffee.png")
+    expect(card(app, "coffee.png")).not_to_have_attribute("data-new", "true")
+    expect(app.locator("[data-testid=new-count]")).to_be_hidden()
     card(app, "car-1.jpg").locator(".result-name").click()
     expect(root).to_have_attribute("data-name", "car-1.jpg")
     expect(root).to_have_attribute("data-edits", "0")

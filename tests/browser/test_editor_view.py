@@ -76,7 +76,11 @@ def test_files_dropped_anywhere_in_the_window_are_added_never_opened(app, editor
         expect(card(app, name)).to_have_attribute("data-state", "done")
     assert app.url == url  # the page never went to a dropped file
 
-    # A file input takes its own drop (the background image): not added as a photo.
+    # A file input takes its own drop (the background image): not added as a photo. It shows
+    # with the "Image" background, whose choice opens its picker at once (cancelled here).
+    with app.expect_file_chooser() as chooser:
+        set_form(app, background="image")
+    assert chooser.value.element.get_attribute("id") == "background-image"
     field = app.locator("#background-image")
     field.scroll_into_view_if_needed()
     where = field.bounding_box()
@@ -85,6 +89,7 @@ def test_files_dropped_anywhere_in_the_window_are_added_never_opened(app, editor
     assert "background-image" in result["target"] and result["prevented"] == {"dragover": False, "drop": False}
     app.wait_for_timeout(300)
     expect(app.locator("[data-testid=result]")).to_have_count(count)
+    set_form(app, background="transparent")
 
 
 def test_a_real_drag_of_a_file_from_the_desktop_adds_it_and_the_tab_stays(app, editor, tmp_path):

@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     add_files,
     alpha_mae,
     card,
+    copy_command,
     download,
     open_app,
     set_form,
@@ -70,8 +71,7 @@ def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_ur
     expect(person.locator("[data-testid=model]")).to_have_text("MODNet (people)")
 
     # The copied command gives the same alpha under CPython (native onnxruntime).
-    page.locator("[data-testid=copy-command]").click()
-    words = shlex.split(page.locator("[data-testid=command-line]").text_content())
+    words = shlex.split(copy_command(page))
     assert words == ["peel", "--model", "modnet"]
     model_file = assets.cache_path(modnet.MODNET.file.sha256)
     assert cli.main([*words[1:], str(PEOPLE / "cloth-1.jpg"), "-o", str(tmp_path),
@@ -85,8 +85,8 @@ def test_people_model_on_demand_matches_cpython_and_works_offline(fresh, base_ur
     assert mae <= 2
     assert 0.05 < (desktop_alpha > 127).mean() < 0.6  # a person, not all or nothing
 
-    # "Apply to all" runs the u2netp image again with MODNet.
-    page.locator("[data-testid=apply-all]").click()
+    # With "All images" (the default scope), the u2netp image runs again with MODNet once it is here.
+    expect(page.locator("#settings [name=scope][value=all]")).to_be_checked()
     expect(card(page, "coffee.png").locator("[data-testid=model]")).to_have_attribute(
         "data-model", "modnet", timeout=RESULT_TIMEOUT_MS)
     wait_settled(page)

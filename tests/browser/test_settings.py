@@ -56,8 +56,10 @@ def test_settings_apply_to_a_finished_image_without_the_model(app):
     _, data = download(app, result)
     with Image.open(io.BytesIO(data)) as image:
         assert (image.mode, image.size) == ("RGBA", (1000, 750))
+        # Product mode turned on over Transparent gives the white canvas shops ask for.
+        assert (np.asarray(image)[[0, -1], [0, -1]] == 255).all()
 
-    change(app, result, product=False, feather=0)
+    change(app, result, product=False, background="transparent", feather=0)
     _, sharp = download(app, result)
     change(app, result, feather=8)
     _, soft = download(app, result)
@@ -66,18 +68,21 @@ def test_settings_apply_to_a_finished_image_without_the_model(app):
     assert partial(alpha(soft)) > 2 * partial(alpha(sharp))
 
 
-def test_new_images_use_the_current_settings_and_apply_to_all_updates_the_rest(app):
+def test_new_images_use_the_current_settings_and_all_images_updates_the_rest(app):
     clear_results(app)
-    set_form(app, format="png", background="transparent", product=False, feather=0)
+    set_form(app, scope="all", format="png", background="transparent", product=False, feather=0)
     add_files(app, ["tests/fixtures/coffee.png", "tests/fixtures/astronaut.png"])
     wait_settled(app)
-    set_form(app, format="webp")
+    # "This image": the one in the editor (the first result) only; a new image takes the form's.
+    set_form(app, scope="image", format="webp")
+    expect(card(app, "coffee.png").locator("[data-testid=download]")).to_have_attribute("download", "coffee-nobg.webp")
     add_files(app, ["tests/fixtures/coffee.png"])
     wait_settled(app)
     names = app.locator("[data-testid=result] [data-testid=download]").evaluate_all("links => links.map((a) => a.download)")
-    assert names[-1] == "coffee-nobg.webp" and names[0] == "coffee-nobg.png"
+    assert names == ["coffee-nobg.webp", "astronaut-nobg.png", "coffee-nobg.webp"], names
 
-    app.locator("[data-testid=apply-all]").click()
+    # Choosing "All images" gives every finished image the settings shown.
+    set_form(app, scope="all")
     expect(card(app, "astronaut.png").locator("[data-testid=download]")).to_have_attribute("download", "astronaut-nobg.webp")
     wait_settled(app)
     names = app.locator("[data-testid=result] [data-testid=download]").evaluate_all("links => links.map((a) => a.download)")

@@ -3,6 +3,8 @@
 Software WebGPU is slow (minutes for one u2netp run on 2 cores), so this runs one image once.
 """
 
+import re
+
 import numpy as np
 import pytest
 from playwright.sync_api import expect
@@ -31,7 +33,8 @@ def test_auto_never_picks_a_software_adapter(webgpu_browser, base_url):
         return adapter && { fallback: adapter.info.isFallbackAdapter, architecture: adapter.info.architecture };
     }""")
     assert adapter is not None, "the test browser should expose SwiftShader's WebGPU adapter"
-    expect(page.locator("[data-testid=app-status]")).to_contain_text("WASM")
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-backend", re.compile("^WASM"))
+    expect(page.locator("[data-testid=app-status]")).to_contain_text("processor")
     context.close()
     assert not errors, "\n".join(errors)
 
@@ -40,7 +43,8 @@ def test_prepared_model_runs_on_webgpu_and_matches_wasm(webgpu_browser, base_url
     errors = PageErrors()
     context = webgpu_browser.new_context(accept_downloads=True)
     page = open_app(context, f"{base_url}?backend=webgpu", errors)
-    expect(page.locator("[data-testid=app-status]")).to_contain_text("WebGPU")
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-backend", "WebGPU")
+    expect(page.locator("[data-testid=app-status]")).to_contain_text("graphics card")
 
     add_files(page, ["tests/fixtures/astronaut.png"])
     result = card(page, "astronaut.png")

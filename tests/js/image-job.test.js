@@ -70,7 +70,7 @@ test('each added image is an ImageJob that declares its fields, and processing f
   const { jobs, engine, settle } = setup();
   const [a] = jobs.add([file('a.png')], { model: 'u2netp' });
   assert.ok(a instanceof ImageJob);
-  assert.deepEqual(Object.keys(a).sort(), ['batch', 'edits', 'error', 'file', 'format', 'hooks', 'id', 'mask', 'maskShape',
+  assert.deepEqual(Object.keys(a).sort(), ['batch', 'edits', 'error', 'file', 'format', 'hooks', 'id', 'look', 'mask', 'maskShape',
     'model', 'ms', 'productLayout', 'renderError', 'renderedStrokes', 'rendering', 'rerenderDue', 'rerenderExpected',
     'rerenderRunning', 'result', 'state'].sort());
   await tick();
@@ -92,12 +92,10 @@ test('a rerender requested while one runs is merged into the next one: never a q
   assert.equal(engine.calls.length, 1);
   assert.equal(a.busy, true);
   assert.equal(a.rendering, true);
-  form.settings.threshold = 0.6;
-  a.rerender();
-  form.settings.threshold = 0.7;
-  a.rerender();
-  form.settings.threshold = 0.8;
-  const last = a.rerender();
+  const look = (threshold) => ({ settings: { ...form.settings, threshold }, background: form.background });
+  a.useSettings(look(0.6));
+  a.useSettings(look(0.7));
+  const last = a.useSettings(look(0.8));
   const first = await settle('render', 'a.png', { blob: 'b2', imageId: 'a.png-2' });
   assert.equal(first.options.imageId, 'a.png-1');
   assert.equal(engine.calls.length, 1, 'three requests, one more render');
@@ -196,14 +194,14 @@ test('cancel takes a queued image out; forget refuses a running one', async () =
   assert.deepEqual(jobs.items, [b]);
 });
 
-test('"Apply to all" rerenders with the same model, and processes again with another', async () => {
+test('new settings rerender with the same model, and process again with another', async () => {
   const { added: [a, b], engine, settle } = await finished(['a.png', 'b.png']);
-  const sameModel = a.applySettings('u2netp');
+  const sameModel = a.useSettings({ settings: { format: 'png', model: 'u2netp' } });
   await tick();
   assert.equal(engine.calls[0].type, 'render');
   await settle('render', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
   await sameModel;
-  await b.applySettings('modnet');
+  await b.useSettings({ settings: { format: 'png', model: 'modnet' } });
   await tick();
   assert.equal(b.model, 'modnet');
   assert.equal(b.state, 'working');
@@ -255,4 +253,16 @@ test('its record can be stored (structured clone) and holds the file, model, mas
   assert.deepEqual(record.maskShape, [2, 2]);
   assert.ok(record.mask instanceof Float32Array);
   assert.deepEqual(record.edits, { states: [[], [stroke(3)]], index: 1 });
+});
+
+test('an image keeps the settings it was made with: a form change outside its scope, then a stroke, does not restyle it', async () => {
+  const { added: [a, b], engine, settle, form } = await finished(['a.png', 'b.png']);
+  assert.equal(a.lookKey, b.lookKey);
+  form.settings.format = 'jpeg'; // changed for another image only (scope: this image)
+  b.useSettings({ settings: { ...form.settings }, background: undefined });
+  await settle('render', 'b.png', { blob: 'b2', imageId: 'b.png-2' });
+  a.addStroke(stroke(1));
+  await tick();
+  assert.equal(engine.calls[0].options.settings.format, 'png', 'a stroke renders with its own settings');
+  assert.notEqual(a.lookKey, b.lookKey, 'made with different settings');
 });
