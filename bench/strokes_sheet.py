@@ -32,7 +32,7 @@ if str(ROOT / "py") not in sys.path:
 from peel.hints import Hints, Stroke  # noqa: E402
 from peel.refine import hint_reach, refine_alpha, upscale_plain  # noqa: E402
 
-FIXTURES = Path("/work/wt/shared/peer/rembg/fixtures")
+FIXTURES = ROOT / "tests" / "fixtures" / "rembg" / "fixtures"  # rembg's own test photos (MIT)
 #: (name, file, tool, radius, points, zoomed view (left, top, right, bottom)) in the photo's pixels.
 CASES = [
     ("car: erase over the shadow, overlapping the car", "car-1.jpg", "erase", 12,
