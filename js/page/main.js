@@ -12,6 +12,7 @@ import { modelFiles } from './manifest.js';
 import { ModelChoice, usedModels } from './model-choice.js';
 import { createOfflinePanel, offerUpdate } from './offline-panel.js';
 import { createResults } from './results.js';
+import { keepSession } from './session.js';
 import { createSettingsPanel } from './settings-panel.js';
 import { needsIsolationReload, startServiceWorker } from './sw-client.js';
 
@@ -74,7 +75,13 @@ const engine = createEngine($('[data-testid=app-status]'), debugOptions(params),
   queued: () => jobs.items.filter((job) => job.state === 'queued').length,
 });
 
-const jobs = createJobQueue({
+/** Every image kept in this browser as it changes, and brought back on the next visit. */
+const session = keepSession({ params, notice: $('[data-testid=storage-notice]'), clearAll: $('[data-testid=clear-all]'),
+  onOutputKept: (job) => {
+    results.card(job)?.useFile(job.result.blob);
+    if (job === editor.item) editor.showResult(job, results.card(job).link);
+  } });
+const jobs = createJobQueue(session.watch({
   remover: () => engine.remover,
   settings: () => settings.current(),
   snap: () => editor.snapping,
@@ -91,14 +98,14 @@ const jobs = createJobQueue({
   onBusy: (job) => editor.showBusy(job),
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
   onEngineDied: () => engine.restart(),
-});
+}));
 jobs.hold(); // until the engine is ready
 const results = createResults({ list: $('#results'), bar: $('.results-bar'), template: $('#result-template'),
   progress: $('[data-testid=batch-progress]'), cancelRest: $('[data-testid=cancel-rest]'),
   clearAll: $('[data-testid=clear-all]'), downloadAll: $('[data-testid=download-all]'),
   previewBackground: $('[data-testid=preview-background]') }, jobs, {
   onSelect: (job) => job.state === 'done' && editor.open(job, results.card(job).link),
-  onForget: (job) => job === editor.item && editor.close(),
+  onForget: (job) => (session.forget(job), job === editor.item && editor.close()),
   onCount: (count) => document.body.classList.toggle('has-results', count > 0), // the drop zone steps aside
 });
 $('[data-testid=preview-background]').addEventListener('change', (event) => editor.view.setBackdrop(event.target.value));
@@ -112,6 +119,7 @@ listenForImages({ fileInputs: [$('#file-input'), $('#folder-input')], dropZone: 
   jobs.add(files, { model: settings.current().settings.model });
   engine.refresh();
 });
+session.restore(jobs);
 if (startsBeforeServiceWorker) engine.restart();
 const serviceWorkerStarted = startServiceWorker({ onUpdate: (apply) => offerUpdate($('[data-testid=update-available]'), apply) });
 await serviceWorkerStarted;
