@@ -73,7 +73,7 @@ export function keepSession({ params, notice, clearAll, onOutputKept }) {
     store.putOutput(job.keptId, blob, { name: outputName(job.file.name, job.format) }).then((file) => {
       if (!file || job.result?.blob !== blob) return; // a newer output came meanwhile, or it was forgotten
       job.result.blob = file;
-      written.get(job).output = file;
+      if (written.has(job)) written.get(job).output = file;
       onOutputKept(job);
     }, say);
   }

@@ -176,7 +176,8 @@ def test_a_full_quota_says_so_keeps_what_was_kept_and_the_app_goes_on(kept):
 
     reload(page)  # what was kept before the quota ran out comes back as it was, no model run
     wait_settled(page)
-    wait_kept(page, 2)
+    for file in files[:2]:
+        expect(card(page, file["name"]).locator("a[data-testid=download]")).to_have_attribute("data-kept", "true")
     assert downloads(page, [files[0]["name"], files[1]["name"]]) == kept_before
     for file in files[:2]:
         assert "inference" not in card(page, file["name"]).get_attribute("data-timings")
