@@ -50,11 +50,12 @@ export class Batch {
 
   /**
    * @param {Iterable<File>} files
-   * @param {object} [extra]  more properties for each new item (e.g. its model)
-   * @returns {BatchItem[]} the new items, queued
+   * @param {object} [extra]  more properties for each new item (e.g. its model; its state, for
+   *   an image brought back in the state it was kept in)
+   * @returns {BatchItem[]} the new items, queued (unless `extra` says otherwise)
    */
   add(files, extra = {}) {
-    const added = [...files].map((file) => this.create({ ...extra, id: this.nextId++, file, state: 'queued' }));
+    const added = [...files].map((file) => this.create({ state: 'queued', ...extra, id: this.nextId++, file }));
     this.items.push(...added);
     added.forEach((item) => this.onChange(item));
     this.run();

@@ -133,7 +133,8 @@ export class ResultCard {
       return;
     }
     const waiting = item.waitingForModel ? `Waiting for ${MODELS[item.model]?.called ?? item.model}: download it under Model` : undefined;
-    this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting);
+    const restoring = item.state === 'working' && item.mask ? 'Bringing it back…' : undefined; // kept: rendered, no model
+    this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting ?? restoring);
     if (item.state === 'done' && item.result !== this.result) this.showResult(item.result, downloadName);
     if (item.state === 'error') this.showError(item.error);
     if (item.state === 'done' && item.renderError) this.showError(item.renderError);
@@ -204,6 +205,20 @@ export class ResultCard {
     this.element.querySelector('.result-state').textContent = `${width} × ${height} px`;
     this.element.querySelector('[data-testid=error]').hidden = true;
     if (notes.length) this.note(notes.join(' '));
+  }
+
+  /**
+   * The same output, now kept on this device (session.js): the link, Copy and zoom read that
+   * disk-backed file, and the copy in memory can go.
+   * @param {File} file
+   */
+  useFile(file) {
+    const old = this.link.href;
+    this.blob = file;
+    this.link.href = this.track(URL.createObjectURL(file));
+    this.link.dataset.kept = 'true'; // tells scripts (and tests) the link reads the kept file
+    URL.revokeObjectURL(old);
+    this.urls = this.urls.filter((url) => url !== old);
   }
 
   /** @param {{code?: string, message: string}} error */

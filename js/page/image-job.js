@@ -30,11 +30,13 @@ import { ErrorCode } from '../shared/protocol.js';
 
 export class ImageJob {
   /**
-   * @param {{id: number, file: File, state: import('./batch.js').ItemState, model: string}} fields  from Batch.add
+   * @param {{id: number, file: File, state: import('./batch.js').ItemState, model: string,
+   *   kept?: KeptFields}} fields  from Batch.add; `kept`: an image brought back from the kept
+   *   session (session.js)
    * @param {JobHooks} hooks
    * @param {Batch} batch  the queue it is in
    */
-  constructor({ id, file, state, model }, hooks, batch) {
+  constructor({ id, file, state, model, kept }, hooks, batch) {
     // ---- the queue's (batch.js writes these)
     /** @type {number} */
     this.id = id;
@@ -43,7 +45,7 @@ export class ImageJob {
     /** @type {number|undefined} ms the last processing took */
     this.ms = undefined;
     /** @type {Error|undefined} why processing failed */
-    this.error = undefined;
+    this.error = kept?.error ?? undefined;
     /** A finished image whose output is being made again (it stays done meanwhile). */
     this.rendering = false;
     /** @type {Error|undefined} why the last rerender failed (the old output stays) */
@@ -54,10 +56,13 @@ export class ImageJob {
     this.file = file;
     /** @type {string} the model its mask comes from (chosen when it came, or by a settings change in its scope) */
     this.model = model;
-    /** @type {Float32Array|null} the model's mask, kept: a later setting change runs no model */
-    this.mask = null;
+    /** @type {Float32Array|null} the model's mask, kept: a later setting change runs no model
+     *  (an image that has one when it is processed, one brought back after a reload, is only rendered) */
+    this.mask = kept?.mask ?? null;
     /** @type {number[]|null} [height, width] of `mask` */
-    this.maskShape = null;
+    this.maskShape = kept?.maskShape ?? null;
+    /** @type {string|null} its name in the kept session (session.js writes it) */
+    this.keptId = kept?.id ?? null;
     /** @type {import('../shared/protocol.js').RemoveResult|undefined} the newest output (its
      *  `imageId` names the image the worker keeps) */
     this.result = undefined;
@@ -66,10 +71,11 @@ export class ImageJob {
     /** Whether the newest output is a product canvas (other geometry: no brushes). */
     this.productLayout = false;
     /** @type {{settings: object, background?: Blob}|null} the settings its output is made with:
-     *  taken when it is processed, changed by useSettings only (a stroke keeps them) */
-    this.look = null;
+     *  taken when it is processed, changed by useSettings only (a stroke keeps them); after a
+     *  reload, those it was kept with (its first render uses them, not the form's) */
+    this.look = kept?.settings ? { settings: kept.settings } : null;
     /** The brush strokes, with undo and redo. */
-    this.edits = new EditHistory();
+    this.edits = Object.assign(new EditHistory(), kept?.edits ?? {});
     /** @type {import('../shared/protocol.js').Stroke[]} the strokes the picture shown includes */
     this.renderedStrokes = [];
 
@@ -105,13 +111,18 @@ export class ImageJob {
     return { strokes: this.edits.strokes, snap: this.hooks.snap() };
   }
 
+  /** @returns {object|null} the Settings values of its `look` (what the kept session stores) */
+  get settings() {
+    return this.look?.settings ?? null;
+  }
+
   /**
    * The part of its state that can be stored (structured-cloneable: IndexedDB, postMessage), to
    * make it again after a reload. The output is not in it: it can be made from these.
    */
   record() {
-    const { id, file, model, mask, maskShape, edits, look } = this;
-    return { id, file, model, mask, maskShape, look, edits: { states: edits.states, index: edits.index } };
+    const { id, file, model, mask, maskShape, settings, edits } = this;
+    return { id, file, model, mask, maskShape, settings, edits: { states: edits.states, index: edits.index } };
   }
 
   // ------------------------------------------------------------------ processing
@@ -122,6 +133,7 @@ export class ImageJob {
    * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
    */
   async process() {
+    if (this.mask) return this.renderKept();
     try {
       const { settings, background } = this.look ?? this.hooks.settings();
       settings.model = this.model;
@@ -137,6 +149,27 @@ export class ImageJob {
       if (error.code === ErrorCode.WORKER_DIED) this.hooks.onEngineDied?.(); // a fresh engine for the rest
       throw error;
     }
+  }
+
+  /**
+   * Process an image that has its mask already (brought back after a reload): render it with
+   * the settings and strokes it was kept with; no model run.
+   * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
+   */
+  async renderKept() {
+    const current = this.hooks.settings();
+    const settings = { ...(this.look?.settings ?? current.settings), model: this.model };
+    const background = this.look?.background ?? current.background; // a background image is not kept
+    this.look = { settings: { ...settings }, background };
+    const edits = this.editsNow;
+    const onPreview = ({ preview }) => this.hooks.onPreview(this, preview);
+    const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
+      settings, background, maskShape: this.maskShape, edits, onPreview,
+    });
+    this.renderedStrokes = edits.strokes;
+    this.format = settings.format;
+    this.productLayout = Boolean(settings.product);
+    return { ...rendered, model: this.model };
   }
 
   /** Take it out of the queue (a running or finished image is not affected). */
@@ -199,6 +232,7 @@ export class ImageJob {
       return this.rerender();
     }
     this.model = model;
+    this.mask = this.maskShape = null; // the other model's mask is made anew
     this.batch.requeue(this);
   }
 
@@ -245,6 +279,17 @@ export class ImageJob {
     return this.edits.reset() && (this.rerender(), true);
   }
 }
+
+/**
+ * What an image brought back from the kept session starts with (session.js).
+ * @typedef {object} KeptFields
+ * @property {string} id  its name in the kept session
+ * @property {Float32Array|null} [mask]
+ * @property {number[]|null} [maskShape]
+ * @property {object|null} [settings]
+ * @property {{states: any[][], index: number}|null} [edits]
+ * @property {{code: string, message: string}} [error]  why it failed (state 'error')
+ */
 
 /**
  * The page's queue of images: a Batch whose items are ImageJobs.

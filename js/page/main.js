@@ -15,6 +15,7 @@ import { ModelChoice, usedModels } from './model-choice.js';
 import { createOfflinePanel, offerUpdate } from './offline-panel.js';
 import { createResults } from './results.js';
 import { createScope } from './scope.js';
+import { keepSession } from './session.js';
 import { createSettingsPanel } from './settings-panel.js';
 import { needsIsolationReload, startServiceWorker } from './sw-client.js';
 
@@ -70,7 +71,13 @@ const engine = createEngine($('[data-testid=app-status]'), debugOptions(params),
   queued: () => jobs.items.filter((job) => job.state === 'queued').length,
 });
 
-const jobs = createJobQueue({
+/** Every image kept in this browser as it changes, and brought back on the next visit. */
+const session = keepSession({ params, notice: $('[data-testid=storage-notice]'), clearAll: $('[data-testid=clear-all]'),
+  onOutputKept: (job) => {
+    results.card(job)?.useFile(job.result.blob);
+    if (job === editor.item) editor.showResult(job, results.card(job).link);
+  } });
+const jobs = createJobQueue(session.watch({
   remover: () => engine.remover,
   settings: () => settings.current(),
   snap: () => editor.snapping,
@@ -87,7 +94,7 @@ const jobs = createJobQueue({
   onBusy: (job) => editor.showBusy(job),
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted
   onEngineDied: () => engine.restart(),
-});
+}));
 jobs.hold(); // until the engine is ready
 const results = createResults({ list: $('#results'), bar: $('.results-bar'), template: $('#result-template'),
   progress: $('[data-testid=batch-progress]'), cancelRest: $('[data-testid=cancel-rest]'),
@@ -99,7 +106,7 @@ const results = createResults({ list: $('#results'), bar: $('.results-bar'), tem
     if (scope.scope() === 'image' && job.look) settings.show(job.look.settings); // the form shows its own
     editor.open(job, results.card(job).link);
   },
-  onForget: (job) => job === editor.item && editor.close(),
+  onForget: (job) => (session.forget(job), job === editor.item && editor.close()),
   onCount: (count) => (showHasImages(count), scope.showCount()),
   looks: (items) => scope.looks(items),
 });
@@ -113,6 +120,7 @@ const addImages = (files) => (jobs.add(files, { model: settings.current().settin
 listenForImages({ fileInputs: [$('#file-input'), $('#camera-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, addImages);
 wireFirstScreen({ samples: document.querySelectorAll('[data-testid=sample]'), showSettings: $('[data-testid=show-settings]'),
   settings: $('#settings') }, addImages);
+session.restore(jobs);
 if (startsBeforeServiceWorker) engine.restart();
 const serviceWorkerStarted = startServiceWorker({ onUpdate: (apply) => offerUpdate($('[data-testid=update-available]'), apply) });
 await serviceWorkerStarted;

@@ -70,7 +70,7 @@ test('each added image is an ImageJob that declares its fields, and processing f
   const { jobs, engine, settle } = setup();
   const [a] = jobs.add([file('a.png')], { model: 'u2netp' });
   assert.ok(a instanceof ImageJob);
-  assert.deepEqual(Object.keys(a).sort(), ['batch', 'edits', 'error', 'file', 'format', 'hooks', 'id', 'look', 'mask', 'maskShape',
+  assert.deepEqual(Object.keys(a).sort(), ['batch', 'edits', 'error', 'file', 'format', 'hooks', 'id', 'keptId', 'look', 'mask', 'maskShape',
     'model', 'ms', 'productLayout', 'renderError', 'renderedStrokes', 'rendering', 'rerenderDue', 'rerenderExpected',
     'rerenderRunning', 'result', 'state'].sort());
   await tick();
@@ -83,6 +83,40 @@ test('each added image is an ImageJob that declares its fields, and processing f
   assert.equal(a.format, 'png');
   assert.equal(a.productLayout, false);
   assert.equal(a.busy, false);
+});
+
+test('an image brought back with its mask is only rendered, with the settings and strokes it was kept with', async () => {
+  const { jobs, engine, settle, form } = setup();
+  const mask = new Float32Array([0, 1, 1, 0]);
+  const kept = { id: 'k1', mask, maskShape: [2, 2], settings: { format: 'webp', threshold: 0.7 },
+    edits: { states: [[], [stroke(1)]], index: 1 } };
+  form.settings.threshold = 0.2; // the form says otherwise: the kept settings win for its first render
+  const [a] = jobs.add([file('a.png')], { model: 'u2netp', kept });
+  assert.equal(a.keptId, 'k1');
+  assert.equal(a.edits.count, 1);
+  const call = await settle('render', 'a.png', { blob: 'b', preview: 'p', width: 2, height: 2, imageId: 'a.png-1' });
+  assert.equal(call.mask, mask, 'its kept mask, no model run');
+  assert.deepEqual(call.options.settings, { format: 'webp', threshold: 0.7, model: 'u2netp' });
+  assert.deepEqual(call.options.edits.strokes, [stroke(1)]);
+  assert.equal(a.state, 'done');
+  assert.equal(a.format, 'webp');
+  assert.deepEqual(a.record().settings, { format: 'webp', threshold: 0.7, model: 'u2netp' });
+  // A settings change in its scope with another model: that model's mask is made anew.
+  await a.useSettings({ settings: { format: 'webp', model: 'isnet' } });
+  assert.equal(a.mask, null);
+  assert.equal(a.state, 'working');
+  await settle('remove', 'a.png', removed('a.png'));
+  assert.equal(a.state, 'done');
+  assert.equal(engine.calls.length, 0);
+});
+
+test('an image brought back in its failed state shows its error and does not run', async () => {
+  const { jobs, engine } = setup();
+  const [a] = jobs.add([file('a.png')], { model: 'u2netp', state: 'error', kept: { id: 'k2', error: { code: 'corrupt-image', message: 'bad' } } });
+  await tick();
+  assert.equal(a.state, 'error');
+  assert.equal(a.error.code, 'corrupt-image');
+  assert.equal(engine.calls.length, 0);
 });
 
 test('a rerender requested while one runs is merged into the next one: never a queue', async () => {
