@@ -61,7 +61,11 @@ def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tm
     with Image.open(tmp_path / page_name) as image:
         desktop_alpha = np.asarray(image)[..., 3]
     page_alpha = np.asarray(Image.open(io.BytesIO(page_png)).convert("RGBA"))[..., 3]
-    assert alpha_mae(page_alpha, desktop_alpha) <= 2
+    # The page snaps each stroke to the photo's edge from its centre line (peel.hints.stroke_patch);
+    # a hints PNG holds no strokes, so the command snaps each painted area's rim instead
+    # (docs/desktop.md): the two agree inside the subject or the background, not along an edge,
+    # and these strokes run along the car's. Measured 2.8/255; as painted (below) they agree.
+    assert alpha_mae(page_alpha, desktop_alpha) <= 4
     plain = tmp_path / "plain"
     assert cli.main([str(CAR), "-o", str(plain), "--model-file", str(upstream_model_path), "--quiet"]) == 0
     with Image.open(plain / page_name) as image:
@@ -70,5 +74,13 @@ def test_the_command_with_the_editors_hints_reproduces_the_edited_result(app, tm
     editor.root.locator("input[name=snap]").uncheck()
     editor.settle()
     assert shlex.split(copy_command(app)) == ["peel", "--hints", "car-1-hints.png", "--no-snap"]
+    page_name, page_png = editor.output()
+    literal = tmp_path / "literal"
+    assert cli.main([*words, "--no-snap", str(CAR), "-o", str(literal), "--model-file", str(upstream_model_path),
+                     "--quiet"]) == 0
+    with Image.open(literal / page_name) as image:
+        literal_alpha = np.asarray(image)[..., 3]
+    page_alpha = np.asarray(Image.open(io.BytesIO(page_png)).convert("RGBA"))[..., 3]
+    assert alpha_mae(page_alpha, literal_alpha) <= 2
     editor.root.locator("input[name=snap]").check()
     editor.settle()
