@@ -1,8 +1,5 @@
-// The page's controller: finds the elements and wires the pieces; it owns nothing else. Each
-// image is an ImageJob (image-job.js) in the queue (batch.js); the engine is engine.js (image work
-// goes through peel.js); the views are results.js, card.js and editor.js; the form is
-// settings-panel.js, what it applies to scope.js; the ways in are inputs.js and first-screen.js;
-// the URL's debug option is debug.js.
+// The page's controller: finds the elements and wires the pieces; it owns nothing else (each
+// piece's job: docs/architecture.md, "The map").
 
 import { createEngine } from './engine.js';
 import { showHasImages, wireFirstScreen } from './first-screen.js';
@@ -54,11 +51,9 @@ const modelChoice = new ModelChoice($('#settings'), {
     if (runtimeInfo) showOfflineAvailability(runtimeInfo.backendId); // now with the model's file
   },
 });
-/** @type {import('../shared/protocol.js').RuntimeInfo|null} */
-let runtimeInfo = null;
-// A first visit on a host that isolates the page itself starts the engine at once instead of
-// after the service worker has installed and taken control (about 0.5 s); its files then go
-// past the service worker, which gets them once the engine is ready.
+let runtimeInfo = /** @type {import('../shared/protocol.js').RuntimeInfo|null} */ (null);
+// A first visit on a host that isolates the page starts the engine before the service worker
+// controls it (about 0.5 s sooner); the service worker gets its files once the engine is ready.
 const startsBeforeServiceWorker = self.crossOriginIsolated && !navigator.serviceWorker?.controller;
 const engine = createEngine($('[data-testid=app-status]'), debugOptions(params), (info) => {
   runtimeInfo = info;
@@ -73,14 +68,10 @@ const engine = createEngine($('[data-testid=app-status]'), debugOptions(params),
 
 /** Every image kept in this browser as it changes, and brought back on the next visit. */
 const session = keepSession({ params, notice: $('[data-testid=storage-notice]'), clearAll: $('[data-testid=clear-all]'),
-  onOutputKept: (job) => {
-    results.card(job)?.useFile(job.result.blob);
-    if (job === editor.item) editor.showResult(job, results.card(job).link);
-  } });
+  onOutputKept: (job) => (results.card(job)?.useFile(job.result.blob),
+    job === editor.item && editor.showResult(job, results.card(job).link)) });
 const jobs = createJobQueue(session.watch({
-  remover: () => engine.remover,
-  settings: () => settings.current(),
-  snap: () => editor.snapping,
+  remover: () => engine.remover, settings: () => settings.current(), snap: () => editor.snapping,
   isModelReady: (model) => modelChoice.isReady(model),
   onChange: (job) => {
     const shown = job === editor.item; // else results.show opens it in the editor if it is selected
@@ -113,7 +104,7 @@ const results = createResults({ list: $('#results'), bar: $('.results-bar'), tem
 const scope = createScope({ form: $('#settings'), count: $('[data-testid=scope-count]') }, jobs, {
   selected: () => results.selectedDone(), current: () => settings.current(), isModelReady: (model) => modelChoice.isReady(model),
 });
-$('[data-testid=preview-background]').addEventListener('change', (event) => editor.view.setBackdrop(event.target.value));
+$('[data-testid=preview-background]').onchange = (event) => editor.view.setBackdrop(event.target.value);
 
 // Open from the first moment: images that come during start-up wait in the queue.
 const addImages = (files) => (jobs.add(files, { model: settings.current().settings.model }), engine.refresh());
