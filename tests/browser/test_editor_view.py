@@ -44,6 +44,7 @@ def drag(page, point, name, kinds):
 def test_files_dropped_anywhere_in_the_window_are_added_never_opened(app, editor):
     editor.open(CAR)
     url = app.url
+    editor.canvas.scroll_into_view_if_needed()
     box = editor.canvas.bounding_box()
     on_editor = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
