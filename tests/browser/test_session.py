@@ -104,9 +104,9 @@ def test_a_reload_mid_batch_brings_back_the_finished_images_and_runs_the_rest_of
     second = card(page, "second.png")
     expect(second).to_have_attribute("data-state", "done", timeout=RESULT_TIMEOUT_MS)
     # The second image gets other settings of its own: a transparent background.
-    second.click()
+    second.locator("[data-testid=open]").click()
     expect(editor.root).to_have_attribute("data-name", "second.png")
-    set_form(page, background="transparent")
+    set_form(page, scope="image", background="transparent")
     expect(second).to_have_attribute("data-renders", "2", timeout=RESULT_TIMEOUT_MS)
     editor.settle()
     before = downloads(page, ["first.png", "second.png"])
@@ -135,7 +135,7 @@ def test_a_reload_mid_batch_brings_back_the_finished_images_and_runs_the_rest_of
     for name in ("first.png", "second.png"):
         assert "inference" not in card(page, name).get_attribute("data-timings")
     first = card(page, "first.png")
-    first.click()
+    first.locator("[data-testid=open]").click()
     expect(editor.root).to_have_attribute("data-name", "first.png")
     expect(editor.root).to_have_attribute("data-edits", "1")
     expect(page.locator(NOTICE)).to_be_hidden()
