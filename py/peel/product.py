@@ -502,8 +502,9 @@ def render_product(rgba, *, size=2000, aspect=(1, 1), margin=0.1, background=(25
     """
     check_rgba(rgba)
     background = _check_background(background)
-    if not isinstance(shadow, (bool, np.bool_)):
-        raise ArgumentTypeError(f"shadow must be a bool, got {shadow!r}")
+    for name, value in (("shadow", shadow), ("return_layout", return_layout)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ArgumentTypeError(f"{name} must be a bool, got {value!r}")
     shadow_strength = check_number(shadow_strength, "shadow_strength", 0.0, 1.0)
     bbox = subject_bbox(rgba[..., 3], threshold, min_area_fraction)
     if bbox is None:

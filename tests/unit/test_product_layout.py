@@ -4,6 +4,7 @@ product.py draws with, and strokes in product mode act on the photo's pixels bef
 import numpy as np
 import pytest
 
+from peel import ArgumentTypeError, InvalidArgumentError
 from peel.hints import Hints, Stroke
 from peel.product import ProductLayout, product_layout, render_product, subject_bbox
 from peel.render_cache import RenderCache
@@ -56,6 +57,15 @@ def test_as_dict_gives_the_page_x_before_y():
     layout = product_layout((20, 10, 60, 30), (100, 50), size=100, aspect=(1, 1), margin=0.1)
     assert layout.as_dict() == {"scale": [2.0, 2.0], "offset": [10.0, -30.0], "source": [50, 100],
                                 "canvas": [100, 100]}
+
+
+def test_bad_arguments_are_refused_by_name():
+    with pytest.raises(ArgumentTypeError, match="return_layout"):
+        render_product(cut_out((10, 10), (2, 2, 8, 8)), return_layout="yes")
+    with pytest.raises(InvalidArgumentError, match="bbox"):
+        product_layout((0, 0, 20, 5), (10, 10))
+    with pytest.raises(InvalidArgumentError, match="margin"):
+        product_layout((0, 0, 5, 5), (10, 10), margin=0.6)
 
 
 def stroke(tool, radius, *points):
