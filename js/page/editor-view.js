@@ -3,7 +3,9 @@
 // translucent overlay canvas above it (stroke-overlay.js).
 //
 // Coordinates: "image" pixels of the picture shown (the original's size for a cut-out), "view"
-// CSS pixels of the canvas. view = offset + image * scale.
+// CSS pixels of the canvas, "source" pixels of the original (strokes are kept in them).
+// view = offset + image * scale; image = layout.offset + source * layout.scale, where the layout
+// is a product photo's crop, scale and offset (protocol.js Layout), the identity otherwise.
 
 import { StrokeOverlay } from './stroke-overlay.js';
 import { StrokeRecorder } from './strokes.js';
@@ -11,6 +13,8 @@ import { StrokeRecorder } from './strokes.js';
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 16;
 const BACKDROPS = { black: '#000', white: '#fff', accent: '#1f6f5c' };
+/** The layout of a picture in the original's own pixels. */
+const IDENTITY = Object.freeze({ scale: [1, 1], offset: [0, 0] });
 
 export class EditorView {
   /**
@@ -31,6 +35,8 @@ export class EditorView {
     this.height = 0;
     this.scale = 1;
     this.offset = [0, 0];
+    /** @type {{scale: number[], offset: number[]}} where the picture shows the original's pixels */
+    this.layout = IDENTITY;
     this.fitted = true; // follow the box's size until the user zooms or pans
     this.compare = 100;
     this.backdrop = 'checkerboard';
@@ -49,6 +55,15 @@ export class EditorView {
     this.width = width;
     this.height = height;
     if (changed) this.zoomFit();
+  }
+
+  /**
+   * Where the picture shows the original's pixels (set with the picture it belongs to).
+   * @param {import('../shared/protocol.js').Layout|null} layout  null: in the original's own pixels
+   */
+  setLayout(layout) {
+    this.layout = layout ?? IDENTITY;
+    this.draw();
   }
 
   /**
@@ -140,6 +155,18 @@ export class EditorView {
     return [(event.clientX - rect.left - this.offset[0]) / this.scale, (event.clientY - rect.top - this.offset[1]) / this.scale];
   }
 
+  /** Original-image pixels of a pointer event's position (what strokes are made of). */
+  toSource(event) {
+    const [x, y] = this.toImage(event);
+    const { scale, offset } = this.layout;
+    return [(x - offset[0]) / scale[0], (y - offset[1]) / scale[1]];
+  }
+
+  /** CSS pixels per original-image pixel (a brush of s CSS px is s / this source px). */
+  get sourceScale() {
+    return this.scale * (this.layout.scale[0] + this.layout.scale[1]) / 2;
+  }
+
   setCompare(value) {
     this.compare = value;
     this.draw();
@@ -176,10 +203,13 @@ export class EditorView {
     const ratio = canvas.width / Math.max(1, canvas.clientWidth);
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    this.overlay.paint({ ratio, scale: this.scale, offset: this.offset });
+    const [x, y] = this.offset;
+    const { scale: [sx, sy], offset: [lx, ly] } = this.layout;
+    // The original's place in the view: strokes are drawn, and the "before" shown, there.
+    const source = { scale: [this.scale * sx, this.scale * sy], offset: [x + lx * this.scale, y + ly * this.scale] };
+    this.overlay.paint({ ratio, ...source });
     if (!this.width) return;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    const [x, y] = this.offset;
     const w = this.width * this.scale;
     const h = this.height * this.scale;
     ctx.fillStyle = BACKDROPS[this.backdrop] ?? this.pattern;
@@ -192,8 +222,10 @@ export class EditorView {
     const split = x + (w * this.compare) / 100;
     if (after && this.compare > 0) clipped(ctx, [x, y, split - x, h], () => ctx.drawImage(after, x, y, w, h));
     if (this.compare < 100 && !this.sources.before) this.needBefore();
-    if (this.sources.before && this.compare < 100) {
-      clipped(ctx, [split, y, x + w - split, h], () => ctx.drawImage(this.sources.before, x, y, w, h));
+    const before = this.sources.before;
+    if (before && this.compare < 100) {
+      clipped(ctx, [split, y, x + w - split, h], () => ctx.drawImage(before, ...source.offset,
+        before.width * source.scale[0], before.height * source.scale[1]));
     }
     if (this.compare > 0 && this.compare < 100) {
       ctx.fillStyle = '#fff';

@@ -38,7 +38,6 @@ export class Editor {
     this.compare = $('input[data-testid=compare]');
     this.brushSize = $('input[name=brush_size]');
     this.snap = $('input[name=snap]');
-    this.note = $('.editor-note');
     this.tools = { erase: $('[data-testid=tool-erase]'), restore: $('[data-testid=tool-restore]') };
     this.buttons = {
       undo: $('[data-testid=undo]'),
@@ -75,6 +74,7 @@ export class Editor {
     this.root.dataset.name = item.file.name;
     this.root.querySelector('.editor-name').textContent = item.file.name;
     this.view.setSources({ after: null, before: null, full: null });
+    this.view.setLayout(null);
     this.loadingBefore = this.loadingFull = null;
     this.view.setOverlay([]);
     this.updateEdits();
@@ -100,12 +100,18 @@ export class Editor {
     this.view.setSources({ after: null, before: null, full: null });
   }
 
-  /** The look of a render in progress (before its file). */
-  async showPreview(item, preview) {
+  /**
+   * The look of a render in progress (before its file).
+   * @param {ImageJob} item
+   * @param {Blob} preview
+   * @param {import('../shared/protocol.js').Layout|null} layout  where it shows the original's pixels
+   */
+  async showPreview(item, preview, layout) {
     if (item !== this.item) return;
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after, full: null });
+    this.view.setLayout(layout); // strokes map through the picture shown (an erase may move a product's subject)
     this.view.setOverlay(this.pendingStrokes(), { keepPainting: true }); // the strokes it includes leave the overlay
   }
 
@@ -129,13 +135,11 @@ export class Editor {
     this.link.hidden = false;
     this.view.setSize(width, height);
     this.stage.style.setProperty('--aspect', `${width} / ${height}`); // a phone's stage takes its shape
-    // Brushes paint on the original's pixels: a product canvas has other geometry.
-    this.paintable = !item.productLayout;
-    this.note.textContent = this.paintable ? '' : 'Turn “Product photo” off to edit with the brushes.';
     this.updateEdits();
     const after = await createImageBitmap(preview);
     if (item !== this.item) return after.close();
     this.view.setSources({ after });
+    this.view.setLayout(item.result.layout);
     this.view.setOverlay(this.pendingStrokes(), { keepPainting: true });
   }
 
@@ -205,8 +209,10 @@ export class Editor {
 
   async downloadHints() {
     if (!this.item) return;
-    const { width, height } = this.item.result;
-    const blob = await this.hintsPng({ width, height }, this.item.editsNow);
+    const { width, height, layout } = this.item.result;
+    // Strokes are in the original's pixels: a product canvas's size is not the original's.
+    const [sourceWidth, sourceHeight] = layout?.source ?? [width, height];
+    const blob = await this.hintsPng({ width: sourceWidth, height: sourceHeight }, this.item.editsNow);
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
     link.download = hintsName(this.item.file.name);
@@ -280,9 +286,10 @@ export class Editor {
         stroke = null; // two fingers: a gesture, not paint
         this.view.setOverlay(this.pendingStrokes());
         gesture = pair();
-      } else if (pointers.size === 1 && this.tool && this.paintable && !this.spaceHeld) {
-        const radius = this.brushSize.valueAsNumber / 2 / this.view.scale;
-        stroke = new StrokeRecorder(this.tool, radius, this.view.toImage(event));
+      } else if (pointers.size === 1 && this.tool && !this.spaceHeld) {
+        // In the original's pixels, also on a product canvas (its layout maps them).
+        const radius = this.brushSize.valueAsNumber / 2 / this.view.sourceScale;
+        stroke = new StrokeRecorder(this.tool, radius, this.view.toSource(event));
         strokeItem = this.item;
         this.view.setOverlay([...this.pendingStrokes(), stroke]);
       }
@@ -300,7 +307,7 @@ export class Editor {
         this.view.zoomAt(now.distance / Math.max(1, gesture.distance), ...gesture.middle, now.middle);
         gesture = now;
       } else if (stroke) {
-        for (const each of event.getCoalescedEvents?.() ?? [event]) stroke.add(this.view.toImage(each));
+        for (const each of event.getCoalescedEvents?.() ?? [event]) stroke.add(this.view.toSource(each));
         this.view.setOverlay([...this.pendingStrokes(), stroke]);
       } else if (pointers.size === 1) {
         this.view.panBy(event.clientX - last[0], event.clientY - last[1]);
@@ -325,7 +332,7 @@ export class Editor {
 
   /** The brush outline follows the pointer while a tool is active. */
   moveOutline(event) {
-    if (!this.tool || !this.paintable) return;
+    if (!this.tool) return;
     const rect = this.stage.getBoundingClientRect();
     this.outline.hidden = false;
     this.outline.style.transform = `translate(${event.clientX - rect.left}px, ${event.clientY - rect.top}px) translate(-50%, -50%)`;

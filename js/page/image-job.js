@@ -22,7 +22,8 @@ import { ErrorCode } from '../shared/protocol.js';
  * @property {() => boolean} snap  the editor's "snap strokes to edges"
  * @property {(model: string) => boolean} isModelReady  whether a model runs without a download
  * @property {(job: ImageJob) => void} onChange  a job changed state (the queue's onChange)
- * @property {(job: ImageJob, preview: Blob) => void} onPreview  the look of an output being made
+ * @property {(job: ImageJob, preview: Blob, layout: import('../shared/protocol.js').Layout|null) => void} onPreview
+ *   the look of an output being made, and where it shows the original's pixels
  * @property {(job: ImageJob) => void} onBusy  `busy` changed
  * @property {() => void} [onIdle]  the queue ran dry
  * @property {() => void} [onEngineDied]  the worker died under a job: start a fresh one
@@ -68,7 +69,7 @@ export class ImageJob {
     this.result = undefined;
     /** @type {string|undefined} the newest output's format (its file name) */
     this.format = undefined;
-    /** Whether the newest output is a product canvas (other geometry: no brushes). */
+    /** Whether the newest output is a product canvas (its `result.layout` maps the original onto it). */
     this.productLayout = false;
     /** @type {{settings: object, background?: Blob}|null} the settings its output is made with:
      *  taken when it is processed, changed by useSettings only (a stroke keeps them); after a
@@ -138,7 +139,7 @@ export class ImageJob {
       const { settings, background } = this.look ?? this.hooks.settings();
       settings.model = this.model;
       this.look = { settings: { ...settings }, background };
-      const onPreview = ({ preview }) => this.hooks.onPreview(this, preview);
+      const onPreview = ({ preview, layout }) => this.hooks.onPreview(this, preview, layout);
       const result = await (await this.hooks.remover()).remove(this.file, { settings, background, onPreview });
       this.mask = result.mask;
       this.maskShape = result.maskShape;
@@ -162,7 +163,7 @@ export class ImageJob {
     const background = this.look?.background ?? current.background; // a background image is not kept
     this.look = { settings: { ...settings }, background };
     const edits = this.editsNow;
-    const onPreview = ({ preview }) => this.hooks.onPreview(this, preview);
+    const onPreview = ({ preview, layout }) => this.hooks.onPreview(this, preview, layout);
     const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
       settings, background, maskShape: this.maskShape, edits, onPreview,
     });
@@ -247,9 +248,9 @@ export class ImageJob {
     const { settings: own, background } = this.look ?? this.hooks.settings();
     const settings = { ...own, model: this.model }; // its mask is that model's
     const edits = this.editsNow;
-    const onPreview = ({ preview }) => {
+    const onPreview = ({ preview, layout }) => {
       this.renderedStrokes = edits.strokes;
-      this.hooks.onPreview(this, preview);
+      this.hooks.onPreview(this, preview, layout);
     };
     const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
       settings, background, imageId: this.imageId, maskShape: this.maskShape, edits, onPreview,

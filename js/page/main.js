@@ -78,9 +78,9 @@ const jobs = createJobQueue(session.watch({
     results.show(job);
     if (shown && job.state === 'done' && !job.rendering) editor.showResult(job, results.card(job).link);
   },
-  onPreview: (job, preview) => {
+  onPreview: (job, preview, layout) => {
     results.card(job)?.showPreview(preview);
-    if (job.state === 'done') editor.showPreview(job, preview); // a rerender's (a new image is not in it)
+    if (job.state === 'done') editor.showPreview(job, preview, layout); // a rerender's (a new image is not in it)
   },
   onBusy: (job) => editor.showBusy(job),
   onIdle: () => runtimeInfo && showOfflineAvailability(runtimeInfo.backendId), // storage may be evicted

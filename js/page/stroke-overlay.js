@@ -1,5 +1,6 @@
 // Strokes the editor's picture does not include yet, on their own canvas over it, tinted by
-// tool. The stroke being painted grows one segment per pointer event, drawn at once without
+// tool, where they were painted (strokes are in the original's pixels: a product canvas's layout
+// is part of the transform). The stroke being painted grows one segment per pointer event, drawn at once without
 // repainting the picture; anything else (another set of strokes, a zoom or pan) repaints the
 // whole overlay with the picture, in the same frame, so a stroke never blinks out before the
 // render that includes it is shown.
@@ -18,7 +19,7 @@ export class StrokeOverlay {
     /** @type {import('../shared/protocol.js').Stroke[]} */
     this.strokes = [];
     this.drawn = 0; // points of the last stroke already on the canvas
-    this.transform = { ratio: 1, scale: 1, offset: [0, 0] };
+    this.transform = { ratio: 1, scale: [1, 1], offset: [0, 0] };
   }
 
   /**
@@ -43,8 +44,9 @@ export class StrokeOverlay {
 
   /**
    * Everything again, with the picture's transform.
-   * @param {{ratio: number, scale: number, offset: [number, number]}} transform
-   *   device pixels per CSS pixel; CSS pixels per image pixel; the image's origin in CSS pixels
+   * @param {{ratio: number, scale: [number, number], offset: [number, number]}} transform
+   *   device pixels per CSS pixel; CSS pixels per original-image pixel, [x, y] (a product
+   *   canvas's layout scales the original); the original's origin in CSS pixels
    */
   paint(transform) {
     this.transform = transform;
@@ -55,11 +57,11 @@ export class StrokeOverlay {
     this.drawn = this.strokes.at(-1)?.points.length ?? 0;
   }
 
-  /** The segments of a stroke from point `from` on (a dot for its first point), in image pixels. */
+  /** The segments of a stroke from point `from` on (a dot for its first point), in original-image pixels. */
   paintStroke({ tool, radius, points }, from) {
     const { context: ctx } = this;
-    const { ratio, scale, offset } = this.transform;
-    ctx.setTransform(ratio * scale, 0, 0, ratio * scale, ratio * offset[0], ratio * offset[1]);
+    const { ratio, scale: [sx, sy], offset } = this.transform;
+    ctx.setTransform(ratio * sx, 0, 0, ratio * sy, ratio * offset[0], ratio * offset[1]);
     ctx.strokeStyle = ctx.fillStyle = TINTS[tool];
     ctx.lineWidth = 2 * radius;
     ctx.lineCap = 'round';

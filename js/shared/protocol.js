@@ -50,9 +50,9 @@ export const Event = Object.freeze({
   /** payload: {@link Progress} */
   PROGRESS: 'event:progress',
   /**
-   * payload: {id, preview: Blob, width, height} — the look of the result of request `id`
-   * (REMOVE or RENDER), sent as soon as it is known: encoding the file takes a while longer
-   * (~0.3 s for a 12 MP PNG), and the reply with the file follows.
+   * payload: {id, preview: Blob, width, height, layout: Layout|null} — the look of the result of
+   * request `id` (REMOVE or RENDER), sent as soon as it is known: encoding the file takes a while
+   * longer (~0.3 s for a 12 MP PNG), and the reply with the file follows.
    */
   PREVIEW: 'event:preview',
 });
@@ -81,14 +81,28 @@ export const Event = Object.freeze({
  * @property {string} imageId   the worker's name for this image, for RENDER later
  * @property {string[]} notes   things worth telling, e.g. "Animated image: the first frame was used."
  * @property {Blob} preview     small WebP of the result for display (long side ≤ 640 px)
- * @property {number} width
+ * @property {number} width     of the output (a product canvas's size in product mode)
  * @property {number} height
+ * @property {Layout|null} layout  where a product photo put the original's pixels; null when the
+ *                              output is in the original's own pixels
  * @property {string} backend
  * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
  *                                             postprocess, encode, preview, total
  *
  * @typedef {object} Settings  plain object of py/peel/settings.py's fields (same names,
  *                              same defaults); validated in Python
+ *
+ * @typedef {object} Layout     a product photo's transform (py/peel/product.py ProductLayout):
+ *                              the original's point [x, y] is drawn on the canvas at
+ *                              offset + [x, y] × scale (continuous pixel coordinates, (0, 0) the
+ *                              top-left corner); strokes stay in the original's pixels, the page
+ *                              maps the pointer back through it. Every result carries it (REMOVE,
+ *                              RENDER, their previews, and a region render's result).
+ * @property {number[]} scale   [sx, sy] canvas pixels per original pixel
+ * @property {number[]} offset  [x, y] canvas pixels of the original's origin (negative where
+ *                              the crop cut that part away)
+ * @property {number[]} source  [width, height] of the original
+ * @property {number[]} canvas  [width, height] of the canvas (the output)
  *
  * @typedef {object} Stroke     one brush stroke of the editor (py/peel/hints.py)
  * @property {'erase'|'restore'} tool

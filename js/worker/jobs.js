@@ -27,8 +27,8 @@ function stopwatch() {
  * @param {import('./runtime.js').Runtime} runtime
  * @param {{blob: Blob, settings: object, background?: Blob, edits?: import('../shared/protocol.js').Edits}} payload
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
- * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
- *   gets the result's preview before its file is encoded
+ * @param {(preview: {preview: Blob, width: number, height: number, layout: import('../shared/protocol.js').Layout|null}) => void} onPreview
+ *   gets the result's preview (and its layout) before its file is encoded
  * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
  *   file downloads (only if the page did not load it first, e.g. after a worker restart)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
@@ -65,10 +65,12 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
   clock.restart();
-  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, onPreview);
+  const layout = outcome.layout ?? null;
+  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }));
   clock.total();
   const result = {
     ...encoded,
+    layout,
     mask: outcome.mask,
     maskShape: outcome.maskShape,
     model,
@@ -109,9 +111,10 @@ export async function render({ bridge, memory }, { blob, mask, maskShape = [320,
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings);
   clock.restart();
-  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, onPreview);
+  const layout = outcome.layout ?? null;
+  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }));
   clock.total();
-  return { result: { ...encoded, imageId, timings: clock.timings, memory: memory() } };
+  return { result: { ...encoded, layout, imageId, timings: clock.timings, memory: memory() } };
 }
 
 /**

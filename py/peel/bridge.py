@@ -150,8 +150,11 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
     Returns
     -------
     JS object
-        ``{timings: {prepare, postprocess}, mask: Float32Array, maskShape: [h, w], output}`` with output
-        ``{width, height, pixels}`` (RGBA) or ``{png}``; or ``{error: {name, code, message}}``.
+        ``{timings: {prepare, postprocess}, mask: Float32Array, maskShape: [h, w], output, layout}`` with
+        output ``{width, height, pixels}`` (RGBA) or ``{png}``, and layout where a product photo put the
+        photo's pixels (``{scale: [sx, sy], offset: [x, y], source: [W, H], canvas: [w, h]}``: canvas =
+        offset + photo × scale; None when the output is in the photo's own pixels); or
+        ``{error: {name, code, message}}``.
     """
     global _cached
     try:
@@ -178,7 +181,8 @@ async def remove(image_id: str, pixels, width: int, height: int, infer, settings
         mask_js = Float32Array.new(mask.size)
         mask_js.assign(mask)
         timings = {"prepare": prepare_ms, "postprocess": _ms_since(t0)}
-        return _to_js_object({"timings": timings, "mask": mask_js, "maskShape": list(mask.shape), "output": output})
+        return _to_js_object({"timings": timings, "mask": mask_js, "maskShape": list(mask.shape), "output": output,
+                              "layout": _layout()})
     except PeelError as error:
         return _error(error)
 
@@ -202,13 +206,13 @@ def render(image_id: str, settings_js, background=None, background_width=None, b
     Returns
     -------
     JS object
-        ``{timings: {postprocess}, output}`` or ``{error: {name, code, message}}``.
+        ``{timings: {postprocess}, output, layout}`` (as for `remove`) or ``{error: {name, code, message}}``.
     """
     try:
         settings, hints = _kept_request(image_id, settings_js, edits_js)
         t0 = time.perf_counter()
         output = _render_cached(settings, background, background_width, background_height, hints)
-        return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output})
+        return _to_js_object({"timings": {"postprocess": _ms_since(t0)}, "output": output, "layout": _layout()})
     except PeelError as error:
         return _error(error)
 
@@ -232,7 +236,8 @@ def render_region(image_id: str, settings_js, background=None, background_width=
     Returns
     -------
     JS object
-        ``{timings: {postprocess}, box: {x, y, width, height}, patch, output?}`` or
+        ``{timings: {postprocess}, box: {x, y, width, height}, patch, output?, layout}`` (layout as for
+        `remove`) or
         ``{error: {name, code, message}}``. ``box`` is the part of the output (in its pixels)
         outside which it equals the last render's; ``patch`` is that part of the output (as
         ``output`` is for `render`: ``{width, height, pixels}`` RGBA, or ``{png}`` for a
@@ -251,6 +256,7 @@ def render_region(image_id: str, settings_js, background=None, background_width=
         if whole:
             result["output"] = _output_to_js(output, settings)
         result["timings"] = {"postprocess": _ms_since(t0)}
+        result["layout"] = _layout()
         return _to_js_object(result)
     except PeelError as error:
         return _error(error)
@@ -261,6 +267,13 @@ def _kept_request(image_id, settings_js, edits_js):
     if not is_kept(image_id):
         raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
     return Settings.from_dict(settings_js.to_py()), _edits(edits_js)
+
+
+def _layout():
+    """The last render's product layout for the page (``ProductLayout.as_dict``), or None: the
+    output is in the photo's own pixels."""
+    layout = _cached[1].layout
+    return None if layout is None else layout.as_dict()
 
 
 def _render_cached(settings, background, background_width, background_height, hints=None):

@@ -23,6 +23,7 @@ right)`` in pixels, bottom and right exclusive, like the slice
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -43,6 +44,8 @@ __all__ = [
     "NoSubjectError",
     "subject_bbox",
     "canvas_shape",
+    "ProductLayout",
+    "product_layout",
     "place_on_canvas",
     "contact_shadow",
     "render_product",
@@ -180,20 +183,108 @@ def _natural_shape(box_shape, aspect, margin):
     return canvas_shape(MAX_CANVAS_SIDE, aspect)
 
 
-def _layout(bbox, shape, margin, keep_scale):
-    """Size and position of the scaled subject on the canvas: (height, width, y, x)."""
+class ProductLayout(NamedTuple):
+    """Where a product canvas puts the cut-out's pixels: a crop, a scale and an offset.
+
+    Coordinates are continuous pixel coordinates, ``(0, 0)`` the top-left corner of the top-left
+    pixel (pixel ``[r, c]`` covers ``[c, c + 1) × [r, r + 1)``), the convention of Pillow's
+    resize. A point ``(x, y)`` of the cut-out inside ``bbox`` is drawn at
+    ``(offset_x + x * scale_x, offset_y + y * scale_y)`` on the canvas; what lies outside
+    ``bbox`` is cropped away. The two scales differ only by the rounding of the placed size.
+
+    Attributes
+    ----------
+    source_shape : tuple of int
+        ``(H, W)`` of the cut-out.
+    bbox : tuple of int
+        ``(top, left, bottom, right)`` part of the cut-out that is shown.
+    canvas_shape : tuple of int
+        ``(height, width)`` of the canvas.
+    placed_shape : tuple of int
+        ``(height, width)`` of ``bbox`` once scaled onto the canvas.
+    position : tuple of int
+        ``(y, x)`` of the scaled box's top-left corner on the canvas.
+    """
+
+    source_shape: tuple
+    bbox: tuple
+    canvas_shape: tuple
+    placed_shape: tuple
+    position: tuple
+
+    @property
+    def scale(self):
+        """``(scale_y, scale_x)``: canvas pixels per cut-out pixel, float."""
+        top, left, bottom, right = self.bbox
+        return self.placed_shape[0] / (bottom - top), self.placed_shape[1] / (right - left)
+
+    @property
+    def offset(self):
+        """``(offset_y, offset_x)``: where the cut-out's origin lands on the canvas (negative
+        when the crop cut it away), float."""
+        scale_y, scale_x = self.scale
+        return self.position[0] - self.bbox[0] * scale_y, self.position[1] - self.bbox[1] * scale_x
+
+    def as_dict(self):
+        """The transform for the page, x before y as its coordinates are:
+        ``{scale: [sx, sy], offset: [x, y], source: [W, H], canvas: [w, h]}``."""
+        (scale_y, scale_x), (offset_y, offset_x) = self.scale, self.offset
+        return {"scale": [scale_x, scale_y], "offset": [offset_x, offset_y],
+                "source": [self.source_shape[1], self.source_shape[0]],
+                "canvas": [self.canvas_shape[1], self.canvas_shape[0]]}
+
+
+def product_layout(bbox, source_shape, *, size=2000, aspect=(1, 1), margin=0.1):
+    """Where :func:`place_on_canvas` puts the box ``bbox`` of a cut-out: the whole transform.
+
+    The box is scaled to fit the canvas less the margin (or kept at its size when ``size`` is
+    None and it fits), keeping its proportions within rounding, and centred.
+
+    Parameters
+    ----------
+    bbox : tuple of int
+        ``(top, left, bottom, right)`` inside ``source_shape``, bottom and right exclusive.
+    source_shape : tuple of int
+        ``(H, W)`` of the cut-out.
+    size, aspect, margin : optional
+        As for :func:`place_on_canvas`.
+
+    Returns
+    -------
+    ProductLayout
+        The canvas's shape and the box's place and size on it; ``scale`` and ``offset`` map
+        cut-out coordinates to canvas coordinates.
+
+    Raises
+    ------
+    ArgumentTypeError, InvalidArgumentError
+        An argument has a bad type or value (``bbox`` outside ``source_shape``...).
+
+    Examples
+    --------
+    >>> layout = product_layout((20, 10, 60, 30), (100, 50), size=100, margin=0.1)
+    >>> layout.canvas_shape, layout.placed_shape, layout.position
+    ((100, 100), (80, 40), (10, 30))
+    >>> layout.scale, layout.offset
+    ((2.0, 2.0), (-30.0, 10.0))
+    """
+    source_shape = tuple(int(side) for side in source_shape)
+    bbox = _check_bbox(bbox, source_shape)
+    margin = check_number(margin, "margin", 0.0, MAX_MARGIN)
     top, left, bottom, right = bbox
     box_height, box_width = bottom - top, right - left
+    shape = _natural_shape((box_height, box_width), aspect, margin) if size is None else canvas_shape(size, aspect)
     height, width = shape
     inset = _margin_pixels(shape, margin)
     inner_height, inner_width = height - 2 * inset, width - 2 * inset
-    if keep_scale and box_height <= inner_height and box_width <= inner_width:
+    if size is None and box_height <= inner_height and box_width <= inner_width:
         placed_height, placed_width = box_height, box_width
     else:
         scale = min(inner_width / box_width, inner_height / box_height)
         placed_height = min(inner_height, max(1, round(box_height * scale)))
         placed_width = min(inner_width, max(1, round(box_width * scale)))
-    return placed_height, placed_width, (height - placed_height) // 2, (width - placed_width) // 2
+    position = ((height - placed_height) // 2, (width - placed_width) // 2)
+    return ProductLayout(source_shape, bbox, shape, (placed_height, placed_width), position)
 
 
 def _scaled_patch(rgba, bbox, placed_shape):
@@ -226,18 +317,10 @@ def _scaled_patch(rgba, bbox, placed_shape):
 
 
 def _placed_subject(rgba, bbox, size, aspect, margin):
-    """Validate, then return (patch, y, x, canvas shape) of the subject placed on the canvas."""
+    """Validate, then return (patch, layout) of the subject placed on the canvas."""
     check_rgba(rgba)
-    bbox = _check_bbox(bbox, rgba.shape[:2])
-    margin = check_number(margin, "margin", 0.0, MAX_MARGIN)
-    if size is None:
-        box_shape = (bbox[2] - bbox[0], bbox[3] - bbox[1])
-        shape = _natural_shape(box_shape, aspect, margin)
-    else:
-        shape = canvas_shape(size, aspect)
-    placed_height, placed_width, y, x = _layout(bbox, shape, margin, keep_scale=size is None)
-    patch = _scaled_patch(rgba, bbox, (placed_height, placed_width))
-    return patch, y, x, shape
+    layout = product_layout(bbox, rgba.shape[:2], size=size, aspect=aspect, margin=margin)
+    return _scaled_patch(rgba, layout.bbox, layout.placed_shape), layout
 
 
 def place_on_canvas(rgba, bbox, *, size=2000, aspect=(1, 1), margin=0.1, background=(255, 255, 255)):
@@ -297,8 +380,8 @@ def place_on_canvas(rgba, bbox, *, size=2000, aspect=(1, 1), margin=0.1, backgro
     ((10, 10, 3), [255, 255, 255], [200, 0, 0])
     """
     background = _check_background(background)
-    patch, y, x, shape = _placed_subject(rgba, bbox, size, aspect, margin)
-    return _composite_layers(patch, y, x, shape, background, None)
+    patch, layout = _placed_subject(rgba, bbox, size, aspect, margin)
+    return _composite_layers(patch, *layout.position, layout.canvas_shape, background, None)
 
 
 # ---------------------------------------------------------------- compositing
@@ -363,7 +446,7 @@ def _composite_layers(patch, y, x, shape, background, shadow8):
 
 def render_product(rgba, *, size=2000, aspect=(1, 1), margin=0.1, background=(255, 255, 255),
                    shadow=False, shadow_strength=0.5, threshold=ALPHA_THRESHOLD,
-                   min_area_fraction=MIN_AREA_FRACTION):
+                   min_area_fraction=MIN_AREA_FRACTION, return_layout=False):
     """Turn a cut-out into a product photo: subject cropped, centred, over a colour.
 
     :func:`subject_bbox`, then :func:`place_on_canvas`, with an optional
@@ -388,12 +471,17 @@ def render_product(rgba, *, size=2000, aspect=(1, 1), margin=0.1, background=(25
         0..1, the shadow's opacity (see :func:`contact_shadow`), default 0.5.
     threshold, min_area_fraction : optional
         How the subject is found, see :func:`subject_bbox`.
+    return_layout : bool, optional
+        Also return where the cut-out's pixels went (default False).
 
     Returns
     -------
     image : numpy.ndarray
         (h, w, 3) uint8 RGB, or (h, w, 4) uint8 RGBA when ``background`` is
         None; ``(h, w) = canvas_shape(size, aspect)``.
+    layout : ProductLayout
+        Only with ``return_layout``: the crop, scale and offset from the
+        cut-out to the canvas (see :func:`product_layout`).
 
     Raises
     ------
@@ -414,18 +502,21 @@ def render_product(rgba, *, size=2000, aspect=(1, 1), margin=0.1, background=(25
     """
     check_rgba(rgba)
     background = _check_background(background)
-    if not isinstance(shadow, (bool, np.bool_)):
-        raise ArgumentTypeError(f"shadow must be a bool, got {shadow!r}")
+    for name, value in (("shadow", shadow), ("return_layout", return_layout)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise ArgumentTypeError(f"{name} must be a bool, got {value!r}")
     shadow_strength = check_number(shadow_strength, "shadow_strength", 0.0, 1.0)
     bbox = subject_bbox(rgba[..., 3], threshold, min_area_fraction)
     if bbox is None:
         raise NoSubjectError(
             "No subject found: the cut-out is fully transparent, there is nothing to place on the canvas.")
-    patch, y, x, shape = _placed_subject(rgba, bbox, size, aspect, margin)
+    patch, layout = _placed_subject(rgba, bbox, size, aspect, margin)
+    (y, x), shape = layout.position, layout.canvas_shape
     shadow8 = None
     if shadow and shadow_strength > 0:
         alpha_on_canvas = np.zeros(shape, np.uint8)
         alpha_on_canvas[y:y + patch.shape[0], x:x + patch.shape[1]] = patch[..., 3]
         shadow8 = contact_shadow(alpha_on_canvas, shadow_strength)
         del alpha_on_canvas
-    return _composite_layers(patch, y, x, shape, background, shadow8)
+    image = _composite_layers(patch, y, x, shape, background, shadow8)
+    return (image, layout) if return_layout else image

@@ -156,16 +156,30 @@ def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
     return apply_alpha(out, alpha8, out=out)
 
 
-def finish(cutout, settings: Settings, background=None):
-    """The output for these settings from the cut-out (which is not modified): see render()."""
+def finish(cutout, settings: Settings, background=None, *, return_layout=False):
+    """The output for these settings from the cut-out (which is not modified): see render().
+
+    With ``return_layout``, also where the output put the cut-out's pixels: the
+    :class:`peel.product.ProductLayout` of a product photo, None for every other output (it is
+    in the cut-out's own pixels).
+    """
+    layout = None
     if settings.format == "mask":
-        return np.ascontiguousarray(cutout[..., 3])
-    opaque = settings.background != "transparent" or settings.format == "jpeg"
-    if settings.product:
-        return render_product(
+        output = np.ascontiguousarray(cutout[..., 3])
+    elif settings.product:
+        opaque = settings.background != "transparent" or settings.format == "jpeg"
+        output, layout = render_product(
             cutout, size=settings.product_size, aspect=settings.aspect, margin=settings.product_margin,
             background=settings.background_rgb if opaque else None,
-            shadow=settings.product_shadow, shadow_strength=settings.product_shadow_strength)
+            shadow=settings.product_shadow, shadow_strength=settings.product_shadow_strength, return_layout=True)
+    else:
+        output = _over_background(cutout, settings, background)
+    return (output, layout) if return_layout else output
+
+
+def _over_background(cutout, settings: Settings, background):
+    """The cut-out in its own pixels, over the background the settings ask for (or none)."""
+    opaque = settings.background != "transparent" or settings.format == "jpeg"
     if settings.background == "image" and background is not None:
         return composite_over(cutout, cover(background, cutout.shape[:2]))
     if settings.background == "blur":

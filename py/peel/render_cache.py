@@ -70,6 +70,9 @@ class RenderCache:
         self._plain = None
         self._hint_map = None  # (Hints, mask, map, box) of the last refinement with strokes
         self._maps = (None, {})  # (mask, the refinement's low-resolution maps without hints)
+        #: Where the last output put the photo's pixels: a :class:`peel.product.ProductLayout`
+        #: for a product photo, None when the output is in the photo's own pixels.
+        self.layout = None
 
     def render(self, settings: Settings, background=None, hints: Hints | None = None):
         """The output for these settings and edits, as :func:`peel.render.render` gives it with
@@ -85,7 +88,8 @@ class RenderCache:
         alpha8 = self._step("shaped", settings, hints, lambda: shape_alpha(refined, settings))
         cutout = self._step("cutout", settings, hints, lambda: make_cutout(
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
-        return finish(cutout, settings, background)
+        output, self.layout = finish(cutout, settings, background, return_layout=True)
+        return output
 
     def _refine(self, mask, settings, hints):
         hint_map, box = (None, None) if hints is None else self._map(hints, mask)
@@ -133,6 +137,7 @@ class RenderCache:
         if region is None:
             output = self.render(settings, background, hints)
             return output, (slice(0, output.shape[0]), slice(0, output.shape[1]))
+        self.layout = None  # a region is patched in the photo's own pixels only (never a product photo)
         return self._patch(settings, background, hints, *region)
 
     def _stroke_region(self, settings, hints):

@@ -24,7 +24,7 @@ const drawn = (calls) => calls.filter(([name]) => ['arc', 'moveTo', 'lineTo', 'c
 test('a new stroke shows at once as a dot, then each new point as one more segment', () => {
   const { canvas, calls, context } = recordingCanvas();
   const overlay = new StrokeOverlay(canvas);
-  overlay.paint({ ratio: 2, scale: 0.5, offset: [10, 20] });
+  overlay.paint({ ratio: 2, scale: [0.5, 0.5], offset: [10, 20] });
   calls.length = 0;
   const stroke = new StrokeRecorder('erase', 8, [40, 30]);
   assert.equal(overlay.update([stroke]), true);
@@ -58,9 +58,22 @@ test('another set of strokes asks for a repaint, which paints them all from a cl
   assert.deepEqual(drawn(calls), []);
   overlay.update([erase, restore]);
   calls.length = 0;
-  overlay.paint({ ratio: 1, scale: 1, offset: [0, 0] });
+  overlay.paint({ ratio: 1, scale: [1, 1], offset: [0, 0] });
   assert.deepEqual(drawn(calls), [['clearRect', 0, 0, 200, 100], ['arc', 1, 2, 4, 0, 2 * Math.PI], ['moveTo', 1, 2],
     ['lineTo', 3, 4], ['arc', 5, 6, 6, 0, 2 * Math.PI]]);
   assert.equal(context.fillStyle, TINTS.restore);
   assert.equal(canvas.dataset.strokes, '2');
+});
+
+test('strokes in the original\'s pixels are drawn through a product layout\'s scale and offset', () => {
+  // A product canvas that halves the original across and thirds it down, moved by the crop:
+  // the transform the view hands over holds each axis's scale and the original's origin.
+  const { canvas, calls, context } = recordingCanvas();
+  const overlay = new StrokeOverlay(canvas);
+  overlay.update([{ tool: 'restore', radius: 5, points: [[100, 60], [140, 60]] }]);
+  calls.length = 0;
+  overlay.paint({ ratio: 2, scale: [0.5, 0.25], offset: [-30, 12] });
+  assert.deepEqual(calls.filter(([name]) => name === 'setTransform').at(-1), ['setTransform', 1, 0, 0, 0.5, -60, 24]);
+  assert.deepEqual(drawn(calls).slice(1), [['arc', 100, 60, 5, 0, 2 * Math.PI], ['moveTo', 100, 60], ['lineTo', 140, 60]]);
+  assert.equal(context.lineWidth, 10);
 });
