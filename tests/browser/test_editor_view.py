@@ -331,3 +331,11 @@ def test_copy_in_the_editor_puts_its_output_file_on_the_clipboard(app, editor, b
     opaque = downloaded[..., 3] == 255
     assert opaque.mean() > 0.1  # the car: about a sixth of the picture
     np.testing.assert_array_equal(copied[opaque], downloaded[opaque])
+    # A card's Copy is the same code: the same image.
+    app.evaluate("navigator.clipboard.writeText('')")
+    result = card(app, "car-1.jpg")
+    expect(result.locator("[data-testid=copy]")).to_have_accessible_name("Copy (car-1-nobg.png)")
+    result.locator("[data-testid=copy]").click()
+    expect(result.locator("[data-testid=note]")).to_have_text("Copied to the clipboard ✓")
+    again = np.asarray(Image.open(io.BytesIO(base64.b64decode(app.evaluate(READ_CLIPBOARD)))).convert("RGBA"))
+    np.testing.assert_array_equal(again, copied)
