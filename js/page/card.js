@@ -2,6 +2,7 @@
 
 import { MODELS } from '../shared/contract.js';
 import { ErrorCode } from '../shared/protocol.js';
+import { copyImage } from './clipboard.js';
 
 const STATE_TEXT = {
   queued: 'Waiting…',
@@ -76,20 +77,9 @@ export class ResultCard {
     dialog.showModal();
   }
 
-  /** Copy the result as PNG (the one image type clipboards take everywhere). */
+  /** Copy the result to the clipboard (clipboard.js), and say how it went. */
   async copy() {
-    const say = (text) => this.note(text);
-    if (!navigator.clipboard?.write || typeof ClipboardItem === 'undefined') {
-      say('This browser cannot copy images to the clipboard: use Download instead.');
-      return;
-    }
-    try {
-      const png = this.blob.type === 'image/png' ? this.blob : await toPng(this.blob);
-      await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })]);
-      say('Copied to the clipboard ✓');
-    } catch (error) {
-      say(`The browser refused to copy the image (${error.message}). Use Download instead.`);
-    }
+    this.note(await copyImage(this.blob));
   }
 
   /** A short message on the card, e.g. a confirmation. */
@@ -181,11 +171,8 @@ export class ResultCard {
     this.image.src = this.track(URL.createObjectURL(preview));
     this.link.href = this.track(URL.createObjectURL(blob));
     this.link.download = downloadName;
-    // Seen: "Download PNG"; heard: the file's name, so that a list of cards' links can be told apart.
-    const named = document.createElement('span');
-    named.className = 'visually-hidden';
-    named.textContent = ` (${downloadName})`;
-    this.link.replaceChildren(`Download ${downloadName.split('.').pop().toUpperCase()}`, named);
+    nameControl(this.link, `Download ${downloadName.split('.').pop().toUpperCase()}`, downloadName);
+    nameControl(this.copyButton, 'Copy', downloadName);
     this.link.hidden = false;
     if (backend) this.element.querySelector('[data-testid=backend]').textContent = backend;
     if (model) {
@@ -254,11 +241,16 @@ export class ResultCard {
   }
 }
 
-/** Any image Blob as PNG, through a canvas (for the clipboard). */
-async function toPng(blob) {
-  const bitmap = await createImageBitmap(blob);
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  canvas.getContext('2d').drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return canvas.convertToBlob({ type: 'image/png' });
+/**
+ * A control's words for a file: seen "Download PNG", heard "Download PNG (car-1-nobg.png)", so
+ * that a list of cards' controls can be told apart (the editor copies them: editor.js).
+ * @param {HTMLElement} control
+ * @param {string} seen
+ * @param {string} fileName
+ */
+function nameControl(control, seen, fileName) {
+  const heard = document.createElement('span');
+  heard.className = 'visually-hidden';
+  heard.textContent = ` (${fileName})`;
+  control.replaceChildren(seen, heard);
 }

@@ -5,12 +5,15 @@
 // changes through the job's methods (addStroke, undo, redo, resetEdits: each rerenders the
 // image). main.js tells it what to show (open, showPreview, showResult, showBusy).
 
+import { copyImage } from './clipboard.js';
 import { outputName } from './names.js';
 import { EditorView } from './editor-view.js';
 import { EditHistory, StrokeRecorder } from './strokes.js';
 
 /** @typedef {import('./image-job.js').ImageJob} ImageJob */
 
+/** The keys that step through the images, and the button each presses. */
+const STEPS = { ArrowLeft: 'previous', ArrowRight: 'next' };
 const BRUSH_STEP = 1.25; // `[` and `]` scale the brush by this
 const WHEEL_ZOOM = 0.0015; // zoom factor per wheel delta pixel (exponential)
 const ZOOM_STEP = 1.5;
@@ -26,8 +29,9 @@ export class Editor {
    * @param {object} hooks
    * @param {(size: {width: number, height: number}, edits: object) => Promise<Blob>} hooks.hintsPng
    *   the hints PNG of an image's edits
+   * @param {HTMLButtonElement} hooks.hintsButton  "Download edits" (under the settings' Advanced)
    */
-  constructor(root, { hintsPng }) {
+  constructor(root, { hintsPng, hintsButton }) {
     this.root = root;
     this.hintsPng = hintsPng;
     const $ = (selector) => root.querySelector(selector);
@@ -35,6 +39,7 @@ export class Editor {
     this.stage = $('.editor-stage');
     this.outline = $('.brush-outline');
     this.link = $('a[data-testid=download]');
+    this.copyButton = $('[data-testid=copy]');
     this.compare = $('input[data-testid=compare]');
     this.brushSize = $('input[name=brush_size]');
     this.snap = $('input[name=snap]');
@@ -43,7 +48,7 @@ export class Editor {
       undo: $('[data-testid=undo]'),
       redo: $('[data-testid=redo]'),
       reset: $('[data-testid=reset-edits]'),
-      hints: $('[data-testid=download-hints]'),
+      hints: hintsButton,
     };
     this.view = new EditorView(this.canvas);
     this.view.needFull = () => this.loadFull();
@@ -52,6 +57,8 @@ export class Editor {
     this.item = null;
     this.tool = null;
     this.spaceHeld = false;
+    /** @type {Map<number, number[]>} pointers down on the canvas (pointerId -> [clientX, clientY]) */
+    this.pointers = new Map();
     this.wire($);
   }
 
@@ -131,8 +138,13 @@ export class Editor {
     }
     this.link.href = cardLink.href;
     this.link.download = cardLink.download;
-    this.link.replaceChildren(...[...cardLink.childNodes].map((node) => node.cloneNode(true))); // with the name heard
+    // The card's words, with the file's name heard (card.js nameControl).
+    const card = cardLink.closest('[data-testid=result]');
+    this.link.replaceChildren(...[...cardLink.childNodes].map((node) => node.cloneNode(true)));
     this.link.hidden = false;
+    const cardCopy = card?.querySelector('[data-testid=copy]');
+    if (cardCopy) this.copyButton.replaceChildren(...[...cardCopy.childNodes].map((node) => node.cloneNode(true)));
+    this.copyButton.hidden = false;
     this.view.setSize(width, height);
     this.stage.style.setProperty('--aspect', `${width} / ${height}`); // a phone's stage takes its shape
     this.updateEdits();
@@ -150,6 +162,7 @@ export class Editor {
     if (busy) this.root.dataset.busy = 'true';
     else delete this.root.dataset.busy;
     this.link.inert = busy; // the file behind it is the old one meanwhile
+    this.copyButton.disabled = busy;
   }
 
   // ------------------------------------------------------------------ edits
@@ -207,6 +220,14 @@ export class Editor {
     this.outline.style.width = this.outline.style.height = `${size}px`;
   }
 
+  /** Copy the output to the clipboard, as a card's Copy does (clipboard.js), and say how it went. */
+  async copy() {
+    const item = this.item;
+    if (!item?.result) return;
+    const said = await copyImage(item.result.blob); // the kept, disk-backed File once stored
+    if (item === this.item) this.note.textContent = said;
+  }
+
   async downloadHints() {
     if (!this.item) return;
     const { width, height, layout } = this.item.result;
@@ -239,6 +260,7 @@ export class Editor {
     this.buttons.redo.addEventListener('click', () => this.redo());
     this.buttons.reset.addEventListener('click', () => this.reset());
     this.buttons.hints.addEventListener('click', () => this.downloadHints());
+    this.copyButton.addEventListener('click', () => this.copy());
     this.brushSize.addEventListener('input', () => this.showBrushSize());
     this.snap.addEventListener('change', () => this.item?.edits.count && this.item.rerender());
     this.compare.addEventListener('input', () => this.view.setCompare(this.compare.valueAsNumber));
@@ -267,7 +289,7 @@ export class Editor {
    * zoom and pan (a stroke begun by the first finger is dropped).
    */
   wirePointers() {
-    const pointers = new Map(); // pointerId -> [clientX, clientY]
+    const pointers = this.pointers;
     let stroke = null;
     let strokeItem = null; // the image under the pointer when the stroke began: it gets the stroke
     let gesture = null; // {distance, middle} of two pointers
@@ -281,6 +303,7 @@ export class Editor {
     canvas.addEventListener('pointerdown', (event) => {
       if (!this.item || (event.pointerType === 'mouse' && event.button !== 0)) return;
       canvas.setPointerCapture(event.pointerId);
+      canvas.focus({ preventScroll: true }); // off a slider: the keys (arrows, Ctrl+Z) go to the editor
       pointers.set(event.pointerId, [event.clientX, event.clientY]);
       if (pointers.size === 2) {
         stroke = null; // two fingers: a gesture, not paint
@@ -330,6 +353,16 @@ export class Editor {
     canvas.addEventListener('pointerleave', (event) => event.pointerType !== 'touch' && (this.outline.hidden = true));
   }
 
+  /**
+   * Whether Left/Right step to another image: focus in the editor (or on nothing), not in a
+   * control the arrows move (a slider, a radio), and no pointer down (a stroke or a pan under way).
+   */
+  stepsWithArrows(target) {
+    const onPage = target === document.body || target === document.documentElement;
+    return (onPage || this.root.contains(target)) && !target.closest('input:not([type=checkbox]), select, textarea')
+      && this.pointers.size === 0;
+  }
+
   /** The brush outline follows the pointer while a tool is active. */
   moveOutline(event) {
     if (!this.tool) return;
@@ -356,6 +389,8 @@ export class Editor {
       this.setBrushSize(this.brushSize.valueAsNumber * (event.key === ']' ? BRUSH_STEP : 1 / BRUSH_STEP));
     } else if (event.code === 'Space' && !target.closest?.('button, a, input, summary')) {
       this.spaceHeld = true; // space + drag pans
+    } else if (STEPS[event.key] && !event.shiftKey && !event.defaultPrevented && this.stepsWithArrows(target)) {
+      this.root.querySelector(`[data-testid=${STEPS[event.key]}]`).click(); // as ‹ › do (results.js)
     } else {
       return;
     }

@@ -21,7 +21,7 @@ const $ = (selector) => document.querySelector(selector);
 
 /** The selected result, large, with its brushes; its strokes travel with each rerender. */
 const editor = new Editor($('[data-testid=editor]'), {
-  hintsPng: async (size, edits) => (await engine.remover).hints(size, edits),
+  hintsPng: async (size, edits) => (await engine.remover).hints(size, edits), hintsButton: $('[data-testid=download-hints]'),
 });
 const settings = createSettingsPanel({ form: $('#settings'), backgroundImage: $('#background-image'),
   copyButton: $('[data-testid=copy-command]'), commandOutput: $('[data-testid=command-line]'),

@@ -90,11 +90,40 @@ def open_section(control):
         disclosure.locator("summary").click()
 
 
+def show_settings(app):
+    """Make the settings form visible as a user does: asked for before any image ("Choose
+    settings before adding photos"), a phone's sheet opened. Returns whether it opened the sheet."""
+    if not app.locator("#settings").is_visible():
+        app.locator("[data-testid=show-settings]").click()
+    toggle = app.locator("[data-testid=settings-toggle]")  # a phone's settings sheet
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+        return True
+    return False
+
+
+def close_sheet(app):
+    """Close a phone's settings sheet (it covers the bottom of the editor)."""
+    toggle = app.locator("[data-testid=settings-toggle]")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "true":
+        toggle.click()
+
+
+def click_in_settings(app, selector):
+    """Click a control of the settings (e.g. one under Advanced) as a user would reach it, and
+    leave a phone's sheet as it was."""
+    button = app.locator(f"#settings {selector}")
+    opened = show_settings(app)
+    open_section(button)
+    button.click()
+    if opened:
+        close_sheet(app)
+
+
 def copy_command(app):
     """Click "Copy settings as a command" (under Advanced) and return the command it shows."""
     button = app.locator("[data-testid=copy-command]")
-    if not app.locator("#settings").is_visible():
-        app.locator("[data-testid=show-settings]").click()
+    show_settings(app)
     open_section(button)
     button.click()
     shown = app.locator("[data-testid=command-line]")
@@ -109,11 +138,7 @@ def set_form(app, **values):
     before adding photos"). A control that the choices make irrelevant stays in the form, hidden
     (js/page/relevance.js): it is set there, with the input event a user's change would send.
     """
-    if not app.locator("#settings").is_visible():
-        app.locator("[data-testid=show-settings]").click()
-    toggle = app.locator("[data-testid=settings-toggle]")  # a phone's settings sheet
-    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
+    show_settings(app)
     for name, value in values.items():
         field = app.locator(f"#settings [name={name}]")
         open_section(field.first)

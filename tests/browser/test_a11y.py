@@ -1,12 +1,15 @@
 """Keyboard and screen readers, WCAG 2.2 AA: axe-core on the first screen, the editor and a
 batch; every control at least 24 × 24 CSS px; focus rings on exactly the focused control; a
-keyboard-only flow from a sample to a named download; cards open and step with the keyboard."""
+keyboard-only flow from a sample to a named download; cards open and step with the keyboard, and
+so do the arrow keys in the editor."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import run_axe, serious
-from tests.browser.helpers import RESULT_TIMEOUT_MS, add_files, card, wait_settled
+from tests.browser.helpers import RESULT_TIMEOUT_MS, add_files, card, clear_results, wait_settled
 
 #: Every control a person can operate (visible ones are measured).
 CONTROLS = "button, a[href], input:not(.visually-hidden), select, summary, label:has(> input.visually-hidden)"
@@ -99,3 +102,41 @@ def test_a_card_opens_with_the_keyboard_and_the_arrows_step(app):
     app.keyboard.press(" ")
     expect(editor).to_have_attribute("data-name", "astronaut.png")
     assert shown
+
+
+def test_arrow_keys_step_images_from_the_editor_but_not_in_a_slider_or_mid_drag(app):
+    clear_results(app)
+    add_files(app, ["tests/fixtures/coffee.png", "tests/fixtures/astronaut.png"])
+    wait_settled(app)
+    editor = app.locator("[data-testid=editor]")
+    card(app, "coffee.png").locator("[data-testid=open]").click()
+    expect(editor).to_have_attribute("data-name", "coffee.png")
+    # Focus on one of the editor's buttons: Right and Left step as › and ‹ do.
+    editor.locator("[data-testid=zoom-fit]").focus()
+    app.keyboard.press("ArrowRight")
+    expect(editor).to_have_attribute("data-name", "astronaut.png")
+    expect(card(app, "astronaut.png")).to_have_class(re.compile(r"\bselected\b"))
+    app.keyboard.press("ArrowLeft")
+    expect(editor).to_have_attribute("data-name", "coffee.png")
+    # After a click on no control focus is on the page itself: the arrows still step.
+    editor.locator(".editor-name").click()
+    assert app.evaluate("document.activeElement === document.body")
+    app.keyboard.press("ArrowRight")
+    expect(editor).to_have_attribute("data-name", "astronaut.png")
+    # In a slider the arrows move the slider, not the image.
+    compare = editor.locator("input[data-testid=compare]")
+    compare.focus()
+    app.keyboard.press("ArrowLeft")
+    expect(compare).to_have_value("99")
+    expect(editor).to_have_attribute("data-name", "astronaut.png")
+    compare.fill("100")
+    # While the pointer is down on the picture (a pan or a stroke under way) they do nothing.
+    box = editor.locator("[data-testid=editor-canvas]").bounding_box()
+    app.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    app.mouse.down()
+    app.keyboard.press("ArrowLeft")
+    app.mouse.up()
+    app.wait_for_timeout(200)
+    expect(editor).to_have_attribute("data-name", "astronaut.png")
+    app.keyboard.press("ArrowLeft")  # once it is up, they do again
+    expect(editor).to_have_attribute("data-name", "coffee.png")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from peel.hints import read_hints_png, snap_hints
 from peel.refine import HINT_BACKGROUND, HINT_FOREGROUND
 from tests.browser.helpers import (RESULT_TIMEOUT_MS, PageErrors, add_files, alpha_mae, card, clear_results,
-                                   download, open_app, set_form, wait_settled)
+                                   click_in_settings, download, open_app, set_form, wait_settled)
 from tests.conftest import FIXTURES
 
 CAR = FIXTURES / "rembg" / "fixtures" / "car-1.jpg"  # 480 × 360, a car on a plain background
@@ -89,9 +89,9 @@ class Editor:
             else np.asarray(image)
 
     def hints(self):
-        """(file name, literal hint map, bytes) of the editor's "Download edits"."""
+        """(file name, literal hint map, bytes) of the editor's "Download edits" (under Advanced)."""
         with self.page.expect_download() as info:
-            self.root.locator("[data-testid=download-hints]").click()
+            click_in_settings(self.page, "[data-testid=download-hints]")
         data = open(info.value.path(), "rb").read()
         width, height = self.size
         return info.value.suggested_filename, read_hints_png(data, (height, width)), data

@@ -1,10 +1,14 @@
 """The editor's view as a person uses it: files dropped anywhere in the window (and never opened
 by the browser), zoom towards the pointer or the pinch with its level shown, a stroke's footprint
-shown at once and kept until the render that includes it, snap explained in one line."""
+shown at once and kept until the render that includes it, snap explained in one line, Copy to
+the clipboard."""
 
 import base64
+import io
 
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PageErrors, add_files, card, clear_results, open_app, set_form, wait_settled
@@ -297,3 +301,41 @@ def test_phone_touch_stroke_overlay_and_pinch_around_its_centre(browser, base_ur
         assert not errors, errors
     finally:
         context.close()
+
+
+#: The clipboard's image/png, as base64 (the page reads it; the test context grants the permission).
+READ_CLIPBOARD = """async () => {
+  const [item] = await navigator.clipboard.read();
+  const blob = await item.getType('image/png');
+  const url = await new Promise((done) => { const r = new FileReader(); r.onload = () => done(r.result); r.readAsDataURL(blob); });
+  return url.slice(url.indexOf(',') + 1);
+}"""
+
+
+def test_copy_in_the_editor_puts_its_output_file_on_the_clipboard(app, editor, base_url):
+    app.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    editor.open(CAR)
+    # The file the editor copies is the one kept on this device (session.js), as the card's is.
+    expect(card(app, "car-1.jpg").locator("[data-testid=download]")).to_have_attribute("data-kept", "true")
+    copy = editor.root.locator("[data-testid=copy]")
+    expect(copy).to_be_visible()
+    expect(copy).to_have_accessible_name("Copy (car-1-nobg.png)")
+    copy.focus()  # reachable and pressed with the keyboard
+    app.keyboard.press("Enter")
+    expect(editor.root.locator(".editor-note")).to_have_text("Copied to the clipboard ✓")
+    copied = np.asarray(Image.open(io.BytesIO(base64.b64decode(app.evaluate(READ_CLIPBOARD)))).convert("RGBA"))
+    downloaded = np.asarray(Image.open(io.BytesIO(editor.output()[1])).convert("RGBA"))
+    assert copied.shape == downloaded.shape == (360, 480, 4)
+    np.testing.assert_array_equal(copied[..., 3], downloaded[..., 3])
+    # The clipboard keeps colours premultiplied by alpha: where the subject is opaque they are exact.
+    opaque = downloaded[..., 3] == 255
+    assert opaque.mean() > 0.1  # the car: about a sixth of the picture
+    np.testing.assert_array_equal(copied[opaque], downloaded[opaque])
+    # A card's Copy is the same code: the same image.
+    app.evaluate("navigator.clipboard.writeText('')")
+    result = card(app, "car-1.jpg")
+    expect(result.locator("[data-testid=copy]")).to_have_accessible_name("Copy (car-1-nobg.png)")
+    result.locator("[data-testid=copy]").click()
+    expect(result.locator("[data-testid=note]")).to_have_text("Copied to the clipboard ✓")
+    again = np.asarray(Image.open(io.BytesIO(base64.b64decode(app.evaluate(READ_CLIPBOARD)))).convert("RGBA"))
+    np.testing.assert_array_equal(again, copied)
