@@ -481,17 +481,24 @@ RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
 }"""
 
 
-def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
-    """Median times of a control change on a finished image (see RERENDER_CHANGES)."""
-    name = "12 MP" if "12 MP" in images else list(images)[-1]
+def evaluate_quietly(browser, base: str, script: str, arguments: dict, log):
+    """(what `script` returns, the ForeignLoad meanwhile): run once the machine is quiet, in a
+    fresh page of the app's origin that boots nothing by itself (the script uses the public API)."""
     wait_quiet(limit_cores=BUSY_CORES, log=log)
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
     with ForeignLoad() as load:
-        outcome = page.evaluate(RERENDER_SCRIPT, {"threads": threads, "image": f"{IMAGES_PATH}{images[name].name}",
-                                                  "changes": RERENDER_CHANGES, "runs": runs})
+        outcome = page.evaluate(script, arguments)
     context.close()
+    return outcome, load
+
+
+def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
+    """Median times of a control change on a finished image (see RERENDER_CHANGES)."""
+    name = "12 MP" if "12 MP" in images else list(images)[-1]
+    outcome, load = evaluate_quietly(browser, base, RERENDER_SCRIPT, {
+        "threads": threads, "image": f"{IMAGES_PATH}{images[name].name}", "changes": RERENDER_CHANGES, "runs": runs}, log)
     results = {change: {stage: statistics.median(s.get(stage, 0) for s in samples)
                         for stage in ("shown", "wall", "decode", "postprocess", "preview", "encode", "total")}
                for change, samples in outcome.items()}
@@ -539,14 +546,8 @@ STROKES_SCRIPT = """async ({threads, image, strokes}) => {
 def measure_strokes(browser, base: str, images: dict[str, Path], threads: int, strokes: int, log) -> dict:
     """A stroke's time to its preview and to its file: region render against full re-render."""
     name = "12 MP" if "12 MP" in images else list(images)[-1]
-    wait_quiet(limit_cores=BUSY_CORES, log=log)
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
-    with ForeignLoad() as load:
-        samples = page.evaluate(STROKES_SCRIPT, {"threads": threads, "strokes": strokes,
-                                                 "image": f"{IMAGES_PATH}{images[name].name}"})
-    context.close()
+    samples, load = evaluate_quietly(browser, base, STROKES_SCRIPT, {
+        "threads": threads, "strokes": strokes, "image": f"{IMAGES_PATH}{images[name].name}"}, log)
     paths = {kind: {key: statistics.median(s.get(key, 0) for s in rows)
                     for key in ("shown", "file", "box", "postprocess", "preview", "encode")}
              for kind, rows in samples.items()}
