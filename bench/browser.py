@@ -509,12 +509,18 @@ def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, 
 
 # --- strokes: region render against full re-render --------------------------------------------
 
-STROKES_SCRIPT = """async ({threads, image, strokes}) => {
+#: The looks the strokes block paints on: name -> settings (the editor's default, and an opaque
+#: output, whose background is composited in the changed box only).
+STROKE_LOOKS = {
+    "PNG, transparent": {},
+    "JPEG on white": {"format": "jpeg", "background": "color", "background_color": "#ffffff"},
+}
+
+STROKES_SCRIPT = """async ({threads, image, strokes, settings}) => {
   const { createRemover } = await import('./js/page/peel.js');
   const remover = await createRemover({ backend: 'wasm', threads });
   const blob = await (await fetch(image)).blob();
-  const { mask, maskShape, imageId, width, height } = await remover.remove(blob);
-  const settings = {};
+  const { mask, maskShape, imageId, width, height } = await remover.remove(blob, { settings });
   const edits = [];
   // Short erase strokes (a tenth of the width, 40 px radius at 12 MP), as a user retouches an
   // edge: each somewhere else on a 5 × 4 grid over the middle of the photo.
@@ -544,17 +550,21 @@ STROKES_SCRIPT = """async ({threads, image, strokes}) => {
 
 
 def measure_strokes(browser, base: str, images: dict[str, Path], threads: int, strokes: int, log) -> dict:
-    """A stroke's time to its preview and to its file: region render against full re-render."""
+    """A stroke's time to its preview and to its file: region render against full re-render,
+    for each of STROKE_LOOKS."""
     name = "12 MP" if "12 MP" in images else list(images)[-1]
-    samples, load = evaluate_quietly(browser, base, STROKES_SCRIPT, {
-        "threads": threads, "strokes": strokes, "image": f"{IMAGES_PATH}{images[name].name}"}, log)
-    paths = {kind: {key: statistics.median(s.get(key, 0) for s in rows)
-                    for key in ("shown", "file", "box", "postprocess", "preview", "encode")}
-             for kind, rows in samples.items()}
-    for kind, row in paths.items():
-        log(f"  {kind}: preview {row['shown']:.0f} ms, file {row['file']:.0f} ms")
-    return {"image": name, "threads": threads, "strokes": strokes, "paths": paths, "samples": samples,
-            "load_cores": load.cores, "loadavg": os.getloadavg()}
+    looks = {}
+    for look, settings in STROKE_LOOKS.items():
+        samples, load = evaluate_quietly(browser, base, STROKES_SCRIPT, {
+            "threads": threads, "strokes": strokes, "settings": settings,
+            "image": f"{IMAGES_PATH}{images[name].name}"}, log)
+        paths = {kind: {key: statistics.median(s.get(key, 0) for s in rows)
+                        for key in ("shown", "file", "box", "postprocess", "preview", "encode")}
+                 for kind, rows in samples.items()}
+        for kind, row in paths.items():
+            log(f"  {look}, {kind}: preview {row['shown']:.0f} ms, file {row['file']:.0f} ms")
+        looks[look] = {"paths": paths, "samples": samples, "load_cores": load.cores, "loadavg": os.getloadavg()}
+    return {"image": name, "threads": threads, "strokes": strokes, "looks": looks}
 
 
 # --- native ----------------------------------------------------------------------------------
@@ -758,17 +768,18 @@ def print_report(report: dict) -> None:
 
     if report.get("strokes"):
         strokes = report["strokes"]
-        paths = strokes["paths"]
         print(f"\none editor stroke on a finished {strokes['image']} image, WASM ×{strokes['threads']} (ms, median of "
-              f"{strokes['strokes']} each; load {strokes['load_cores']:.2f} cores, load average "
-              f"{strokes['loadavg'][0]:.1f}):")
-        print(f"{'path':<34}{'preview':>9}{'file':>8}{'postproc':>10}{'encode':>8}{'box':>7}")
-        for kind, label in (("region", "region render (renderRegion)"), ("full", "full re-render (render, old)")):
-            row = paths[kind]
-            print(f"{label:<34}{row['shown']:>9.0f}{row['file']:>8.0f}{row['postprocess']:>10.0f}{row['encode']:>8.0f}"
-                  f"{row['box']:>7.0%}")
-        print(f"{'region ÷ full':<34}{paths['region']['shown'] / paths['full']['shown']:>9.2f}"
-              f"{paths['region']['file'] / paths['full']['file']:>8.2f}   (targets, quiet: preview ≤ 250, file ≤ 600)")
+              f"{strokes['strokes']} each; targets, quiet: preview ≤ 250, file ≤ 600):")
+        print(f"{'look, path':<46}{'preview':>9}{'file':>8}{'postproc':>10}{'encode':>8}{'box':>7}")
+        for look, measured in strokes["looks"].items():
+            paths = measured["paths"]
+            print(f"{look} (load {measured['load_cores']:.2f} cores, load average {measured['loadavg'][0]:.1f})")
+            for kind, label in (("region", "  region render (renderRegion)"), ("full", "  full re-render (render, old)")):
+                row = paths[kind]
+                print(f"{label:<46}{row['shown']:>9.0f}{row['file']:>8.0f}{row['postprocess']:>10.0f}"
+                      f"{row['encode']:>8.0f}{row['box']:>7.0%}")
+            print(f"{'  region ÷ full':<46}{paths['region']['shown'] / paths['full']['shown']:>9.2f}"
+                  f"{paths['region']['file'] / paths['full']['file']:>8.2f}")
 
     busy = [f"{k}/{n}" for k, run in report.get("browser", {}).items() for n, s in run["images"].items()
             if s["load_cores"] >= BUSY_CORES]
