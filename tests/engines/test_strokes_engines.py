@@ -3,9 +3,9 @@ worker's kept pixels, js/worker/jobs.js SLOW_CANVAS_PNG): the patched file equal
 
 import pytest
 
-from buildtools.paths import DIST
 from tests.engines import drivers
-from tests.engines.page import serve, wait_ready
+from tests.engines.page import wait_ready
+from tests.engines.test_session_store_engines import site  # noqa: F401  (the fixture: dist/ served)
 
 #: A 1600 × 1200 photo-like JPEG made in the page, cut out, then one erase stroke inside its
 #: subject rendered by region (patched) and in full (decoded again): their decoded pixels.
@@ -41,15 +41,6 @@ STROKE = """(async () => {
   remover.close();
   return { maxDiff, erased, box: region.box, patched: 'patch' in region.timings, same: a.length === b.length };
 })()"""
-
-
-@pytest.fixture
-def site():
-    if not (DIST / "build.json").is_file():
-        pytest.fail(f"{DIST} is not built: run `python3 build.py build` (or `build.py test`)")
-    server, url = serve(DIST)
-    yield url
-    server.shutdown()
 
 
 @pytest.mark.parametrize("engine", drivers.ENGINES)
