@@ -25,6 +25,10 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
    finished image, or one editor stroke added, through the public API: when the page gets the
    new preview ("shown"), when it gets the file, and the worker's stages; for the image the
    worker keeps and for one it has to decode again;
+   strokes (the 12 MP image): editor strokes one after another on a finished image, each made
+   either by the region render (`renderRegion`: the worker patches its kept output, what the
+   editor asks for) or by the full re-render (`render`, the editor's old path), alternating, in
+   one page: when the page gets the stroke's preview and its file, and the changed box;
 5. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
    the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here).
 
@@ -65,7 +69,7 @@ from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
 #: The blocks of a run, in order (--only picks some).
-BLOCKS = ("start", "images", "memory", "rerender", "native", "people")
+BLOCKS = ("start", "images", "memory", "rerender", "strokes", "native", "people")
 #: Stages in the order the app runs them; a stage the app does not report is left out.
 STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "preview", "total")
 #: Camera-like sizes: name -> (width, height).
@@ -477,23 +481,90 @@ RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
 }"""
 
 
-def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
-    """Median times of a control change on a finished image (see RERENDER_CHANGES)."""
-    name = "12 MP" if "12 MP" in images else list(images)[-1]
+def evaluate_quietly(browser, base: str, script: str, arguments: dict, log):
+    """(what `script` returns, the ForeignLoad meanwhile): run once the machine is quiet, in a
+    fresh page of the app's origin that boots nothing by itself (the script uses the public API)."""
     wait_quiet(limit_cores=BUSY_CORES, log=log)
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
     with ForeignLoad() as load:
-        outcome = page.evaluate(RERENDER_SCRIPT, {"threads": threads, "image": f"{IMAGES_PATH}{images[name].name}",
-                                                  "changes": RERENDER_CHANGES, "runs": runs})
+        outcome = page.evaluate(script, arguments)
     context.close()
+    return outcome, load
+
+
+def measure_rerender(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
+    """Median times of a control change on a finished image (see RERENDER_CHANGES)."""
+    name = "12 MP" if "12 MP" in images else list(images)[-1]
+    outcome, load = evaluate_quietly(browser, base, RERENDER_SCRIPT, {
+        "threads": threads, "image": f"{IMAGES_PATH}{images[name].name}", "changes": RERENDER_CHANGES, "runs": runs}, log)
     results = {change: {stage: statistics.median(s.get(stage, 0) for s in samples)
                         for stage in ("shown", "wall", "decode", "postprocess", "preview", "encode", "total")}
                for change, samples in outcome.items()}
     for change, row in results.items():
         log(f"  {change}: {row['wall']:.0f} ms")
     return {"image": name, "changes": results, "load_cores": load.cores}
+
+
+# --- strokes: region render against full re-render --------------------------------------------
+
+#: The looks the strokes block paints on: name -> settings (the editor's default, and an opaque
+#: output, whose background is composited in the changed box only).
+STROKE_LOOKS = {
+    "PNG, transparent": {},
+    "JPEG on white": {"format": "jpeg", "background": "color", "background_color": "#ffffff"},
+}
+
+STROKES_SCRIPT = """async ({threads, image, strokes, settings}) => {
+  const { createRemover } = await import('./js/page/peel.js');
+  const remover = await createRemover({ backend: 'wasm', threads });
+  const blob = await (await fetch(image)).blob();
+  const { mask, maskShape, imageId, width, height } = await remover.remove(blob, { settings });
+  const edits = [];
+  // Short erase strokes (a tenth of the width, 40 px radius at 12 MP), as a user retouches an
+  // edge: each somewhere else on a 5 × 4 grid over the middle of the photo.
+  const newStroke = (n) => {
+    const x = width * (0.2 + 0.15 * (n % 5)), y = height * (0.2 + 0.2 * (Math.floor(n / 5) % 4));
+    const points = Array.from({ length: 12 }, (_, i) => [x + width * 0.1 * i / 11, y + 0.02 * height * Math.sin(i / 2)]);
+    return { tool: 'erase', radius: Math.max(width, height) / 100, points };
+  };
+  const samples = { region: [], full: [] };
+  // Stroke 0 is untimed (the first stroke builds the hint map); then the two paths alternate,
+  // the order swapped each round, so that both see the same load.
+  for (let n = 0; n <= 2 * strokes; n++) {
+    const kind = n === 0 ? 'full' : ((n - 1) % 4 === 0 || (n - 1) % 4 === 3) ? 'region' : 'full';
+    edits.push(newStroke(n));
+    const t0 = performance.now();
+    let shown;
+    const onPreview = () => (shown = Math.round(performance.now() - t0));
+    const call = kind === 'region' ? remover.renderRegion : remover.render;
+    const result = await call(blob, mask, { settings, imageId, maskShape, onPreview, edits: { strokes: [...edits], snap: true } });
+    const file = Math.round(performance.now() - t0);
+    const box = result.box ? result.box.width * result.box.height / (width * height) : 1;
+    if (n > 0) samples[kind].push({ shown, file, box, ...result.timings });
+  }
+  remover.close();
+  return samples;
+}"""
+
+
+def measure_strokes(browser, base: str, images: dict[str, Path], threads: int, strokes: int, log) -> dict:
+    """A stroke's time to its preview and to its file: region render against full re-render,
+    for each of STROKE_LOOKS."""
+    name = "12 MP" if "12 MP" in images else list(images)[-1]
+    looks = {}
+    for look, settings in STROKE_LOOKS.items():
+        samples, load = evaluate_quietly(browser, base, STROKES_SCRIPT, {
+            "threads": threads, "strokes": strokes, "settings": settings,
+            "image": f"{IMAGES_PATH}{images[name].name}"}, log)
+        paths = {kind: {key: statistics.median(s.get(key, 0) for s in rows)
+                        for key in ("shown", "file", "box", "postprocess", "preview", "encode")}
+                 for kind, rows in samples.items()}
+        for kind, row in paths.items():
+            log(f"  {look}, {kind}: preview {row['shown']:.0f} ms, file {row['file']:.0f} ms")
+        looks[look] = {"paths": paths, "samples": samples, "load_cores": load.cores, "loadavg": os.getloadavg()}
+    return {"image": name, "threads": threads, "strokes": strokes, "looks": looks}
 
 
 # --- native ----------------------------------------------------------------------------------
@@ -695,6 +766,21 @@ def print_report(report: dict) -> None:
             print(f"{change:<28}" + "".join(f"{row[k]:>{w}.0f}" for k, w in (
                 ("shown", 8), ("wall", 8), ("decode", 8), ("postprocess", 10), ("preview", 9), ("encode", 8))))
 
+    if report.get("strokes"):
+        strokes = report["strokes"]
+        print(f"\none editor stroke on a finished {strokes['image']} image, WASM ×{strokes['threads']} (ms, median of "
+              f"{strokes['strokes']} each; targets, quiet: preview ≤ 250, file ≤ 600):")
+        print(f"{'look, path':<46}{'preview':>9}{'file':>8}{'postproc':>10}{'encode':>8}{'box':>7}")
+        for look, measured in strokes["looks"].items():
+            paths = measured["paths"]
+            print(f"{look} (load {measured['load_cores']:.2f} cores, load average {measured['loadavg'][0]:.1f})")
+            for kind, label in (("region", "  region render (renderRegion)"), ("full", "  full re-render (render, old)")):
+                row = paths[kind]
+                print(f"{label:<46}{row['shown']:>9.0f}{row['file']:>8.0f}{row['postprocess']:>10.0f}"
+                      f"{row['encode']:>8.0f}{row['box']:>7.0%}")
+            print(f"{'  region ÷ full':<46}{paths['region']['shown'] / paths['full']['shown']:>9.2f}"
+                  f"{paths['region']['file'] / paths['full']['file']:>8.2f}")
+
     busy = [f"{k}/{n}" for k, run in report.get("browser", {}).items() for n, s in run["images"].items()
             if s["load_cores"] >= BUSY_CORES]
     if busy:
@@ -817,6 +903,10 @@ def main() -> None:
         if "rerender" in blocks:
             log("re-render: one control changed on a finished image")
             report["rerender"] = measure_rerender(browser, base, images, cores, runs, log)
+            save(report, args.out)
+        if "strokes" in blocks:
+            log(f"strokes: region render against full re-render, WASM ×{cores}")
+            report["strokes"] = measure_strokes(browser, base, images, cores, max(runs, 3), log)
             save(report, args.out)
         if "people" in blocks:
             log(f"people mode (MODNet), WASM ×{cores}")

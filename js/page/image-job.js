@@ -79,6 +79,9 @@ export class ImageJob {
     this.edits = Object.assign(new EditHistory(), kept?.edits ?? {});
     /** @type {import('../shared/protocol.js').Stroke[]} the strokes the picture shown includes */
     this.renderedStrokes = [];
+    /** @type {string|null} the `lookKey` its newest output was made with: while the look stays
+     *  the same, a rerender changes strokes only, and the engine patches the output (renderRegion) */
+    this.outputLook = null;
 
     // ---- its rerender: at most one at a time; requests meanwhile merge into the next one
     /** A rerender is running. */
@@ -139,8 +142,10 @@ export class ImageJob {
       const { settings, background } = this.look ?? this.hooks.settings();
       settings.model = this.model;
       this.look = { settings: { ...settings }, background };
+      const lookKey = this.lookKey;
       const onPreview = ({ preview, layout }) => this.hooks.onPreview(this, preview, layout);
       const result = await (await this.hooks.remover()).remove(this.file, { settings, background, onPreview });
+      this.outputLook = lookKey;
       this.mask = result.mask;
       this.maskShape = result.maskShape;
       this.format = settings.format;
@@ -162,11 +167,13 @@ export class ImageJob {
     const settings = { ...(this.look?.settings ?? current.settings), model: this.model };
     const background = this.look?.background ?? current.background; // a background image is not kept
     this.look = { settings: { ...settings }, background };
+    const lookKey = this.lookKey;
     const edits = this.editsNow;
     const onPreview = ({ preview, layout }) => this.hooks.onPreview(this, preview, layout);
     const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
       settings, background, maskShape: this.maskShape, edits, onPreview,
     });
+    this.outputLook = lookKey;
     this.renderedStrokes = edits.strokes;
     this.format = settings.format;
     this.productLayout = Boolean(settings.product);
@@ -243,18 +250,28 @@ export class ImageJob {
     return JSON.stringify({ ...settings, model: this.model, background: background ? [background.name, background.size] : null });
   }
 
-  /** One rerender with the settings and strokes now. @returns fields for the queue to set */
+  /**
+   * One rerender with the settings and strokes now: when only the strokes changed since its
+   * newest output (other strokes, same look, not a product canvas, whose layout a stroke may move), the engine
+   * patches that output where they changed it (`renderRegion`); otherwise it renders it all.
+   * @returns fields for the queue to set
+   */
   async rerenderOnce() {
     const { settings: own, background } = this.look ?? this.hooks.settings();
     const settings = { ...own, model: this.model }; // its mask is that model's
+    const lookKey = this.lookKey;
     const edits = this.editsNow;
+    const strokesOnly = Boolean(this.imageId) && lookKey === this.outputLook && !sameStrokes(edits.strokes, this.renderedStrokes) &&
+      !this.productLayout && !settings.product;
     const onPreview = ({ preview, layout }) => {
       this.renderedStrokes = edits.strokes;
       this.hooks.onPreview(this, preview, layout);
     };
-    const rendered = await (await this.hooks.remover()).render(this.file, this.mask, {
+    const remover = await this.hooks.remover();
+    const rendered = await remover[strokesOnly ? 'renderRegion' : 'render'](this.file, this.mask, {
       settings, background, imageId: this.imageId, maskShape: this.maskShape, edits, onPreview,
     });
+    this.outputLook = lookKey;
     return { result: { ...this.result, ...rendered }, format: settings.format, productLayout: Boolean(settings.product),
       renderedStrokes: edits.strokes };
   }
@@ -279,6 +296,11 @@ export class ImageJob {
   resetEdits() {
     return this.edits.reset() && (this.rerender(), true);
   }
+}
+
+/** Whether two stroke lists are the same strokes (EditHistory's states share their stroke objects). */
+function sameStrokes(a, b) {
+  return a.length === b.length && a.every((stroke, i) => stroke === b[i]);
 }
 
 /**

@@ -67,6 +67,18 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
           { onPreview }).promise;
       },
       /**
+       * `render` after a change of the strokes alone: the engine patches the output where the
+       * new strokes change it, rather than making it all again (same result; same options).
+       * @param {Blob} blob
+       * @param {Float32Array} mask
+       * @param {object} [options]  as for render
+       * @returns {Promise<import('../shared/protocol.js').RemoveResult & {box: {x: number, y: number, width: number, height: number}}>}
+       */
+      renderRegion(blob, mask, { settings = {}, background, imageId, maskShape, edits, onPreview } = {}) {
+        return client.request(Request.RENDER_REGION, { blob, mask, maskShape, imageId, settings, background, edits },
+          { onPreview }).promise;
+      },
+      /**
        * The hints PNG of an image's edits, as `peel --hints` reads it.
        * @param {{width: number, height: number}} size  of the original image
        * @param {import('../shared/protocol.js').Edits} edits

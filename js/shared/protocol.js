@@ -29,6 +29,15 @@ export const Request = Object.freeze({
    */
   RENDER: 'render',
   /**
+   * payload: as RENDER's; result: as RENDER's, plus `box` ({x, y, width, height}: the part of the
+   * output that changed; width 0: none). For a change of the strokes alone (the same settings and
+   * background as the image's last output): the worker redoes only the region the new strokes
+   * reach and patches its kept output and preview there (js/worker/kept-output.js), then encodes
+   * the file from it. Where it keeps no such output (another image rendered since, a restart, a
+   * mask or product output) it renders all, as RENDER does; so the result is RENDER's either way.
+   */
+  RENDER_REGION: 'render-region',
+  /**
    * payload: {width, height, edits: Edits}; result: {blob: Blob} — the hints PNG of the strokes
    * (8-bit grey, 0 = erase, 255 = restore, 128 = no hint) for `peel --hints`.
    */
@@ -51,8 +60,8 @@ export const Event = Object.freeze({
   PROGRESS: 'event:progress',
   /**
    * payload: {id, preview: Blob, width, height, layout: Layout|null} — the look of the result of
-   * request `id` (REMOVE or RENDER), sent as soon as it is known: encoding the file takes a while
-   * longer (~0.3 s for a 12 MP PNG), and the reply with the file follows.
+   * request `id` (REMOVE, RENDER or RENDER_REGION), sent as soon as it is known: encoding the file
+   * takes a while longer (~0.3 s for a 12 MP PNG), and the reply with the file follows.
    */
   PREVIEW: 'event:preview',
 });

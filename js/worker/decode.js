@@ -46,15 +46,33 @@ export function canvasOf(imageData) {
 export const PREVIEW_SIZE = 640;
 
 /**
- * A small WebP (PNG where WebP encoding is unsupported) of what the canvas holds.
+ * A canvas with what `canvas` holds, downscaled to the preview's size (long side ≤ PREVIEW_SIZE).
  * @param {OffscreenCanvas} canvas
- * @returns {Promise<Blob>}
+ * @returns {OffscreenCanvas}
  */
-export async function encodePreview(canvas) {
+export function previewCanvas(canvas) {
   const scale = Math.min(1, PREVIEW_SIZE / Math.max(canvas.width, canvas.height));
   const preview = new OffscreenCanvas(Math.max(1, Math.round(canvas.width * scale)), Math.max(1, Math.round(canvas.height * scale)));
   const context = preview.getContext('2d');
   context.imageSmoothingQuality = 'high';
   context.drawImage(canvas, 0, 0, preview.width, preview.height);
+  return preview;
+}
+
+/**
+ * A small WebP (PNG where WebP encoding is unsupported) of a preview canvas.
+ * @param {OffscreenCanvas} preview  from previewCanvas
+ * @returns {Promise<Blob>}
+ */
+export function encodePreviewCanvas(preview) {
   return preview.convertToBlob({ type: 'image/webp', quality: 0.85 });
+}
+
+/**
+ * A small WebP (PNG where WebP encoding is unsupported) of what the canvas holds.
+ * @param {OffscreenCanvas} canvas
+ * @returns {Promise<Blob>}
+ */
+export async function encodePreview(canvas) {
+  return encodePreviewCanvas(previewCanvas(canvas));
 }

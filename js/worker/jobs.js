@@ -1,10 +1,15 @@
 // The worker's jobs, one per request and named after it (protocol.js): `remove` cuts out a new
 // image (model + Python), `render` makes a finished one's output again with other settings and
-// strokes (Python only: the page keeps the model's mask), `hints` writes the strokes as a PNG.
+// strokes (Python only: the page keeps the model's mask), `render-region` makes it again after
+// strokes only, patching the kept output where they changed it, `hints` writes the strokes as a PNG.
 
-import { canvasOf, decodeImage, encodePreview } from './decode.js';
+import { canvasOf, decodeImage, encodePreview, encodePreviewCanvas, previewCanvas } from './decode.js';
+import { KeptOutput } from './kept-output.js';
 import { ensureModel } from './models.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
+
+/** The output of the image rendered last (one image: see kept-output.js), for `renderRegion`. */
+const kept = new KeptOutput();
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
 function stopwatch() {
@@ -36,6 +41,7 @@ function stopwatch() {
 export async function remove(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
   const { bridge, inference, memory } = runtime;
   const clock = stopwatch();
+  kept.drop(); // Python lets go of the kept image too; the model's run needs the memory
   const model = settings.model ?? DEFAULT_MODEL;
   await ensureModel(runtime, model, onModelProgress); // the page asks first; this covers a restart
   checkpoint();
@@ -66,7 +72,8 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   Object.assign(clock.timings, outcome.timings, { inference: Math.round(inferenceMs) });
   clock.restart();
   const layout = outcome.layout ?? null;
-  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }));
+  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }),
+    { imageId, look: lookOf(settings, background) });
   clock.total();
   const result = {
     ...encoded,
@@ -98,23 +105,75 @@ export async function render({ bridge, memory }, { blob, mask, maskShape = [320,
   checkpoint, onPreview) {
   const clock = stopwatch();
   checkpoint();
-  const kept = Boolean(imageId) && bridge.is_kept(imageId);
-  if (!kept) {
+  kept.drop(); // what Python renders now replaces it
+  const isKept = Boolean(imageId) && bridge.is_kept(imageId);
+  if (!isKept) {
     imageId ??= newImageId();
     const { imageData } = await decodeImage(blob);
     bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask, ...maskShape);
   }
   const backdrop = await decodeBackdrop(settings, background);
-  if (!kept || backdrop) clock.lap('decode'); // no 'decode' in the timings: nothing was decoded
+  if (!isKept || backdrop) clock.lap('decode'); // no 'decode' in the timings: nothing was decoded
   checkpoint();
   const outcome = bridge.render(imageId, settings, backdrop?.data, backdrop?.width, backdrop?.height, edits);
   if (outcome.error) throw new PeelError(outcome.error);
   Object.assign(clock.timings, outcome.timings);
   clock.restart();
   const layout = outcome.layout ?? null;
-  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }));
+  const encoded = await encodeOutput(bridge, outcome.output, settings, clock, (preview) => onPreview({ ...preview, layout }),
+    { imageId, look: lookOf(settings, background) });
   clock.total();
   return { result: { ...encoded, layout, imageId, timings: clock.timings, memory: memory() } };
+}
+
+/**
+ * `render` after the strokes changed and nothing else: Python redoes the region the new strokes
+ * reach (bridge.render_region), and the kept output and its preview are patched there; the
+ * preview goes to the page, then the whole file is encoded from the patched output. Falls back
+ * to `render` when the worker does not keep this image's output with this look (another image
+ * was rendered since, the worker restarted, a mask or product output), so the page may always ask.
+ * @param {import('./runtime.js').Runtime} runtime
+ * @param {object} payload  as for render
+ * @param {() => void} checkpoint
+ * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview  as for remove
+ * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult}>}  with `box`, the part
+ *   of the output that changed ({x, y, width, height}; width 0: nothing did)
+ */
+export async function renderRegion(runtime, payload, checkpoint, onPreview) {
+  const { bridge, memory } = runtime;
+  const { imageId, settings, background, edits } = payload;
+  if (settings.product || !imageId || !bridge.is_kept(imageId) || !kept.holds(imageId, lookOf(settings, background))) {
+    return render(runtime, payload, checkpoint, onPreview);
+  }
+  const clock = stopwatch();
+  checkpoint();
+  try {
+    const backdrop = await decodeBackdrop(settings, background);
+    if (backdrop) clock.lap('decode');
+    const outcome = bridge.render_region(imageId, settings, backdrop?.data, backdrop?.width, backdrop?.height, edits, false);
+    if (outcome.error) throw new PeelError(outcome.error);
+    Object.assign(clock.timings, outcome.timings);
+    clock.restart();
+    const output = kept.kept;
+    const { width, height } = output.canvas;
+    const layout = outcome.layout ?? null; // null: a region is patched in the photo's own pixels only
+    if (kept.patch(outcome.box, outcome.patch)) {
+      clock.lap('patch');
+      output.previewBlob = await encodePreviewCanvas(output.preview);
+      onPreview({ preview: output.previewBlob, width, height, layout });
+      clock.lap('preview');
+      output.blob = await encodeFile(bridge, output.canvas, output.pixels, settings);
+      clock.lap('encode');
+    } else {
+      onPreview({ preview: output.previewBlob, width, height, layout });
+    }
+    clock.total();
+    const { blob, previewBlob: preview } = output;
+    return { result: { blob, preview, width, height, layout, imageId, box: outcome.box, timings: clock.timings, memory: memory() } };
+  } catch (error) {
+    kept.drop(); // Python's kept steps and this output may no longer agree: the next one renders all
+    throw error;
+  }
 }
 
 /**
@@ -133,6 +192,14 @@ export async function hints({ bridge }, { width, height, edits }) {
 /** A name for an image the worker keeps; random, so that a restarted worker never mistakes one. */
 function newImageId() {
   return Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('-');
+}
+
+/**
+ * What an output looks like apart from its strokes: its settings and background image, as text
+ * (a patch applies only to an output with the same).
+ */
+function lookOf(settings, background) {
+  return JSON.stringify([settings, background ? [background.name, background.size, background.type] : null]);
 }
 
 /** The background image's pixels, when the settings put the subject on one. */
@@ -154,9 +221,9 @@ const SLOW_CANVAS_PNG = /AppleWebKit/.test(USER_AGENT) && !/Chrome|Chromium|Edg\
 /**
  * Python's output ({width, height, pixels} RGBA, or {png} for a mask) as a file and a preview.
  * The preview goes to `onPreview` first, so that the page shows the new look while the file is
- * encoded.
+ * encoded. With `keepAs`, an RGBA output is kept with its preview for `renderRegion`.
  */
-async function encodeOutput(bridge, output, { format = 'png', quality = 0.9 }, clock, onPreview) {
+async function encodeOutput(bridge, output, settings, clock, onPreview, keepAs) {
   if (output.png) {
     const blob = new Blob([output.png], { type: 'image/png' });
     clock.lap('encode');
@@ -167,12 +234,21 @@ async function encodeOutput(bridge, output, { format = 'png', quality = 0.9 }, c
   }
   const { width, height, pixels } = output;
   const canvas = canvasOf(new ImageData(pixels, width, height));
-  const preview = await encodePreview(canvas);
+  const board = previewCanvas(canvas);
+  const preview = await encodePreviewCanvas(board);
   onPreview({ preview, width, height });
   clock.lap('preview');
-  const blob = format === 'png' && SLOW_CANVAS_PNG
-    ? new Blob([bridge.encode_png(pixels, width, height)], { type: 'image/png' })
-    : await canvas.convertToBlob({ type: MIME[format], quality });
+  const blob = await encodeFile(bridge, canvas, pixels, settings);
   clock.lap('encode');
+  if (keepAs) {
+    kept.keep({ ...keepAs, canvas, pixels: SLOW_CANVAS_PNG ? pixels : null, preview: board, previewBlob: preview, blob });
+  }
   return { blob, preview, width, height };
+}
+
+/** The file of an RGBA output held by `canvas` (and as `pixels`, unpremultiplied, where Pillow encodes). */
+async function encodeFile(bridge, canvas, pixels, { format = 'png', quality = 0.9 }) {
+  return format === 'png' && SLOW_CANVAS_PNG
+    ? new Blob([bridge.encode_png(pixels, canvas.width, canvas.height)], { type: 'image/png' })
+    : canvas.convertToBlob({ type: MIME[format], quality });
 }

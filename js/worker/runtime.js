@@ -4,7 +4,7 @@
 // wiring).
 
 import { boot } from './boot.js';
-import { hints, remove, render } from './jobs.js';
+import { hints, remove, render, renderRegion } from './jobs.js';
 import { ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
@@ -51,6 +51,9 @@ export function startRuntime(post, { boot: start = boot } = {}) {
         break;
       case Request.RENDER:
         reply(id, schedule(id, (r, checkpoint) => render(r, payload, checkpoint, previewOf(id))));
+        break;
+      case Request.RENDER_REGION:
+        reply(id, schedule(id, (r, checkpoint) => renderRegion(r, payload, checkpoint, previewOf(id))));
         break;
       case Request.HINTS:
         reply(id, schedule(id, (r) => hints(r, payload)));

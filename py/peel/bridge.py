@@ -248,11 +248,15 @@ def render_region(image_id: str, settings_js, background=None, background_width=
         settings, hints = _kept_request(image_id, settings_js, edits_js)
         t0 = time.perf_counter()
         backdrop = None if background is None else _read_rgba(background, background_width, background_height)
-        output, (rows, cols) = _cached[1].render_region(settings, background=backdrop, hints=hints)
+        if whole:
+            output, (rows, cols) = _cached[1].render_region(settings, background=backdrop, hints=hints)
+            patch = output[rows, cols]
+        else:  # the box alone: no whole composite over a background
+            patch, (rows, cols) = _cached[1].render_patch(settings, background=backdrop, hints=hints)
         box = {"x": cols.start, "y": rows.start, "width": cols.stop - cols.start, "height": rows.stop - rows.start}
         result = {"box": box}
         if box["width"] > 0 and box["height"] > 0:
-            result["patch"] = _output_to_js(np.ascontiguousarray(output[rows, cols]), settings)
+            result["patch"] = _output_to_js(np.ascontiguousarray(patch), settings)
         if whole:
             result["output"] = _output_to_js(output, settings)
         result["timings"] = {"postprocess": _ms_since(t0)}

@@ -189,6 +189,35 @@ def _over_background(cutout, settings: Settings, background):
     return cutout
 
 
+def finish_box(cutout, settings: Settings, background, box):
+    """``finish(cutout, settings, background)[box]``, made for the box alone where the output is
+    made pixel by pixel (a background colour or image, transparent, the mask): after a stroke
+    only its box is wanted, and the whole composite costs ~0.3 s at 12 MP.
+
+    Parameters
+    ----------
+    cutout : numpy.ndarray
+        (H, W, 4) uint8, as for :func:`finish`.
+    settings : Settings
+    background : numpy.ndarray or None
+        As for :func:`finish`.
+    box : tuple of slice
+        (rows, cols) inside (H, W), steps of 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        (h, w, 4|3) uint8, or (h, w) uint8 for the mask; it may be a view of ``cutout``.
+    """
+    rows, cols = box
+    if settings.product or settings.background == "blur":  # they read the whole cut-out
+        return finish(cutout, settings, background)[box]
+    if settings.format != "mask" and settings.background == "image" and background is not None:
+        backdrop = cover(background, cutout.shape[:2]).crop((cols.start, rows.start, cols.stop, rows.stop))
+        return composite_over(cutout[box], backdrop)
+    return finish(cutout[box], settings, background)
+
+
 def feather_alpha(alpha8, radius):
     """Soften the edge: a Gaussian blur (Pillow's, three box blurs) of `radius` px; 0 = as is.
 

@@ -21,7 +21,8 @@ The output equals ``render(rgba.copy(), mask, settings)`` exactly (tests/unit/te
 A new stroke changes the output near itself only (:func:`peel.refine.hint_reach`), so
 :meth:`RenderCache.render_region` redoes the steps in the region it touches and patches the kept
 results there, and says which box of the output changed (tests/unit/test_strokes.py: equal to
-a full render).
+a full render); :meth:`RenderCache.render_patch` gives that box of the output alone (the worker
+patches the output it keeps with it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .foreground import DECONTAMINATION_RADIUS, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
 from .morphology import bounding_slices
 from .refine import COLOUR_SIZE, HINT_UNSURE, downscale_rgb, hint_reach, refine_alpha, unsure_search, upscale_plain
-from .render import finish, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
+from .render import finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
 from .settings import Settings
 
 __all__ = ["RenderCache"]
@@ -132,13 +133,38 @@ class RenderCache:
             (rows, cols) of the output outside which it equals the last render's output; the
             whole output when everything was redone. Product photos are always redone.
         """
+        return self._render_changed(settings, background, hints, lambda cutout, box: finish(cutout, settings, background))
+
+    def render_patch(self, settings: Settings, background=None, hints: Hints | None = None):
+        """:meth:`render_region`, giving only the part of the output in the box that changed:
+        what the worker needs to patch the output it keeps. The output is finished (background,
+        format) in the box alone where it is made pixel by pixel (:func:`peel.render.finish_box`).
+
+        Returns
+        -------
+        patch : numpy.ndarray
+            ``output[box]`` of :meth:`render_region` (the whole output when everything was
+            redone; empty when nothing changed); possibly a view of the kept cut-out: use it, or
+            copy it, before the next call.
+        box : tuple of slice
+            As for :meth:`render_region`.
+        """
+        def finish_patch(cutout, box):
+            empty = box[0].stop <= box[0].start or box[1].stop <= box[1].start
+            return cutout[box] if empty else finish_box(cutout, settings, background, box)
+        return self._render_changed(settings, background, hints, finish_patch)
+
+    def _render_changed(self, settings, background, hints, finish_region):
+        """(output, box): all of it rendered, or the steps patched in the new strokes' region and
+        then ``finish_region(cutout, box)``."""
         hints = hints if hints is not None and hints.strokes else None
         region = self._stroke_region(settings, hints)
         if region is None:
             output = self.render(settings, background, hints)
             return output, (slice(0, output.shape[0]), slice(0, output.shape[1]))
         self.layout = None  # a region is patched in the photo's own pixels only (never a product photo)
-        return self._patch(settings, background, hints, *region)
+        cutout, box = self._patch(settings, hints, *region)
+        return finish_region(cutout, box), box
 
     def _stroke_region(self, settings, hints):
         """(previous Hints or None, new strokes) when only strokes were added since the last
@@ -155,7 +181,8 @@ class RenderCache:
             return None
         return before, hints.strokes[len(old):]
 
-    def _patch(self, settings, background, hints, before, strokes):
+    def _patch(self, settings, hints, before, strokes):
+        """Redo the steps where the new ``strokes`` reach; (the patched cut-out, its changed box)."""
         size = self.rgba.shape[:2]
         mask = self._steps["solid"][1]  # the mask the kept refinement refined
         plain = self._plain_alpha(mask)
@@ -174,8 +201,7 @@ class RenderCache:
             for name in ("refined", "shaped", "cutout"):
                 key, result = self._steps[name]
                 self._steps[name] = (_with_hints(key, hints), result)
-            output = finish(self._steps["cutout"][1], settings, background)
-            return output, (slice(0, 0), slice(0, 0))
+            return self._steps["cutout"][1], (slice(0, 0), slice(0, 0))
         small = self._small_copy(settings)
         # Refined alpha: the strokes' boxes, the unsure hints whose colour search reaches them,
         # and the refinement's reach around all that.
@@ -211,7 +237,7 @@ class RenderCache:
         apply_alpha(patch, np.ascontiguousarray(shaped[area]), out=patch)
         for name, result in (("refined", refined), ("shaped", shaped), ("cutout", cutout)):
             self._steps[name] = (_with_hints(self._steps[name][0], hints), result)
-        return finish(cutout, settings, background), area
+        return cutout, area
 
     def _small_copy(self, settings):
         if self._small is None and needs_small_copy(settings):

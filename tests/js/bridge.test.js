@@ -132,6 +132,29 @@ grey_at`);
   grey.destroy();
 });
 
+test('render_region after a stroke gives the box that changed and its pixels: patched in, the output equals a fresh render', async () => {
+  const { outcome } = await removeDisc('region-0');
+  const [width, height] = [400, 300];
+  const edits = { strokes: [{ tool: 'erase', radius: 10, points: [[190, 150], [230, 150]] }], snap: true };
+  for (const settings of [{}, { background: 'color', background_color: '#00ff00' }]) {
+    bridge.keep('region', photo(width, height), width, height, outcome.mask, MODEL_SIZE, MODEL_SIZE);
+    const output = bridge.render('region', settings).output;
+    const region = bridge.render_region('region', settings, undefined, undefined, undefined, edits, false);
+    assert.equal(region.error, undefined);
+    assert.equal(region.output, undefined, 'the patch alone without `whole`');
+    const { box, patch } = region;
+    assert.ok(box.width > 0 && box.width < width && box.height < height, `a region: ${JSON.stringify(box)}`);
+    assert.deepEqual([patch.width, patch.height], [box.width, box.height]);
+    for (let y = 0; y < box.height; y++) {
+      output.pixels.set(patch.pixels.subarray(y * box.width * 4, (y + 1) * box.width * 4), ((box.y + y) * width + box.x) * 4);
+    }
+    bridge.keep('fresh', photo(width, height), width, height, outcome.mask, MODEL_SIZE, MODEL_SIZE);
+    const fresh = bridge.render('fresh', settings, undefined, undefined, undefined, edits).output;
+    assert.deepEqual(output.pixels, fresh.pixels, JSON.stringify(settings));
+    assert.equal(alphaAt(fresh, 210, 150), settings.background ? 255 : 0, 'erased');
+  }
+});
+
 test('encode_png writes RGBA pixels as a PNG file', () => {
   const png = bridge.encode_png(photo(), WIDTH, HEIGHT);
   assert.ok(png instanceof Uint8Array);

@@ -1,6 +1,7 @@
 // Just enough of the worker's image APIs (createImageBitmap, OffscreenCanvas, ImageData) for
 // js/worker/jobs.js and decode.js to run under Node. A blob whose text is "corrupt" fails to
-// decode; any other decodes as a 4 × 3 image.
+// decode; any other decodes as a 4 × 3 image. Each canvas lists the drawing calls made on it
+// (`ops`: [name, ...numbers]), so a test can see where a patch went.
 
 export function installFakeCanvas() {
   globalThis.ImageData = class ImageData {
@@ -14,14 +15,16 @@ export function installFakeCanvas() {
   };
   globalThis.OffscreenCanvas = class OffscreenCanvas {
     constructor(width, height) {
-      Object.assign(this, { width, height });
+      Object.assign(this, { width, height, ops: [] });
     }
 
     getContext() {
       const canvas = this;
+      const record = (name) => (...args) => canvas.ops.push([name, ...args.filter((a) => typeof a === 'number')]);
       return {
-        drawImage() {},
-        putImageData() {},
+        drawImage: record('drawImage'),
+        putImageData: record('putImageData'),
+        clearRect: record('clearRect'),
         getImageData: (x, y, width, height) => new ImageData(new Uint8ClampedArray(width * height * 4), width, height),
         get canvas() {
           return canvas;

@@ -13,14 +13,14 @@ const tick = async () => {
 };
 const stroke = (x) => ({ tool: 'erase', radius: 4, points: [[x, x]] });
 
-/** The engine's remove and render, each call held until the test settles it. */
+/** The engine's remove, render and renderRegion ('region'), each call held until the test settles it. */
 function fakeEngine() {
   const calls = [];
   const call = (type) => (blob, ...rest) => new Promise((resolve, reject) => {
     const options = rest.at(-1);
-    calls.push({ type, name: blob.name, mask: type === 'render' ? rest[0] : undefined, options, resolve, reject });
+    calls.push({ type, name: blob.name, mask: type === 'remove' ? undefined : rest[0], options, resolve, reject });
   });
-  return { calls, remover: { remove: call('remove'), render: call('render') } };
+  return { calls, remover: { remove: call('remove'), render: call('render'), renderRegion: call('region') } };
 }
 
 function setup({ ready = () => true } = {}) {
@@ -71,7 +71,7 @@ test('each added image is an ImageJob that declares its fields, and processing f
   const [a] = jobs.add([file('a.png')], { model: 'u2netp' });
   assert.ok(a instanceof ImageJob);
   assert.deepEqual(Object.keys(a).sort(), ['batch', 'edits', 'error', 'file', 'format', 'hooks', 'id', 'keptId', 'look', 'mask', 'maskShape',
-    'model', 'ms', 'productLayout', 'renderError', 'renderedStrokes', 'rendering', 'rerenderDue', 'rerenderExpected',
+    'model', 'ms', 'outputLook', 'productLayout', 'renderError', 'renderedStrokes', 'rendering', 'rerenderDue', 'rerenderExpected',
     'rerenderRunning', 'result', 'state'].sort());
   await tick();
   assert.equal(a.state, 'working');
@@ -159,7 +159,7 @@ test('a rerender sends the kept mask, the strokes in effect and snap; its previe
   options.onPreview({ preview: 'look' });
   assert.deepEqual(a.renderedStrokes, [stroke(1)]);
   assert.ok(log.includes('a.png:preview:look'));
-  await settle('render', 'a.png', { blob: 'b2', imageId: 'a.png-2' });
+  await settle('region', 'a.png', { blob: 'b2', imageId: 'a.png-2' });
   assert.equal(a.edits.count, 1);
   assert.equal(a.undo(), true);
   assert.equal(a.undo(), false, 'nothing left to undo: no rerender asked for');
@@ -176,11 +176,11 @@ test('a stroke added to image A while B finishes stays on A', async () => {
   assert.equal(b.state, 'working');
   a.addStroke(stroke(7)); // painted on A while B runs
   await tick();
-  const render = engine.calls.find((c) => c.type === 'render');
+  const render = engine.calls.find((c) => c.type === 'region');
   assert.equal(render.name, 'a.png');
   await settle('remove', 'b.png', removed('b.png')); // B finishes meanwhile
   assert.equal(b.state, 'done');
-  await settle('render', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
+  await settle('region', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
   assert.deepEqual(a.edits.strokes, [stroke(7)]);
   assert.deepEqual(b.edits.strokes, [], 'B got none of it');
   assert.equal(engine.calls.length, 0, 'B is not rerendered');
@@ -279,7 +279,7 @@ test('a worker that died under an image asks for a fresh engine and fails that i
 test('its record can be stored (structured clone) and holds the file, model, mask and edits', async () => {
   const { added: [a], settle } = await finished(['a.png']);
   a.addStroke(stroke(3));
-  await settle('render', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
+  await settle('region', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
   const { file: original, ...rest } = a.record();
   assert.equal(original, a.file); // a File clones in browsers (IndexedDB takes it), not in Node 20
   const record = structuredClone(rest);
@@ -299,4 +299,49 @@ test('an image keeps the settings it was made with: a form change outside its sc
   await tick();
   assert.equal(engine.calls[0].options.settings.format, 'png', 'a stroke renders with its own settings');
   assert.notEqual(a.lookKey, b.lookKey, 'made with different settings');
+});
+
+test('a change of strokes alone asks for the region render; a settings change, or a product canvas, for a full one', async () => {
+  const { added: [a], engine, settle, form } = await finished(['a.png']);
+  a.addStroke(stroke(1));
+  await tick();
+  assert.deepEqual(engine.calls.map((c) => c.type), ['region'], 'a stroke on the output it was made with');
+  assert.equal(engine.calls[0].options.imageId, 'a.png-1');
+  await settle('region', 'a.png', { blob: 'a2', imageId: 'a.png-1' });
+  a.undo();
+  await tick();
+  assert.equal(engine.calls[0].type, 'region', 'undo changes strokes only too');
+  await settle('region', 'a.png', { blob: 'a3', imageId: 'a.png-1' });
+  // New settings: all of it is made again, and the stroke after it patches that output.
+  a.useSettings({ settings: { ...form.settings, threshold: 0.9 } });
+  await tick();
+  a.addStroke(stroke(2)); // painted while the settings render runs
+  await settle('render', 'a.png', { blob: 'a4', imageId: 'a.png-1' });
+  assert.equal(engine.calls[0].type, 'region', 'the stroke after the settings render patches that render');
+  assert.equal(engine.calls[0].options.settings.threshold, 0.9);
+  await settle('region', 'a.png', { blob: 'a5', imageId: 'a.png-1' });
+  // A settings change: all of it; nothing changed: all of it (what was asked for).
+  a.useSettings({ settings: { ...form.settings, threshold: 0.3 } });
+  await tick();
+  assert.deepEqual(engine.calls.map((c) => c.type), ['render']);
+  await settle('render', 'a.png', { blob: 'a6', imageId: 'a.png-1' });
+  a.rerender();
+  await settle('render', 'a.png', { blob: 'a6', imageId: 'a.png-1' });
+  // A product canvas: a stroke may move the layout, so it is always made whole.
+  a.useSettings({ settings: { ...form.settings, product: true } });
+  await settle('render', 'a.png', { blob: 'a7', imageId: 'a.png-1' });
+  a.addStroke(stroke(4));
+  await tick();
+  assert.deepEqual(engine.calls.map((c) => c.type), ['render']);
+  await settle('render', 'a.png', { blob: 'a8', imageId: 'a.png-1' });
+});
+
+test('after a failed settings render the next stroke renders all: the output shown has the old look', async () => {
+  const { added: [a], engine, settle, form } = await finished(['a.png']);
+  a.useSettings({ settings: { ...form.settings, feather: 3 } });
+  await settle('render', 'a.png', new Error('no'));
+  a.addStroke(stroke(1));
+  await tick();
+  assert.equal(engine.calls[0].type, 'render', 'the output shown was made with the old look');
+  await settle('render', 'a.png', { blob: 'a2', imageId: 'a.png-2' });
 });

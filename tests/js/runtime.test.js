@@ -34,6 +34,11 @@ function fakeBridge({ inspectError } = {}) {
       this.calls.push(['render', imageId, settings]);
       return { timings: { render: 2 }, output: { width: 4, height: 3, pixels: new Uint8ClampedArray(48) } };
     },
+    render_region(imageId, settings, background, width, height, edits, whole) {
+      this.calls.push(['render_region', imageId, settings, whole]);
+      const box = { x: 1, y: 1, width: 2, height: 1 };
+      return { timings: { postprocess: 3 }, box, patch: { width: 2, height: 1, pixels: new Uint8ClampedArray(8) } };
+    },
   };
 }
 
@@ -111,6 +116,42 @@ test('RENDER of a kept image runs Python only: no decode, no model', async () =>
   assert.equal(message.ok, true);
   assert.equal(message.result.timings.decode, undefined);
   assert.deepEqual(bridge.calls.at(-1), ['render', imageId, { feather: 2 }]);
+});
+
+test('RENDER_REGION patches the kept output at the box; another look or another image renders all', async () => {
+  const { handle, posted, reply, bridge } = harness();
+  handle({ id: 1, type: Request.INIT, payload: {} });
+  handle({ id: 2, type: Request.REMOVE, payload: { blob: image(), settings: { feather: 2 } } });
+  const { imageId, mask } = (await reply(2)).message.result;
+  const edits = { strokes: [{ tool: 'erase', radius: 1, points: [[1, 1]] }], snap: true };
+  const region = (id, settings, forImage = imageId) =>
+    handle({ id, type: Request.RENDER_REGION, payload: { blob: image(), mask, imageId: forImage, settings, edits } });
+  region(3, { feather: 2 });
+  const { message } = await reply(3);
+  assert.equal(message.ok, true, JSON.stringify(message.error));
+  assert.deepEqual(message.result.box, { x: 1, y: 1, width: 2, height: 1 });
+  assert.deepEqual([message.result.width, message.result.height], [4, 3]);
+  assert.equal(message.result.timings.decode, undefined, 'nothing decoded');
+  for (const stage of ['postprocess', 'patch', 'preview', 'encode']) assert.equal(typeof message.result.timings[stage], 'number', stage);
+  assert.deepEqual(bridge.calls.at(-1), ['render_region', imageId, { feather: 2 }, false]);
+  assert.ok(posted.some(({ message: m }) => m.type === Event.PREVIEW && m.payload.id === 3), 'its preview first');
+  // Another look: the patch would be wrong outside the box, so all of it is rendered.
+  region(4, { feather: 3 });
+  assert.equal((await reply(4)).message.ok, true);
+  assert.deepEqual(bridge.calls.at(-1), ['render', imageId, { feather: 3 }]);
+  region(5, { feather: 3 });
+  await reply(5);
+  assert.equal(bridge.calls.at(-1)[0], 'render_region', 'that render is kept and patched next');
+  // Another image rendered since: the worker keeps its output, not this one's.
+  handle({ id: 6, type: Request.REMOVE, payload: { blob: image(), settings: { feather: 3 } } });
+  await reply(6);
+  region(7, { feather: 3 });
+  assert.equal((await reply(7)).message.ok, true);
+  assert.equal(bridge.calls.at(-1)[0], 'render');
+  // A product canvas is never patched.
+  region(8, { feather: 3, product: true });
+  await reply(8);
+  assert.equal(bridge.calls.at(-1)[0], 'render');
 });
 
 test('errors cross the boundary as {name, code, message}, by code', async () => {

@@ -112,6 +112,28 @@ def test_a_new_strokes_region_render_equals_a_full_render(settings, snap):
         previous = output.copy()
 
 
+@pytest.mark.parametrize("settings", [*SETTINGS, Settings(background="image"), Settings(format="jpeg"),
+                                      Settings(background="blur")], ids=str)
+def test_the_patch_of_a_region_render_is_the_changed_box_of_a_full_render(settings):
+    # What the worker patches its kept output with: the box alone, finished in the box alone.
+    rgba, mask = scene((300, 400))
+    backdrop = np.random.default_rng(3).integers(0, 256, (90, 160, 3), dtype=np.uint8)
+    strokes = [stroke("erase", 20, (150, 100), (250, 120)), stroke("restore", 15, (40, 40), (80, 60)),
+               stroke("erase", 12, (-50, -50))]  # the last: outside
+    kept = RenderCache(rgba, mask)
+    kept.render(settings, background=backdrop)
+    for count in range(1, len(strokes) + 1):
+        hints = Hints(tuple(strokes[:count]), True)
+        patch, box = kept.render_patch(settings, background=backdrop, hints=hints)
+        whole = settings.background == "blur"  # the blur reads the whole cut-out: all redone
+        assert (box == (slice(0, 300), slice(0, 400))) == whole
+        if count == 3 and not whole:
+            assert patch.size == 0, "a stroke outside the image changes nothing"
+            continue
+        expected = RenderCache(rgba, mask).render(settings, background=backdrop, hints=hints)
+        np.testing.assert_array_equal(patch, expected[box], err_msg=f"{count} strokes")
+
+
 @pytest.mark.parametrize("snap", [True, False])
 def test_with_the_solid_step_a_region_render_equals_a_fresh_cache_render(snap):
     # The refinement then refines the solid step's mask, and the snap reads its alpha.
