@@ -40,6 +40,7 @@ export class Editor {
     this.outline = $('.brush-outline');
     this.link = $('a[data-testid=download]');
     this.copyButton = $('[data-testid=copy]');
+    this.note = $('.editor-note'); // how a Copy went
     this.compare = $('input[data-testid=compare]');
     this.brushSize = $('input[name=brush_size]');
     this.snap = $('input[name=snap]');

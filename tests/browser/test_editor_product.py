@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from peel.hints import read_hints_png, snap_hints
 from peel.product import product_layout, render_product, subject_bbox
 from peel.refine import HINT_BACKGROUND
-from tests.browser.helpers import set_form
+from tests.browser.helpers import click_in_settings, set_form
 from tests.browser.test_editor import CAR, Editor, editor  # noqa: F401  (the fixture)
 
 SIZE, ASPECT = 1000, (4, 3)  # the canvas: 1000 × 750
@@ -78,7 +78,7 @@ def test_an_erase_stroke_on_a_product_canvas_removes_what_is_under_the_pointer_a
     # The stroke is kept in the photo's pixels: its hints PNG has the photo's size, the paint
     # along the path.
     with app.expect_download() as info:
-        editor.root.locator("[data-testid=download-hints]").click()
+        click_in_settings(app, "[data-testid=download-hints]")  # under Advanced
     literal = read_hints_png(open(info.value.path(), "rb").read(), (height, width))
     rows, cols = np.nonzero(literal == HINT_BACKGROUND)
     assert abs(rows.mean() - 215) < 1.5 and 150 - radius - 2 <= cols.min() and cols.max() <= 300 + radius + 2
