@@ -42,8 +42,7 @@ const showOfflineAvailability = createOfflinePanel({ status: $('[data-testid=off
   button: $('[data-testid=make-offline]'), progress: $('.offline-progress') }, usedModels);
 /** Which models can run now; the people model's download on demand. */
 const modelChoice = new ModelChoice($('#settings'), {
-  remover: () => engine.remover,
-  filesOf: modelFiles,
+  remover: () => engine.remover, filesOf: modelFiles, imagesOf: (model) => jobs.items.filter((job) => job.model === model).length,
   onReady: (model) => {
     scope.modelReady(model);
     jobs.items.filter((job) => job.state === 'queued').forEach(jobs.onChange);
@@ -71,7 +70,7 @@ const session = keepSession({ params, notice: $('[data-testid=storage-notice]'),
   onOutputKept: (job) => (results.card(job)?.useFile(job.result.blob),
     job === editor.item && editor.showResult(job, results.card(job).link)) });
 const jobs = createJobQueue(session.watch({
-  remover: () => engine.remover, settings: () => settings.current(), snap: () => editor.snapping,
+  remover: () => modelChoice.engine(), settings: () => settings.current(), snap: () => editor.snapping,
   isModelReady: (model) => modelChoice.isReady(model),
   onChange: (job) => {
     const shown = job === editor.item; // else results.show opens it in the editor if it is selected

@@ -39,6 +39,14 @@ export const Request = Object.freeze({
    * the default model keeps working during a download. (REMOVE loads its model itself too.)
    */
   LOAD_MODEL: 'load-model',
+  /**
+   * payload: {file: Blob, fileName: string, family?: string, name?: string, key: string};
+   * result: {@link ModelFileInfo} once the file is recognised, registered in Python and its
+   * session made. A person's own model file (js/worker/models.js addModelFile): refused from its
+   * size before it is read; Event.PROGRESS carries `model: key` while it is read and loaded.
+   * Queued with the jobs (it needs Python). `name` and `family`: as kept on an earlier visit.
+   */
+  ADD_MODEL: 'add-model',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */
@@ -86,6 +94,18 @@ export const Event = Object.freeze({
  * @property {string} backend
  * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
  *                                             postprocess, encode, preview, total
+ *
+ * @typedef {object} ModelFileInfo  a person's model file, recognised (py/peel/models/browser_files.py)
+ * @property {string} name      its `model` setting
+ * @property {string} title     how cards name it
+ * @property {string} family    'u2net' | 'isnet' | 'birefnet' | 'modnet'
+ * @property {string} familyLabel
+ * @property {number} inputSize  the square side it runs at
+ * @property {number} size      bytes
+ * @property {string} sha256
+ * @property {string} recognisedBy  'md5' | 'signature' | 'family' | 'metadata'
+ * @property {string} licence
+ * @property {string} backend   what runs it, for people ('WASM ×2')
  *
  * @typedef {object} Settings  plain object of py/peel/settings.py's fields (same names,
  *                              same defaults); validated in Python

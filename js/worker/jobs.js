@@ -3,6 +3,7 @@
 // strokes (Python only: the page keeps the model's mask), `hints` writes the strokes as a PNG.
 
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
+import { DEFAULT_DEADLINES_MS, Stage, deadline } from './deadline.js';
 import { ensureModel } from './models.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
@@ -48,12 +49,15 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   clock.lap('decode');
   checkpoint();
   let inferenceMs = 0;
+  const ms = runtime.deadlines?.[Stage.INFERENCE] ?? DEFAULT_DEADLINES_MS[Stage.INFERENCE];
   const infer = async (tensor, dims) => {
     checkpoint();
     const t = performance.now();
     try {
-      return await inference.run(tensor, dims, model);
+      return await deadline(inference.run(tensor, dims, model), ms, Stage.INFERENCE,
+        `The model ${model} did not finish within ${Math.round(ms / 1000)} s. Try a smaller model, or reload the page.`);
     } catch (error) {
+      if (error instanceof PeelError) throw error;
       throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
     } finally {
       inferenceMs = performance.now() - t;
