@@ -119,5 +119,6 @@ async function readCounted(blob, onLoaded) {
 /** onnxruntime's error without its machinery ("[ErrorCode:…] …" / "Can't create a session. …"). */
 function plainReason(error) {
   const text = String(error?.message ?? error);
-  return text.replace(/^.*?(?:failed|ERROR_CODE: \d+, ERROR_MESSAGE:)\s*/i, '').replace(/^\[[^\]]*\]\s*/, '') || text;
+  return text.replace(/^Can't create a session\.?\s*/i, '').replace(/^ERROR_CODE: \d+, ERROR_MESSAGE:\s*/, '')
+    .replace(/^\[[^\]]*\]\s*/, '') || text;
 }
