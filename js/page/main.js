@@ -106,7 +106,7 @@ const scope = createScope({ form: $('#settings'), count: $('[data-testid=scope-c
 $('[data-testid=preview-background]').onchange = (event) => editor.view.setBackdrop(event.target.value);
 
 // Open from the first moment: images that come during start-up wait in the queue.
-const addImages = (files) => (jobs.add(files, { model: settings.current().settings.model }), engine.refresh());
+const addImages = (files) => (jobs.add(modelChoice.files.takeModelFiles(files), { model: settings.current().settings.model }), engine.refresh());
 listenForImages({ fileInputs: [$('#file-input'), $('#camera-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, addImages);
 wireFirstScreen({ samples: document.querySelectorAll('[data-testid=sample]'), showSettings: $('[data-testid=show-settings]'),
   settings: $('#settings') }, addImages);

@@ -44,6 +44,19 @@ export class ModelFiles {
     this.family.addEventListener('change', () => this.pending && this.family.value && this.add(this.pending));
   }
 
+  /**
+   * Of files dropped, pasted or picked anywhere: the `.onnx` ones are added as model files (one
+   * after the other), the others returned (images).
+   * @param {Iterable<File>} files
+   * @returns {File[]}
+   */
+  takeModelFiles(files) {
+    const all = [...files];
+    const isModel = (file) => /\.onnx$/i.test(file.name);
+    all.filter(isModel).reduce((previous, file) => previous.then(() => this.add(file)), Promise.resolve());
+    return all.filter((file) => !isModel(file));
+  }
+
   /** Whether `model` is a kept file (usable once an engine has loaded it). */
   has(model) {
     return this.kept.has(model);

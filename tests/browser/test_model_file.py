@@ -2,7 +2,7 @@
 
 One fresh browser context walks the whole story, since each step needs the one before (the
 file kept in the browser, then an offline reload): a file of zeros is refused with a clear
-message and the app goes on; the real ISNet file (the AGPL-3.0 fp16 copy: a test input only,
+message and the app goes on; a dropped file whose family cannot be told asks for it; the real ISNet file (the AGPL-3.0 fp16 copy: a test input only,
 from the download cache, never served) is added through the picker, named with its size, runs
 on a photo, and the page's alpha equals `peel --model-file`'s; nothing is requested meanwhile;
 after an offline reload it is read from the browser's storage and runs again; once removed,
@@ -42,6 +42,16 @@ def status(page):
     return page.locator("[data-testid=model-file-status]")
 
 
+def odd_model():
+    """A small segmentation graph of a size no family has (256²): its family must be chosen."""
+    from onnx import TensorProto, helper
+
+    image = lambda name, shape: helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)  # noqa: E731
+    graph = helper.make_graph([helper.make_node("ReduceMean", ["input"], ["out"], axes=[1], keepdims=1)], "odd",
+                              [image("input", [1, 3, 256, 256])], [image("out", [1, 1, 256, 256])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+
+
 def alpha_of(png):
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))[..., 3]
 
@@ -67,6 +77,24 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
     expect(status(page)).to_contain_text("zeros.onnx: not an ONNX model")
     expect(page.locator("[name=model][value=zeros]")).to_have_count(0)
 
+    # Dropped anywhere: a model whose family cannot be told asks for it, then is added.
+    page.evaluate("""(bytes) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([new Uint8Array(bytes)], 'odd.onnx'));
+        document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }""", list(odd_model()))
+    expect(status(page)).to_have_attribute("data-error", "unknown-model-family", timeout=LOAD_TIMEOUT_MS)
+    expect(status(page)).to_contain_text("choose its family")
+    family = page.locator("[data-testid=model-family]")
+    expect(family).to_be_visible()
+    family.select_option("u2net")
+    expect(status(page)).to_contain_text("Added odd (U²-Net", timeout=LOAD_TIMEOUT_MS)
+    expect(family).to_be_hidden()
+    expect(page.locator("[data-testid=result]")).to_have_count(0)  # a model file is no image
+    page.locator("[data-model=odd] [data-testid=model-file-remove]").click()
+    expect(status(page)).to_have_text("Removed odd from this browser.")
+    expect(page.locator("[name=model][value=odd]")).to_have_count(0)
+
     # The real ISNet file, under the name a rembg user's copy might have.
     isnet = tmp_path / "isnet.onnx"
     shutil.copyfile(isnet_model_path, isnet)
@@ -90,7 +118,13 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
         desktop_alpha = np.asarray(image)[..., 3]
     page_alpha = alpha_of(page_png)
     assert page_alpha.shape == desktop_alpha.shape
-    assert alpha_mae(page_alpha, desktop_alpha) <= 1
+    mae = alpha_mae(page_alpha, desktop_alpha)
+    print(f"ISNet page vs peel --model-file: alpha MAE {mae:.3f}/255")
+    assert mae <= 1
+    subprocess.run([sys.executable, "-m", "peel.desktop.cli", str(CAR), "-o", str(tmp_path / "u2netp"), "--quiet"],
+                   check=True, cwd=ROOT / "py")
+    with Image.open(tmp_path / "u2netp" / name) as image:  # the model made the difference
+        assert alpha_mae(page_alpha, np.asarray(image)[..., 3]) > 2
     assert 0.05 < (desktop_alpha > 127).mean() < 0.95  # a real cut-out
 
     # Offline, after a reload: the file comes from this browser's storage and runs again.
@@ -107,7 +141,7 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
     expect(card(page, "coffee.png").locator("[data-testid=model]")).to_have_attribute("data-model", "isnet")
 
     # Removed: its images keep their cut-outs and still render; new images use u2netp.
-    page.locator("[data-testid=model-file-remove]").click()
+    page.locator("[data-model=isnet] [data-testid=model-file-remove]").click()
     expect(page.locator("[name=model][value=isnet]")).to_have_count(0)
     expect(status(page)).to_contain_text("The 2 images made with it keep their cut-outs")
     set_form(page, feather=2)  # every image renders again, from its kept mask
