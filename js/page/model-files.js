@@ -5,6 +5,7 @@
 
 import { formatMB } from './engine.js';
 import { openModelStore } from './model-store.js';
+import { MODEL_FAMILIES } from '../shared/contract.js';
 import { ErrorCode } from '../shared/protocol.js';
 
 export class ModelFiles {
@@ -24,6 +25,7 @@ export class ModelFiles {
     this.list = find('[data-testid=model-files]');
     this.picker = find('[data-testid=model-file]');
     this.family = find('[data-testid=model-family]');
+    for (const [value, label] of Object.entries(MODEL_FAMILIES)) this.family.append(new Option(label, value));
     this.progress = find('.model-file-progress');
     this.status = find('[data-testid=model-file-status]');
     /** @type {Map<string, import('./model-store.js').KeptModel>} name -> kept file's record */

@@ -98,7 +98,7 @@ export const Event = Object.freeze({
  * @typedef {object} ModelFileInfo  a person's model file, recognised (py/peel/models/browser_files.py)
  * @property {string} name      its `model` setting
  * @property {string} title     how cards name it
- * @property {string} family    'u2net' | 'isnet' | 'birefnet' | 'modnet'
+ * @property {string} family    one of contract.js MODEL_FAMILIES
  * @property {string} familyLabel
  * @property {number} inputSize  the square side it runs at
  * @property {number} size      bytes
