@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -161,3 +162,55 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
         expect(card(page, name)).to_have_attribute("data-state", "done", timeout=ISNET_TIMEOUT_MS)
     expect(page.locator("[name=model][value=isnet]")).to_have_count(0)
     assert all(url.startswith((base_url, "blob:", "data:")) for url in requests), requests
+
+
+STORE_SCRIPT = """async ({ prefer }) => {
+  const { openModelStore } = await import('./js/page/model-store.js');
+  const store = await openModelStore({ prefer });
+  const record = (name, size) => ({ name, fileName: `${name}.onnx`, family: 'isnet', familyLabel: 'ISNet (DIS)',
+    inputSize: 1024, size, added: Date.now() });
+  const small = new Uint8Array(1000).map((_, i) => i % 251);
+  await store.put(record('small', small.length), new Blob([small]));
+  let full = null;
+  try {
+    const file = document.querySelector('#picked').files[0]; // from disk, as a person's file is
+    await store.put(record('huge', file.size), file);
+  } catch (error) {
+    full = { name: error.name, code: error.code, message: error.message };
+  }
+  const listed = (await store.list()).map((r) => r.name);
+  const back = new Uint8Array(await (await store.file('small')).arrayBuffer());
+  const huge = await store.file('huge');
+  await store.remove('small');
+  return { full, listed, same: back.every((value, i) => value === small[i]) && back.length === small.length,
+           huge: huge === null, afterRemove: (await store.list()).length, gone: (await store.file('small')) === null };
+}"""
+
+
+@pytest.mark.parametrize("prefer", ["opfs", "idb"])
+def test_model_files_storage_keeps_all_or_nothing_and_says_which_file_did_not_fit(browser, base_url, prefer, tmp_path):
+    """js/page/model-store.js in Chromium's real storage, its quota made small (DevTools protocol):
+    a file that does not fit is a StorageFullError naming it, leaves nothing behind, and the file
+    kept before stays byte for byte; remove forgets it. A page of the app's origin that starts no
+    engine (build.json), so the origin's storage is the store's alone."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{base_url}build.json")
+    huge = tmp_path / "huge.onnx"
+    huge.write_bytes(bytes(range(256)) * (50_000_000 // 256))
+    page.evaluate("""() => document.body.append(Object.assign(document.createElement('input'),
+        { type: 'file', id: 'picked' }))""")
+    page.set_input_files("#picked", str(huge))
+    session = context.new_cdp_session(page)
+    origin = base_url.rstrip("/")
+    usage = page.evaluate("navigator.storage.estimate().then((e) => e.usage)")
+    session.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": usage + 2_000_000})
+    try:
+        result = page.evaluate(STORE_SCRIPT, {"prefer": prefer})
+    finally:
+        session.send("Storage.overrideQuotaForOrigin", {"origin": origin})
+    context.close()
+    assert result["full"]["code"] == "storage-full", result
+    assert result["full"]["message"].startswith("There is no room in this browser's storage for huge.onnx (50.0 MB)")
+    assert result["listed"] == ["small"] and result["same"] and result["huge"]
+    assert result["afterRemove"] == 0 and result["gone"]
