@@ -106,7 +106,9 @@ async function readCounted(blob, onLoaded) {
   const bytes = new Uint8Array(blob.size);
   let loaded = 0;
   let reported = -1;
-  for await (const chunk of blob.stream()) {
+  const reader = blob.stream().getReader(); // not `for await`: WebKit's streams are not async-iterable
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    const chunk = read.value;
     bytes.set(chunk, loaded);
     loaded += chunk.byteLength;
     const percent = Math.floor((100 * loaded) / Math.max(1, blob.size));
