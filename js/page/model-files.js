@@ -107,8 +107,16 @@ export class ModelFiles {
     return {
       ...remover,
       remove: async (blob, options = {}) => {
-        await this.ensure(remover, options.settings?.model);
-        return remover.remove(blob, options);
+        const model = options.settings?.model;
+        await this.ensure(remover, model);
+        if (!this.kept.has(model)) return remover.remove(blob, options);
+        const onProgress = ({ message, deadlineMs }) => this.say(`${message} on ${blob.name ?? 'an image'}: ` +
+          `a larger model takes a while; it stops if it takes more than ${Math.round(deadlineMs / 1000)} s.`);
+        try {
+          return await remover.remove(blob, { ...options, onProgress });
+        } finally {
+          this.say('');
+        }
       },
     };
   }

@@ -40,17 +40,24 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
        * Remove the background of one image.
        * @param {Blob} blob  any image file the browser decodes
        * @param {{signal?: AbortSignal, settings?: object, background?: Blob,
-       *          onPreview?: (preview: {preview: Blob, width: number, height: number}) => void}} [options]
+       *          onPreview?: (preview: {preview: Blob, width: number, height: number}) => void,
+       *          onProgress?: (progress: import('../shared/protocol.js').Progress) => void}} [options]
        *   settings: fields of py/peel/settings.py (defaults apply); background: an image for
        *   settings.background 'image'; onPreview: called with the result's preview before its
-       *   file is encoded. Aborting the signal rejects with an AbortError.
+       *   file is encoded; onProgress: a person's model file's run begins (stage `inference`, its
+       *   deadline). Aborting the signal rejects with an AbortError.
        * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
-      remove(blob, { signal, settings = {}, background, onPreview } = {}) {
+      remove(blob, { signal, settings = {}, background, onPreview, onProgress: onRunProgress } = {}) {
         signal?.throwIfAborted();
         // A person's model file may hold the worker for longer than the watchdog's usual patience.
         const patienceMs = settings.model && !MODELS[settings.model] ? LONG_RUN_STALL_TIMEOUT_MS : undefined;
         const { id, promise } = client.request(Request.REMOVE, { blob, settings, background }, { onPreview, patienceMs });
+        if (patienceMs && onRunProgress) {
+          modelProgress.set(settings.model, onRunProgress);
+          promise.finally(() => modelProgress.get(settings.model) === onRunProgress && modelProgress.delete(settings.model))
+            .catch(() => {});
+        }
         signal?.addEventListener('abort', () => client.cancel(id), { once: true });
         return promise;
       },

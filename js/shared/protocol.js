@@ -124,7 +124,10 @@ export const Event = Object.freeze({
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all (0 until known)
  * @property {string[]} [waitingFor]  the parts start-up still waits for (Python, onnxruntime)
- * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL)
+ * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL), a
+ *   person's model file loads (Request.ADD_MODEL: its `key`) or runs (Request.REMOVE)
+ * @property {string} [stage]   'inference': a person's model file runs on an image
+ * @property {number} [deadlineMs]  with `stage`: the run fails once it takes this long
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …

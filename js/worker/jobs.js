@@ -5,6 +5,7 @@
 import { canvasOf, decodeImage, encodePreview } from './decode.js';
 import { DEFAULT_DEADLINES_MS, Stage, deadline } from './deadline.js';
 import { ensureModel } from './models.js';
+import { MODELS } from '../shared/contract.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** A stopwatch whose laps become the result's `timings` (ms per stage). */
@@ -30,7 +31,8 @@ function stopwatch() {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
- * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  a person's model
+ *   file's run (stage `inference`, with its deadline), and while settings.model's
  *   file downloads (only if the page did not load it first, e.g. after a worker restart)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
@@ -52,6 +54,8 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   const ms = runtime.deadlines?.[Stage.INFERENCE] ?? DEFAULT_DEADLINES_MS[Stage.INFERENCE];
   const infer = async (tensor, dims) => {
     checkpoint();
+    // A person's model file may take minutes: the page is told the stage and its deadline.
+    if (!MODELS[model]) onModelProgress?.({ model, message: `Running ${model}`, stage: Stage.INFERENCE, deadlineMs: ms, loaded: 0, total: 0 });
     const t = performance.now();
     try {
       return await deadline(inference.run(tensor, dims, model), ms, Stage.INFERENCE,

@@ -106,6 +106,10 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
 
     set_form(page, model="isnet")
     add_files(page, [str(CAR)])
+    # A slow model's run is a stage with its deadline, said beside the model and on the card.
+    expect(status(page)).to_contain_text("Running isnet on car-1.jpg", timeout=LOAD_TIMEOUT_MS)
+    expect(status(page)).to_contain_text("it stops if it takes more than 600 s")
+    expect(card(page, "car-1.jpg")).to_contain_text("Running isnet, your model file")
     expect(card(page, "car-1.jpg")).to_have_attribute("data-state", "done", timeout=ISNET_TIMEOUT_MS)
     expect(card(page, "car-1.jpg").locator("[data-testid=model]")).to_have_attribute("data-model", "isnet")
     during = [url for url in requests[before:] if not url.startswith("blob:")]

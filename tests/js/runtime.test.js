@@ -45,7 +45,7 @@ function harness({ bridge = fakeBridge(), bootError, inferenceError } = {}) {
   const inference = {
     label: 'WASM ×2',
     labelOf: () => 'WASM ×2',
-    has: (model) => model === 'u2netp',
+    has: (model) => model === 'u2netp' || inference.loads.some(([name]) => name === model),
     loads: [],
     loadError: null,
     async load(name, bytes, options) {
@@ -193,6 +193,15 @@ test("ADD_MODEL: a person's file is refused from its size unread, else read with
   const progress = posted.filter(({ message }) => message.type === Event.PROGRESS && message.payload.model === 'file:2');
   assert.deepEqual(progress.map(({ message }) => message.payload.message),
     ['Reading m.onnx', 'Recognising m.onnx', 'Starting mine (ISNet (DIS))']);
+
+  // Its run: the page is told the stage and its deadline (it may take minutes).
+  handle({ id: 5, type: Request.REMOVE, payload: { blob: new Blob(['png'], { type: 'image/png' }), settings: { model: 'mine' } } });
+  assert.equal((await reply(5)).message.ok, true);
+  const running = posted.find(({ message }) => message.type === Event.PROGRESS && message.payload.stage === 'inference');
+  assert.deepEqual(running.message.payload, { model: 'mine', message: 'Running mine', stage: 'inference', deadlineMs: 600_000, loaded: 0, total: 0 });
+  handle({ id: 6, type: Request.REMOVE, payload: { blob: new Blob(['png'], { type: 'image/png' }), settings: {} } });
+  assert.equal((await reply(6)).message.ok, true);
+  assert.equal(posted.filter(({ message }) => message.payload?.stage === 'inference').length, 1, 'only for a person\'s file');
 
   inference.loadError = new Error("Can't create a session. failed to load model: bad node");
   handle({ id: 4, type: Request.ADD_MODEL, payload: { file: new Blob([new Uint8Array(3)]), fileName: 'odd.onnx', key: 'file:3' } });
