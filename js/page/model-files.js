@@ -137,6 +137,12 @@ export class ModelFiles {
     return load;
   }
 
+  /** The engine lets go of a removed file's session (later engines never load it). */
+  forgetIn(remover, model) {
+    if (!remover || !this.loadedIn(remover).delete(model)) return;
+    remover.forgetModel(model).catch((error) => this.say(error.message, error.code));
+  }
+
   loadedIn(remover) {
     if (!this.loaded.has(remover)) this.loaded.set(remover, new Map());
     return this.loaded.get(remover);
@@ -186,6 +192,7 @@ export class ModelFiles {
       this.say(error.message, error.code);
       return;
     }
+    this.forgetIn(await this.hooks.remover().catch(() => null), name);
     const entry = this.list.querySelector(`[data-model="${CSS.escape(name)}"]`);
     const wasChosen = entry?.querySelector('input').checked;
     entry?.remove();

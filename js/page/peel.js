@@ -119,6 +119,12 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
           modelProgress.delete(key);
         }
       },
+      /**
+       * Let go of a person's model file added before (its session): it was removed.
+       * @param {string} model
+       * @returns {Promise<null>}
+       */
+      forgetModel: (model) => client.request(Request.FORGET_MODEL, { model }).promise,
       close: () => client.terminate(),
     };
   } catch (error) {

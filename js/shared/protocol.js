@@ -47,6 +47,11 @@ export const Request = Object.freeze({
    * Queued with the jobs (it needs Python). `name` and `family`: as kept on an earlier visit.
    */
   ADD_MODEL: 'add-model',
+  /**
+   * payload: {model: string}; result: null. A person's model file was removed: its session is
+   * released (queued with the jobs, so a run that uses it finishes first).
+   */
+  FORGET_MODEL: 'forget-model',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */

@@ -47,6 +47,7 @@ export function defaultThreads() {
  *                    memoryBytes: () => number, has: (name: string) => boolean,
  *                    labelOf: (name: string) => string,
  *                    load: (name: string, model: ArrayBuffer|Uint8Array, options?: {cpuOnly?: boolean, replace?: boolean}) => Promise<void>,
+ *                    release: (name: string) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model, instance = 0, measureMemory = false,
@@ -99,6 +100,13 @@ export async function createInference({ backend, threads, model, instance = 0, m
       await sessions.get(name)?.release();
       sessions.set(name, session);
       labels.set(name, provider === 'webgpu' ? 'WebGPU' : cpuLabel);
+    },
+    /** Let go of a model's session (a person's file that was removed); never the default's. */
+    async release(name) {
+      if (name === DEFAULT_MODEL) return;
+      await sessions.get(name)?.release();
+      sessions.delete(name);
+      labels.delete(name);
     },
     /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
     async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {

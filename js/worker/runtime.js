@@ -64,6 +64,9 @@ export function startRuntime(post, { boot: start = boot } = {}) {
         reply(id, schedule(id, (r) => addModelFile(r, payload,
           (progress) => post({ type: Event.PROGRESS, payload: progress }))).then((result) => ({ result })));
         break;
+      case Request.FORGET_MODEL:
+        reply(id, schedule(id, (r) => r.inference.release(payload.model)).then(() => ({ result: null })));
+        break;
       case Request.CANCEL:
         cancelled.add(payload.id);
         reply(id, Promise.resolve({ result: null }));

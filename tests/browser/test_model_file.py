@@ -158,6 +158,7 @@ def test_a_model_file_is_kept_used_offline_and_removed(fresh, base_url, tmp_path
     add_files(page, [str(FIXTURES / "astronaut.png")])
     expect(card(page, "astronaut.png")).to_have_attribute("data-state", "done", timeout=ISNET_TIMEOUT_MS)
     expect(card(page, "astronaut.png").locator("[data-testid=model]")).to_have_attribute("data-model", "u2netp")
+    expect(status(page)).to_contain_text("Removed isnet")  # the engine let go of it without a word
 
     # A later visit: the removed file is gone; its images come back from their kept masks.
     page.reload()

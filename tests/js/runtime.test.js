@@ -47,6 +47,10 @@ function harness({ bridge = fakeBridge(), bootError, inferenceError } = {}) {
     labelOf: () => 'WASM ×2',
     has: (model) => model === 'u2netp' || inference.loads.some(([name]) => name === model),
     loads: [],
+    released: [],
+    async release(name) {
+      this.released.push(name);
+    },
     loadError: null,
     async load(name, bytes, options) {
       if (this.loadError) throw this.loadError;
@@ -202,6 +206,11 @@ test("ADD_MODEL: a person's file is refused from its size unread, else read with
   handle({ id: 6, type: Request.REMOVE, payload: { blob: new Blob(['png'], { type: 'image/png' }), settings: {} } });
   assert.equal((await reply(6)).message.ok, true);
   assert.equal(posted.filter(({ message }) => message.payload?.stage === 'inference').length, 1, 'only for a person\'s file');
+
+  // Removed on the page: its session goes.
+  handle({ id: 7, type: Request.FORGET_MODEL, payload: { model: 'mine' } });
+  assert.equal((await reply(7)).message.ok, true);
+  assert.deepEqual(inference.released, ['mine']);
 
   inference.loadError = new Error("Can't create a session. failed to load model: bad node");
   handle({ id: 4, type: Request.ADD_MODEL, payload: { file: new Blob([new Uint8Array(3)]), fileName: 'odd.onnx', key: 'file:3' } });
