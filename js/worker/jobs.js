@@ -31,9 +31,9 @@ function stopwatch() {
  * @param {() => void} checkpoint  throws AbortError when the job was cancelled
  * @param {(preview: {preview: Blob, width: number, height: number}) => void} onPreview
  *   gets the result's preview before its file is encoded
- * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  a person's model
- *   file's run (stage `inference`, with its deadline), and while settings.model's
- *   file downloads (only if the page did not load it first, e.g. after a worker restart)
+ * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
+ *   file downloads (only if the page did not load it first, e.g. after a worker restart), and
+ *   when a person's model file runs (stage `inference`, with its deadline)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
 export async function remove(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
