@@ -30,7 +30,9 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
    editor asks for) or by the full re-render (`render`, the editor's old path), alternating, in
    one page: when the page gets the stroke's preview and its file, and the changed box;
 5. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
-   the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here).
+   the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here);
+6. families (bench/families_browser.py): u2netp, MODNet and a person's ISNet file, one fresh
+   worker each: first use, per-size stages and the worker's heaps.
 
 Numbers, not assertions. Every block records the CPU that other processes used meanwhile
 ("load", in cores): on a 2-core machine anything above ~0.1 makes that row unreliable.
@@ -66,10 +68,11 @@ from buildtools.paths import DIST, SERVED_MODEL, upstream_model  # noqa: E402
 from buildtools.server import PeelRequestHandler  # noqa: E402
 import load as bench_load  # noqa: E402
 from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.py)
+from families_browser import FAMILY_SCRIPT, measure_families  # noqa: E402  (bench/families_browser.py)
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
 #: The blocks of a run, in order (--only picks some).
-BLOCKS = ("start", "images", "memory", "rerender", "strokes", "native", "people")
+BLOCKS = ("start", "images", "memory", "rerender", "strokes", "native", "people", "families")
 #: Stages in the order the app runs them; a stage the app does not report is left out.
 STAGES = ("decode", "prepare", "inference", "postprocess", "encode", "preview", "total")
 #: Camera-like sizes: name -> (width, height).
@@ -385,27 +388,6 @@ def measure_memory(browser, base: str, images: dict[str, Path], threads: int, lo
 
 # --- people mode: MODNet's first use, its time per image and its memory ------------------------
 
-PEOPLE_SCRIPT = """async ({threads, images, runs}) => {
-  const { createRemover } = await import('./js/page/peel.js');
-  const remover = await createRemover({ backend: 'wasm', threads, measureMemory: true });
-  const t0 = performance.now();
-  await remover.loadModel('modnet');  // no service worker here: the file comes from the server
-  const firstUse = Math.round(performance.now() - t0);
-  const results = {};
-  for (const [name, url] of Object.entries(images)) {
-    const blob = await (await fetch(url)).blob();
-    const samples = [];
-    for (let run = 0; run <= runs; run++) {  // run 0: untimed, the first of this size grows the heaps
-      const { timings, memory } = await remover.remove(blob, { settings: { model: 'modnet' } });
-      if (run > 0) samples.push({ ...timings, memory });
-    }
-    results[name] = samples;
-  }
-  remover.close();
-  return { firstUse, results };
-}"""
-
-
 def measure_people(browser, base: str, images: dict[str, Path], threads: int, runs: int, log) -> dict:
     """MODNet on WASM: download + session on first use (from localhost), median stage times per
     image, and the worker's heaps after each size (a fresh worker, one image size after another)."""
@@ -414,7 +396,7 @@ def measure_people(browser, base: str, images: dict[str, Path], threads: int, ru
     page = context.new_page()
     page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
     with ForeignLoad() as load:
-        outcome = page.evaluate(PEOPLE_SCRIPT, {"threads": threads, "runs": runs,
+        outcome = page.evaluate(FAMILY_SCRIPT, {"family": "modnet", "threads": threads, "runs": runs,
                                                 "images": {n: f"{IMAGES_PATH}{p.name}" for n, p in images.items()}})
     context.close()
     report = {"first_use_ms": outcome["firstUse"], "load_cores": load.cores, "images": {}}
@@ -911,6 +893,10 @@ def main() -> None:
         if "people" in blocks:
             log(f"people mode (MODNet), WASM ×{cores}")
             report["people"] = measure_people(browser, base, images, cores, runs, log)
+            save(report, args.out)
+        if "families" in blocks:
+            log(f"model families (u2netp, MODNet, a person's ISNet file), WASM ×{cores}")
+            report["families"] = measure_families(browser, base, images, IMAGES_PATH, cores, runs, STAGES, log)
             save(report, args.out)
         browser.close()
         server.shutdown()

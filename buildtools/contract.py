@@ -27,7 +27,7 @@ def contract() -> dict:
     from buildtools.dist import derived_model
     from peel import errors
     from peel.header import IMAGE_EXTENSIONS
-    from peel.models import DEFAULT_MODEL, MODELS
+    from peel.models import DEFAULT_MODEL, FAMILIES, FAMILY_NAMES, MODELS
     from peel.settings import OUTPUT_SUFFIX, Settings
 
     models = {name: model.contract() for name, model in MODELS.items()}
@@ -40,6 +40,9 @@ def contract() -> dict:
         "OUTPUT_SUFFIX": OUTPUT_SUFFIX,
         "IMAGE_EXTENSIONS": sorted(IMAGE_EXTENSIONS),
         "MODELS": models,
+        # The families a person's model file may be of (py/peel/models/): name -> label, for the
+        # page's family list when a file's family cannot be told.
+        "MODEL_FAMILIES": {name: family.LABEL for name, family in zip(FAMILY_NAMES, FAMILIES)},
         "DEFAULT_MODEL": DEFAULT_MODEL,
         # The default model's input side: the worker's input shape when none is given.
         "MODEL_SIZE": MODELS[DEFAULT_MODEL].input_size,

@@ -122,9 +122,14 @@ export class ResultCard {
       this.setState('working', 'Applying the settings…');
       return;
     }
-    const waiting = item.waitingForModel ? `Waiting for ${MODELS[item.model]?.called ?? item.model}: download it under Model` : undefined;
+    const waiting = !item.waitingForModel ? undefined : MODELS[item.model]
+      ? `Waiting for ${MODELS[item.model].called}: download it under Model`
+      : `Waiting for the model file ${item.model}: add it under Model`;
     const restoring = item.state === 'working' && item.mask ? 'Bringing it back…' : undefined; // kept: rendered, no model
-    this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting ?? restoring);
+    // A person's own model file (js/page/model-files.js) may take far longer than the built-in ones.
+    const running = item.state === 'working' && !item.mask && !MODELS[item.model]
+      ? `Running ${item.model}, your model file: larger models take a while…` : undefined;
+    this.setState(item.state, item.renderError ? 'The settings could not be applied' : waiting ?? restoring ?? running);
     if (item.state === 'done' && item.result !== this.result) this.showResult(item.result, downloadName);
     if (item.state === 'error') this.showError(item.error);
     if (item.state === 'done' && item.renderError) this.showError(item.renderError);

@@ -102,7 +102,7 @@ export class ImageJob {
 
   /** Queued behind a model that is not on this device yet. */
   get waitingForModel() {
-    return this.state === 'queued' && !this.hooks.isModelReady(this.model);
+    return this.state === 'queued' && !this.mask && !this.hooks.isModelReady(this.model);
   }
 
   /** Its output is outdated or about to be: the file shown is not the one the settings ask for. */
@@ -324,7 +324,8 @@ export function createJobQueue(hooks) {
     create: (fields) => new ImageJob(fields, hooks, batch),
     process: (job) => job.process(),
     onChange: (job) => hooks.onChange(job),
-    isReady: (job) => hooks.isModelReady(job.model), // the people model may not be downloaded yet
+    // The people model may not be downloaded yet; an image with its mask runs no model.
+    isReady: (job) => Boolean(job.mask) || hooks.isModelReady(job.model),
     onIdle: () => hooks.onIdle?.(),
   });
   return batch;

@@ -42,8 +42,7 @@ const showOfflineAvailability = createOfflinePanel({ status: $('[data-testid=off
   button: $('[data-testid=make-offline]'), progress: $('.offline-progress') }, usedModels);
 /** Which models can run now; the people model's download on demand. */
 const modelChoice = new ModelChoice($('#settings'), {
-  remover: () => engine.remover,
-  filesOf: modelFiles,
+  remover: () => engine.remover, filesOf: modelFiles, imagesOf: (model) => jobs.items.filter((job) => job.model === model).length,
   onReady: (model) => {
     scope.modelReady(model);
     jobs.items.filter((job) => job.state === 'queued').forEach(jobs.onChange);
@@ -71,7 +70,7 @@ const session = keepSession({ params, notice: $('[data-testid=storage-notice]'),
   onOutputKept: (job) => (results.card(job)?.useFile(job.result.blob),
     job === editor.item && editor.showResult(job, results.card(job).link)) });
 const jobs = createJobQueue(session.watch({
-  remover: () => engine.remover, settings: () => settings.current(), snap: () => editor.snapping,
+  remover: () => modelChoice.engine(), settings: () => settings.current(), snap: () => editor.snapping,
   isModelReady: (model) => modelChoice.isReady(model),
   onChange: (job) => {
     const shown = job === editor.item; // else results.show opens it in the editor if it is selected
@@ -107,7 +106,7 @@ const scope = createScope({ form: $('#settings'), count: $('[data-testid=scope-c
 $('[data-testid=preview-background]').onchange = (event) => editor.view.setBackdrop(event.target.value);
 
 // Open from the first moment: images that come during start-up wait in the queue.
-const addImages = (files) => (jobs.add(files, { model: settings.current().settings.model }), engine.refresh());
+const addImages = (files) => (jobs.add(modelChoice.files.takeModelFiles(files), { model: settings.current().settings.model }), engine.refresh());
 listenForImages({ fileInputs: [$('#file-input'), $('#camera-input'), $('#folder-input')], dropZone: $('#drop-zone'), params }, addImages);
 wireFirstScreen({ samples: document.querySelectorAll('[data-testid=sample]'), showSettings: $('[data-testid=show-settings]'),
   settings: $('#settings') }, addImages);

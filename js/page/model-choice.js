@@ -5,6 +5,7 @@
 import { formatMB } from './engine.js';
 import { MODELS } from '../shared/contract.js';
 import { DEFAULT_MODEL } from '../shared/protocol.js';
+import { ModelFiles } from './model-files.js';
 import { missingForOffline } from './sw-client.js';
 
 const USED = 'peel-models-used';
@@ -25,10 +26,13 @@ export class ModelChoice {
    * @param {() => Promise<any>} hooks.remover  the engine (js/page/peel.js) now
    * @param {(model: string) => Promise<{paths: string[], bytes: number}>} hooks.filesOf  from build.json
    * @param {(model: string) => void} hooks.onReady  a model became usable: run what waited for it
+   * @param {(model: string) => number} [hooks.imagesOf]  how many images were made with a model
    */
-  constructor(form, { remover, filesOf, onReady }) {
+  constructor(form, { remover, filesOf, onReady, imagesOf = () => 0 }) {
     this.form = form;
     this.hooks = { remover, filesOf, onReady };
+    /** A person's own model files, kept in this browser: each one more choice once kept. */
+    this.files = new ModelFiles(form, { remover, imagesOf, onAdded: (model) => this.markReady(model) });
     this.box = form.querySelector('.model-download');
     this.button = this.box.querySelector('[data-testid=model-download]');
     this.progress = this.box.querySelector('.model-progress');
@@ -48,10 +52,15 @@ export class ModelChoice {
     return this.ready.has(model ?? DEFAULT_MODEL);
   }
 
+  /** The engine, which loads a person's kept model file before an image that uses it. */
+  async engine() {
+    return this.files.engine(await this.hooks.remover());
+  }
+
   /** Show the download button if the selected model is not on this device yet. */
   async update() {
     const model = this.selected;
-    if (this.ready.has(model)) {
+    if (this.ready.has(model) || !MODELS[model]) { // a person's file is ready once kept
       this.box.hidden = true;
       return;
     }

@@ -6,7 +6,8 @@
 //   const again = await remover.render(file, result.mask, { imageId: result.imageId, settings });
 
 import { Event, Request } from '../shared/protocol.js';
-import { WorkerClient } from './worker-client.js';
+import { LONG_RUN_STALL_TIMEOUT_MS, WorkerClient } from './worker-client.js';
+import { MODELS } from '../shared/contract.js';
 
 /**
  * Start the image engine (a worker with Pyodide and onnxruntime) and wait until it is ready.
@@ -23,6 +24,7 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
   onProgress = () => {} } = {}) {
   /** @type {Map<string, (progress: import('../shared/protocol.js').Progress) => void>} model -> its listener */
   const modelProgress = new Map();
+  let nextFile = 1;
   const onEvent = (type, payload) => {
     if (type !== Event.PROGRESS) return;
     if (payload.model) modelProgress.get(payload.model)?.(payload);
@@ -38,15 +40,24 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
        * Remove the background of one image.
        * @param {Blob} blob  any image file the browser decodes
        * @param {{signal?: AbortSignal, settings?: object, background?: Blob,
-       *          onPreview?: (preview: {preview: Blob, width: number, height: number}) => void}} [options]
+       *          onPreview?: (preview: {preview: Blob, width: number, height: number}) => void,
+       *          onProgress?: (progress: import('../shared/protocol.js').Progress) => void}} [options]
        *   settings: fields of py/peel/settings.py (defaults apply); background: an image for
        *   settings.background 'image'; onPreview: called with the result's preview before its
-       *   file is encoded. Aborting the signal rejects with an AbortError.
+       *   file is encoded; onProgress: a person's model file's run begins (stage `inference`, its
+       *   deadline). Aborting the signal rejects with an AbortError.
        * @returns {Promise<import('../shared/protocol.js').RemoveResult>}
        */
-      remove(blob, { signal, settings = {}, background, onPreview } = {}) {
+      remove(blob, { signal, settings = {}, background, onPreview, onProgress: onRunProgress } = {}) {
         signal?.throwIfAborted();
-        const { id, promise } = client.request(Request.REMOVE, { blob, settings, background }, { onPreview });
+        // A person's model file may hold the worker for longer than the watchdog's usual patience.
+        const patienceMs = settings.model && !MODELS[settings.model] ? LONG_RUN_STALL_TIMEOUT_MS : undefined;
+        const { id, promise } = client.request(Request.REMOVE, { blob, settings, background }, { onPreview, patienceMs });
+        if (patienceMs && onRunProgress) {
+          modelProgress.set(settings.model, onRunProgress);
+          promise.finally(() => modelProgress.get(settings.model) === onRunProgress && modelProgress.delete(settings.model))
+            .catch(() => {});
+        }
         signal?.addEventListener('abort', () => client.cancel(id), { once: true });
         return promise;
       },
@@ -101,6 +112,31 @@ export async function createRemover({ backend = 'auto', threads, deadlines, stal
           modelProgress.delete(model);
         }
       },
+      /**
+       * Add a person's own model file: recognised by the worker's Python, then one more model
+       * (its name becomes a valid settings.model). The file never leaves this device.
+       * @param {Blob} file  an ONNX file
+       * @param {{fileName?: string, family?: string, name?: string,
+       *          onProgress?: (progress: import('../shared/protocol.js').Progress) => void}} [options]
+       *   family: for a file whose family cannot be told; name: the name to give it
+       * @returns {Promise<import('../shared/protocol.js').ModelFileInfo>}
+       */
+      async addModel(file, { fileName = file.name ?? 'model.onnx', family, name, onProgress: onModelProgress = () => {} } = {}) {
+        const key = `file:${nextFile++}`; // the progress events' `model` until the file has a name
+        modelProgress.set(key, onModelProgress);
+        try {
+          return await client.request(Request.ADD_MODEL, { file, fileName, family, name, key },
+            { patienceMs: LONG_RUN_STALL_TIMEOUT_MS }).promise;
+        } finally {
+          modelProgress.delete(key);
+        }
+      },
+      /**
+       * Let go of a person's model file added before (its session): it was removed.
+       * @param {string} model
+       * @returns {Promise<null>}
+       */
+      forgetModel: (model) => client.request(Request.FORGET_MODEL, { model }).promise,
       close: () => client.terminate(),
     };
   } catch (error) {

@@ -11,6 +11,13 @@ export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
  * deadlines (js/worker/deadline.js) cover every wait that is not such a busy stretch.
  */
 export const START_STALL_TIMEOUT_MS = 90_000;
+/**
+ * onnxruntime's WASM run holds the worker's thread until it ends: a person's own model file
+ * (ISNet at 1024: tens of seconds on two loaded cores) may keep it silent for longer than the
+ * stall timeout. A call made with this patience is given up only after it (a model's run has
+ * its own deadline, js/worker/deadline.js `inference`).
+ */
+export const LONG_RUN_STALL_TIMEOUT_MS = 600_000;
 
 export class WorkerClient {
   /**
@@ -19,7 +26,7 @@ export class WorkerClient {
    * @param {{stallTimeoutMs?: number}} [options]
    */
   constructor(url, onEvent, { stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS } = {}) {
-    /** @type {Map<number, {type: string, resolve: Function, reject: Function, onPreview?: Function}>} */
+    /** @type {Map<number, {type: string, resolve: Function, reject: Function, onPreview?: Function, patienceMs?: number}>} */
     this.pending = new Map();
     this.nextId = 1;
     this.dead = null;
@@ -55,10 +62,12 @@ export class WorkerClient {
    */
   checkPulse(stallTimeoutMs) {
     if (this.dead) return;
-    const starting = [...this.pending.values()].some((call) => call.type === Request.INIT);
+    const calls = [...this.pending.values()];
+    const starting = calls.some((call) => call.type === Request.INIT);
+    const patience = Math.max(stallTimeoutMs, starting ? START_STALL_TIMEOUT_MS : 0, ...calls.map((call) => call.patienceMs ?? 0));
     if (this.pending.size === 0) {
       this.lastHeard = performance.now();
-    } else if (performance.now() - this.lastHeard > (starting ? Math.max(stallTimeoutMs, START_STALL_TIMEOUT_MS) : stallTimeoutMs)) {
+    } else if (performance.now() - this.lastHeard > patience) {
       this.worker.terminate();
       this.fail('The image engine stopped responding (it may have run out of memory). It was restarted.');
     } else {
@@ -69,18 +78,19 @@ export class WorkerClient {
   /**
    * @param {string} type  one of protocol.Request
    * @param {any} payload
-   * @param {{onPreview?: (preview: {preview: Blob, width: number, height: number}) => void}} [options]
-   *   onPreview: the request's Event.PREVIEW, if the worker sends one
+   * @param {{onPreview?: (preview: {preview: Blob, width: number, height: number}) => void, patienceMs?: number}} [options]
+   *   onPreview: the request's Event.PREVIEW, if the worker sends one; patienceMs: silence
+   *   allowed while this call is pending, when longer than the stall timeout
    * @returns {{id: number, promise: Promise<any>}}
    */
-  request(type, payload, { onPreview } = {}) {
+  request(type, payload, { onPreview, patienceMs } = {}) {
     const id = this.nextId++;
     const promise = new Promise((resolve, reject) => {
       if (this.dead) {
         reject(this.dead);
         return;
       }
-      this.pending.set(id, { type, resolve, reject, onPreview });
+      this.pending.set(id, { type, resolve, reject, onPreview, patienceMs });
       this.worker.postMessage({ id, type, payload });
     });
     return { id, promise };

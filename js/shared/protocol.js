@@ -48,6 +48,19 @@ export const Request = Object.freeze({
    * the default model keeps working during a download. (REMOVE loads its model itself too.)
    */
   LOAD_MODEL: 'load-model',
+  /**
+   * payload: {file: Blob, fileName: string, family?: string, name?: string, key: string};
+   * result: {@link ModelFileInfo} once the file is recognised, registered in Python and its
+   * session made. A person's own model file (js/worker/models.js addModelFile): refused from its
+   * size before it is read; Event.PROGRESS carries `model: key` while it is read and loaded.
+   * Queued with the jobs (it needs Python). `name` and `family`: as kept on an earlier visit.
+   */
+  ADD_MODEL: 'add-model',
+  /**
+   * payload: {model: string}; result: null. A person's model file was removed: its session is
+   * released (queued with the jobs, so a run that uses it finishes first).
+   */
+  FORGET_MODEL: 'forget-model',
   /** payload: {id: number} — the REMOVE request to abandon; result: null. */
   CANCEL: 'cancel',
   /** payload: null; result: null. The page's watchdog asks while a request is pending. */
@@ -98,6 +111,18 @@ export const Event = Object.freeze({
  * @property {Object<string, number>} timings  ms per stage: decode, prepare, inference,
  *                                             postprocess, encode, preview, total
  *
+ * @typedef {object} ModelFileInfo  a person's model file, recognised (py/peel/models/browser_files.py)
+ * @property {string} name      its `model` setting
+ * @property {string} title     how cards name it
+ * @property {string} family    one of contract.js MODEL_FAMILIES
+ * @property {string} familyLabel
+ * @property {number} inputSize  the square side it runs at
+ * @property {number} size      bytes
+ * @property {string} sha256
+ * @property {string} recognisedBy  'md5' | 'signature' | 'family' | 'metadata'
+ * @property {string} licence
+ * @property {string} backend   what runs it, for people ('WASM ×2')
+ *
  * @typedef {object} Settings  plain object of py/peel/settings.py's fields (same names,
  *                              same defaults); validated in Python
  *
@@ -127,7 +152,10 @@ export const Event = Object.freeze({
  * @property {number} loaded    bytes downloaded so far
  * @property {number} total     bytes expected in all (0 until known)
  * @property {string[]} [waitingFor]  the parts start-up still waits for (Python, onnxruntime)
- * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL)
+ * @property {string} [model]   set when an on-demand model is downloading (Request.LOAD_MODEL), a
+ *   person's model file loads (Request.ADD_MODEL: its `key`) or runs (Request.REMOVE)
+ * @property {string} [stage]   'inference': a person's model file runs on an image
+ * @property {number} [deadlineMs]  with `stage`: the run fails once it takes this long
  *
  * @typedef {object} WireError
  * @property {string} name      'PeelError', 'AbortError', …

@@ -91,6 +91,7 @@ export async function boot({ backend = 'auto', threads, deadlines = {}, measureM
       bridge,
       inference,
       manifest: built,
+      deadlines: limit, // the stages after start-up too (a model file, a model's run)
       memory: measureMemory
         ? () => Object.fromEntries(Object.entries(heapBytes).map(([name, bytes]) => [name, bytes()]))
         : () => undefined,

@@ -12,6 +12,10 @@ export const Stage = Object.freeze({
   PEEL: 'peel',
   MODEL: 'model',
   SESSION: 'session',
+  /** A person's model file: read, recognised and its session made (js/worker/models.js). */
+  MODEL_FILE: 'modelFile',
+  /** One run of a model on an image (js/worker/jobs.js). */
+  INFERENCE: 'inference',
 });
 
 /** Each stage as the error message names it. */
@@ -21,6 +25,8 @@ export const STAGE_LABELS = Object.freeze({
   [Stage.PEEL]: 'the peel package',
   [Stage.MODEL]: 'the model file',
   [Stage.SESSION]: 'the model (onnxruntime session)',
+  [Stage.MODEL_FILE]: 'your model file',
+  [Stage.INFERENCE]: 'running the model',
 });
 
 /**
@@ -34,6 +40,10 @@ export const DEFAULT_DEADLINES_MS = Object.freeze({
   [Stage.PEEL]: 30_000,
   [Stage.MODEL]: 60_000,
   [Stage.SESSION]: 90_000,
+  // Not start-up stages: a person's model may be large and slow (ISNet at 1024 in WASM on two
+  // loaded cores took tens of seconds); these only catch a run that will never end.
+  [Stage.MODEL_FILE]: 300_000,
+  [Stage.INFERENCE]: 600_000,
 });
 
 let lastActivity = performance.now();
@@ -49,9 +59,10 @@ export function noteActivity() {
  * @param {Promise<T>} promise
  * @param {number} ms
  * @param {string} stage  one of Stage
+ * @param {string} [message]  the error's message (default: the start-up's "got stuck loading …")
  * @returns {Promise<T>}
  */
-export function deadline(promise, ms, stage) {
+export function deadline(promise, ms, stage, message) {
   const started = performance.now();
   let timer;
   const expired = new Promise((_, reject) => {
@@ -63,7 +74,7 @@ export function deadline(promise, ms, stage) {
       }
       reject(new PeelError({
         code: ErrorCode.STARTUP_TIMEOUT,
-        message: `Peel's image engine got stuck loading ${STAGE_LABELS[stage]}: nothing happened for ${Math.round(ms / 1000)} s. ` +
+        message: message ?? `Peel's image engine got stuck loading ${STAGE_LABELS[stage]}: nothing happened for ${Math.round(ms / 1000)} s. ` +
           'Reload the page to try again.',
       }));
     };

@@ -46,7 +46,8 @@ export function defaultThreads() {
  * @returns {Promise<{label: string, backend: 'wasm'|'webgpu', threads: number,
  *                    memoryBytes: () => number, has: (name: string) => boolean,
  *                    labelOf: (name: string) => string,
- *                    load: (name: string, model: ArrayBuffer, options?: {cpuOnly?: boolean}) => Promise<void>,
+ *                    load: (name: string, model: ArrayBuffer|Uint8Array, options?: {cpuOnly?: boolean, replace?: boolean}) => Promise<void>,
+ *                    release: (name: string) => Promise<void>,
  *                    run: (tensor: Float32Array, dims?: number[], name?: string) => Promise<Float32Array>}>}
  */
 export async function createInference({ backend, threads, model, instance = 0, measureMemory = false,
@@ -88,13 +89,24 @@ export async function createInference({ backend, threads, model, instance = 0, m
     has: (name) => sessions.has(name),
     /**
      * Add a model's session (the same onnxruntime instance and memory).
-     * @param {{cpuOnly?: boolean}} [options]  cpuOnly: the WASM (CPU) provider even in the WebGPU build
+     * @param {{cpuOnly?: boolean, replace?: boolean}} [options]  cpuOnly: the WASM (CPU) provider
+     *   even in the WebGPU build; replace: make it anew when `name` has one (a person's file
+     *   kept under that name may be another file now), releasing the old one
      */
-    async load(name, bytes, { cpuOnly = false } = {}) {
-      if (sessions.has(name)) return;
+    async load(name, bytes, { cpuOnly = false, replace = false } = {}) {
+      if (sessions.has(name) && !replace) return;
       const provider = cpuOnly ? 'wasm' : backend;
-      sessions.set(name, await open(bytes, provider));
+      const session = await open(bytes, provider);
+      await sessions.get(name)?.release();
+      sessions.set(name, session);
       labels.set(name, provider === 'webgpu' ? 'WebGPU' : cpuLabel);
+    },
+    /** Let go of a model's session (a person's file that was removed); never the default's. */
+    async release(name) {
+      if (name === DEFAULT_MODEL) return;
+      await sessions.get(name)?.release();
+      sessions.delete(name);
+      labels.delete(name);
     },
     /** (1,3,h,w) float32 in → (1,1,h,w) float32 raw output of model `name` out. */
     async run(tensor, dims = [1, 3, MODEL_SIZE, MODEL_SIZE], name = DEFAULT_MODEL) {

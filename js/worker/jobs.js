@@ -4,8 +4,10 @@
 // strokes only, patching the kept output where they changed it, `hints` writes the strokes as a PNG.
 
 import { canvasOf, decodeImage, encodePreview, encodePreviewCanvas, previewCanvas } from './decode.js';
+import { DEFAULT_DEADLINES_MS, Stage, deadline } from './deadline.js';
 import { KeptOutput } from './kept-output.js';
 import { ensureModel } from './models.js';
+import { MODELS } from '../shared/contract.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
 /** The output of the image rendered last (one image: see kept-output.js), for `renderRegion`. */
@@ -35,7 +37,8 @@ function stopwatch() {
  * @param {(preview: {preview: Blob, width: number, height: number, layout: import('../shared/protocol.js').Layout|null}) => void} onPreview
  *   gets the result's preview (and its layout) before its file is encoded
  * @param {(progress: import('../shared/protocol.js').Progress) => void} [onModelProgress]  while settings.model's
- *   file downloads (only if the page did not load it first, e.g. after a worker restart)
+ *   file downloads (only if the page did not load it first, e.g. after a worker restart), and
+ *   when a person's model file runs (stage `inference`, with its deadline)
  * @returns {Promise<{result: import('../shared/protocol.js').RemoveResult, transfer: Transferable[]}>}
  */
 export async function remove(runtime, { blob, settings, background, edits }, checkpoint, onPreview, onModelProgress) {
@@ -54,12 +57,17 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   clock.lap('decode');
   checkpoint();
   let inferenceMs = 0;
+  const ms = runtime.deadlines?.[Stage.INFERENCE] ?? DEFAULT_DEADLINES_MS[Stage.INFERENCE];
   const infer = async (tensor, dims) => {
     checkpoint();
+    // A person's model file may take minutes: the page is told the stage and its deadline.
+    if (!MODELS[model]) onModelProgress?.({ model, message: `Running ${model}`, stage: Stage.INFERENCE, deadlineMs: ms, loaded: 0, total: 0 });
     const t = performance.now();
     try {
-      return await inference.run(tensor, dims, model);
+      return await deadline(inference.run(tensor, dims, model), ms, Stage.INFERENCE,
+        `The model ${model} did not finish within ${Math.round(ms / 1000)} s. Try a smaller model, or reload the page.`);
     } catch (error) {
+      if (error instanceof PeelError) throw error;
       throw new PeelError({ code: ErrorCode.INFERENCE_FAILED, message: `The model failed to run: ${error?.message ?? error}` });
     } finally {
       inferenceMs = performance.now() - t;

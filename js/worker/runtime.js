@@ -5,7 +5,7 @@
 
 import { boot } from './boot.js';
 import { hints, remove, render, renderRegion } from './jobs.js';
-import { ensureModel } from './models.js';
+import { addModelFile, ensureModel } from './models.js';
 import { ErrorCode, Event, PeelError, Request, toWireError } from '../shared/protocol.js';
 
 /**
@@ -63,6 +63,13 @@ export function startRuntime(post, { boot: start = boot } = {}) {
           ensureModel(r, payload.model, (progress) => post({ type: Event.PROGRESS, payload: progress })))
           .then(() => ({ result: null })));
         break;
+      case Request.ADD_MODEL: // in the queue: it needs Python, which may be in a job's middle
+        reply(id, schedule(id, (r) => addModelFile(r, payload,
+          (progress) => post({ type: Event.PROGRESS, payload: progress }))).then((result) => ({ result })));
+        break;
+      case Request.FORGET_MODEL:
+        reply(id, schedule(id, (r) => r.inference.release(payload.model)).then(() => ({ result: null })));
+        break;
       case Request.CANCEL:
         cancelled.add(payload.id);
         reply(id, Promise.resolve({ result: null }));
@@ -83,4 +90,5 @@ export function startRuntime(post, { boot: start = boot } = {}) {
  * @property {Awaited<ReturnType<typeof import('./inference.js').createInference>>} inference
  * @property {() => (Object<string, number>|undefined)} memory  bytes of each WASM heap now, when measured
  * @property {{files: Object<string, number>, models?: Object<string, string[]>}} manifest  build.json
+ * @property {Object<string, number>} [deadlines]  ms per stage (js/worker/deadline.js), with the page's overrides
  */

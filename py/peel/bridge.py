@@ -25,7 +25,8 @@ from peel.header import describe_animation, inspect_image
 from peel.hints import Hints, encode_hints_png, rasterize_strokes
 from peel.render_cache import RenderCache
 from peel.errors import ModelOutputError
-from peel.models import get_model
+from peel.models import DEFAULT_MODEL, get_model, model_names
+from peel.models.browser_files import add_model_file, check_browser_size, describe_model_file
 from peel.png import encode_png as _encode_png
 from peel.preprocess import MODEL_SIZE
 from peel.settings import Settings
@@ -270,7 +271,13 @@ def _kept_request(image_id, settings_js, edits_js):
     """(Settings, Hints or None) of a render of the kept image; refused if it is not kept."""
     if not is_kept(image_id):
         raise InvalidArgumentError(f"image {image_id!r} is not kept: keep() it first")
-    return Settings.from_dict(settings_js.to_py()), _edits(edits_js)
+    values = settings_js.to_py()
+    # A render runs no model: an image made with a person's model file renders from its kept
+    # mask also where that file is not registered here (a later visit, or the file was removed).
+    # Every family of such files but MODNet's finds subjects, as the default model does.
+    if values.get("model") not in model_names():
+        values["model"] = DEFAULT_MODEL
+    return Settings.from_dict(values), _edits(edits_js)
 
 
 def _layout():
@@ -283,6 +290,55 @@ def _layout():
 def _render_cached(settings, background, background_width, background_height, hints=None):
     backdrop = None if background is None else _read_rgba(background, background_width, background_height)
     return _output_to_js(_cached[1].render(settings, background=backdrop, hints=hints), settings)
+
+
+def check_model_size(size: int, file_name: str):
+    """Refuse a person's model file too large for the page, from its size alone (nothing is read).
+
+    Returns
+    -------
+    JS object
+        ``{}``, or ``{error: {name, code, message}}`` (``model-too-large``, with the size and the
+        limit in its message).
+    """
+    try:
+        check_browser_size(size, file_name)
+        return _to_js_object({})
+    except PeelError as error:
+        return _error(error)
+
+
+def add_model(data, file_name: str, family=None, name=None):
+    """Recognise a person's model file and make its name a ``model`` choice here.
+
+    Parameters
+    ----------
+    data : Uint8Array
+        The whole file.
+    file_name : str
+        Its name, for messages (and its stem names a file neither rembg nor Peel knows).
+    family, name : str, optional
+        The family chosen on the page; the name it was kept under (see
+        :func:`peel.models.browser_files.add_model_file`).
+
+    Returns
+    -------
+    JS object
+        :func:`peel.models.browser_files.describe_model_file`'s fields in camelCase
+        (``{name, title, family, familyLabel, kind, inputSize, size, sha256, recognisedBy,
+        licence, inputDtype}``), or ``{error: {name, code, message}}``.
+    """
+    try:
+        model = add_model_file(data.to_py(), file_name, family=family or None, name=name or None)
+        described = describe_model_file(model)
+        return _to_js_object({_camel(key): value for key, value in described.items()})
+    except PeelError as error:
+        return _error(error)
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def hints_png(width: int, height: int, edits_js):

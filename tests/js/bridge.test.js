@@ -171,3 +171,27 @@ test('expected failures come back as {error: {name, code, message}}, never as a 
   const wrongSize = await bridge.remove('w', photo(), WIDTH, HEIGHT, async () => new Float32Array(7), {});
   assert.equal(wrongSize.error.code, ErrorCode.BAD_MODEL_OUTPUT);
 });
+
+test("a person's model file: refused from its size alone, recognised from its bytes, then a valid model setting", async () => {
+  const tooLarge = bridge.check_model_size(600 * 2 ** 20, 'huge.onnx');
+  assert.equal(tooLarge.error.code, ErrorCode.MODEL_TOO_LARGE);
+  assert.match(tooLarge.error.message, /^huge\.onnx: the file is 629\.1 MB, larger than the 536\.9 MB/);
+  assert.deepEqual(Object.keys(bridge.check_model_size(1000, 'small.onnx')), []);
+  const zeros = bridge.add_model(new Uint8Array(1_000_000), 'zeros.onnx');
+  assert.equal(zeros.error.code, ErrorCode.NOT_ONNX);
+  assert.match(zeros.error.message, /^zeros\.onnx: not an ONNX model/);
+
+  // The served u2netp under another name: a U²-Net file like any rembg user's.
+  const bytes = new Uint8Array(readFileSync(`${DIST}models/u2netp-320.onnx`));
+  const info = bridge.add_model(bytes, 'u2netp-320.onnx', null, 'mine');
+  assert.equal(info.error, undefined, info.error?.message);
+  assert.deepEqual([info.name, info.family, info.inputSize, info.size, info.inputDtype], ['mine', 'u2net', 320, bytes.length, 'float32']);
+  const { outcome, calls } = await removeDisc('mine-image', { model: 'mine' });
+  assert.equal(outcome.error, undefined, outcome.error?.message);
+  assert.deepEqual(calls[0].dims, [1, 3, MODEL_SIZE, MODEL_SIZE]);
+  // A render runs no model: an image made with a file this Python does not know (a later visit,
+  // or the file was removed) renders from its kept mask all the same.
+  const again = bridge.render('mine-image', { model: 'removed-long-ago' });
+  assert.equal(again.error, undefined, again.error?.message);
+  assert.deepEqual(again.output.pixels, outcome.output.pixels);
+});

@@ -258,6 +258,16 @@ test('an image waits for its model while the model is not on this device', async
   assert.equal(a.state, 'working');
 });
 
+test("an image brought back with its mask renders also when its model is not here (a person's file, removed)", async () => {
+  const { jobs, engine } = setup({ ready: (model) => model === 'u2netp' });
+  const kept = { id: 'k3', mask: new Float32Array(4), maskShape: [2, 2], settings: { format: 'png' } };
+  const [a] = jobs.add([file('a.png')], { model: 'my-isnet', kept });
+  await tick();
+  assert.equal(a.waitingForModel, false);
+  assert.equal(a.state, 'working');
+  assert.deepEqual(engine.calls.map((c) => [c.type, c.options.settings.model]), [['render', 'my-isnet']]);
+});
+
 test('a settings control moving says at once that a rerender is due, and a model change takes it back', async () => {
   const { added: [a], log } = await finished(['a.png']);
   a.expectRerender();

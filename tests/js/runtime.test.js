@@ -50,7 +50,17 @@ function harness({ bridge = fakeBridge(), bootError, inferenceError } = {}) {
   const inference = {
     label: 'WASM ×2',
     labelOf: () => 'WASM ×2',
-    has: (model) => model === 'u2netp',
+    has: (model) => model === 'u2netp' || inference.loads.some(([name]) => name === model),
+    loads: [],
+    released: [],
+    async release(name) {
+      this.released.push(name);
+    },
+    loadError: null,
+    async load(name, bytes, options) {
+      if (this.loadError) throw this.loadError;
+      this.loads.push([name, bytes.length, options]);
+    },
     run: (tensor) => {
       if (inferenceError) return Promise.reject(new Error(inferenceError));
       const output = new Float32Array(tensor.length / 3);
@@ -72,7 +82,7 @@ function harness({ bridge = fakeBridge(), bootError, inferenceError } = {}) {
     }
     throw new Error('no reply');
   };
-  return { handle, posted, reply, bridge, waiting, holdInference: () => (hold = true) };
+  return { handle, posted, reply, bridge, inference, waiting, holdInference: () => (hold = true) };
 }
 
 const image = () => new Blob(['pixels']);
@@ -201,4 +211,51 @@ test('a failed boot fails INIT and every job with its code; unknown requests are
   assert.equal((await reply(2)).message.error.code, ErrorCode.RUNTIME_FAILED);
   assert.equal((await reply(3)).message.error.code, ErrorCode.RUNTIME_FAILED);
   assert.equal((await reply(4)).message.error.code, ErrorCode.INTERNAL);
+});
+
+test("ADD_MODEL: a person's file is refused from its size unread, else read with progress, registered, then a WASM session", async () => {
+  const { handle, posted, reply, bridge, inference } = harness();
+  let read = null;
+  bridge.check_model_size = (size, fileName) => (size > 100
+    ? { error: { name: 'ModelTooLargeError', code: ErrorCode.MODEL_TOO_LARGE, message: `${fileName}: too large` } } : {});
+  bridge.add_model = (bytes, fileName, family, name) => {
+    read = [...bytes];
+    return { name: name ?? 'mine', family: family ?? 'isnet', familyLabel: 'ISNet (DIS)', inputSize: 1024, size: bytes.length };
+  };
+  handle({ id: 1, type: Request.INIT, payload: {} });
+  await reply(1);
+
+  handle({ id: 2, type: Request.ADD_MODEL, payload: { file: new Blob([new Uint8Array(1000)]), fileName: 'big.onnx', key: 'file:1' } });
+  assert.equal((await reply(2)).message.error.code, ErrorCode.MODEL_TOO_LARGE);
+  assert.equal(read, null, 'nothing was read');
+
+  handle({ id: 3, type: Request.ADD_MODEL, payload: { file: new Blob([new Uint8Array([1, 2, 3])]), fileName: 'm.onnx', key: 'file:2' } });
+  const added = (await reply(3)).message;
+  assert.equal(added.ok, true, added.error?.message);
+  assert.deepEqual([added.result.name, added.result.backend], ['mine', 'WASM ×2']);
+  assert.deepEqual(read, [1, 2, 3]);
+  assert.deepEqual(inference.loads, [['mine', 3, { cpuOnly: true, replace: true }]], 'never WebGPU: not checked');
+  const progress = posted.filter(({ message }) => message.type === Event.PROGRESS && message.payload.model === 'file:2');
+  assert.deepEqual(progress.map(({ message }) => message.payload.message),
+    ['Reading m.onnx', 'Recognising m.onnx', 'Starting mine (ISNet (DIS))']);
+
+  // Its run: the page is told the stage and its deadline (it may take minutes).
+  handle({ id: 5, type: Request.REMOVE, payload: { blob: new Blob(['png'], { type: 'image/png' }), settings: { model: 'mine' } } });
+  assert.equal((await reply(5)).message.ok, true);
+  const running = posted.find(({ message }) => message.type === Event.PROGRESS && message.payload.stage === 'inference');
+  assert.deepEqual(running.message.payload, { model: 'mine', message: 'Running mine', stage: 'inference', deadlineMs: 600_000, loaded: 0, total: 0 });
+  handle({ id: 6, type: Request.REMOVE, payload: { blob: new Blob(['png'], { type: 'image/png' }), settings: {} } });
+  assert.equal((await reply(6)).message.ok, true);
+  assert.equal(posted.filter(({ message }) => message.payload?.stage === 'inference').length, 1, 'only for a person\'s file');
+
+  // Removed on the page: its session goes.
+  handle({ id: 7, type: Request.FORGET_MODEL, payload: { model: 'mine' } });
+  assert.equal((await reply(7)).message.ok, true);
+  assert.deepEqual(inference.released, ['mine']);
+
+  inference.loadError = new Error("Can't create a session. failed to load model: bad node");
+  handle({ id: 4, type: Request.ADD_MODEL, payload: { file: new Blob([new Uint8Array(3)]), fileName: 'odd.onnx', key: 'file:3' } });
+  const failed = (await reply(4)).message.error;
+  assert.equal(failed.code, ErrorCode.MODEL_SESSION_FAILED);
+  assert.equal(failed.message, 'odd.onnx: onnxruntime could not load this model: failed to load model: bad node');
 });

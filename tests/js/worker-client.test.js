@@ -107,6 +107,15 @@ test('a silent worker is pinged, then given up on after the stall timeout', asyn
   assert.ok(worker.terminated);
 });
 
+test("a call with patience (a person's slow model) keeps a silent worker alive that long, then gives up", async () => {
+  const { client: c, worker } = client({ stallTimeoutMs: 40 });
+  const pending = c.request(Request.REMOVE, {}, { patienceMs: 200 });
+  await new Promise((resolve) => setTimeout(resolve, 120)); // three stall timeouts of silence
+  assert.equal(c.dead, null);
+  await assert.rejects(pending.promise, (error) => error.code === ErrorCode.WORKER_DIED);
+  assert.ok(worker.terminated);
+});
+
 test('an idle worker is never taken for dead', async () => {
   const { client: c, worker } = client({ stallTimeoutMs: 40 });
   await new Promise((resolve) => setTimeout(resolve, 120));

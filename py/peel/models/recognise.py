@@ -33,7 +33,8 @@ from .declaration import Model
 from .onnx_graph import read_signature
 from .rembg import RembgModel, by_md5
 
-__all__ = ["ModelFile", "recognise_model", "guess_family", "check_segmentation_signature", "PROTOBUF_LIMIT"]
+__all__ = ["ModelFile", "recognise_model", "guess_family", "check_segmentation_signature", "check_model_size",
+           "PROTOBUF_LIMIT"]
 
 #: An ONNX file without external weights is one protobuf message, which cannot exceed 2 GiB.
 PROTOBUF_LIMIT = 2**31 - 1
@@ -178,8 +179,24 @@ def _human(size):
     return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.1f} MB"
 
 
+def check_model_size(size, *, what="--model-file", max_bytes=PROTOBUF_LIMIT):
+    """Raise ModelTooLargeError when a file of ``size`` bytes is over ``max_bytes`` (nothing is read).
+
+    Parameters
+    ----------
+    size, max_bytes : int
+        The file's size and the largest accepted, in bytes.
+    what : str
+        How the message names the file.
+    """
+    if size > max_bytes:
+        raise ModelTooLargeError(f"{what}: the file is {_human(size)}, larger than the {_human(max_bytes)} a model "
+                                 "may take here (it would not fit in memory)", size=size, limit=max_bytes)
+
+
 def recognise_model(source, *, family=None, name=None, input_size=None, flag="--model-file",
-                    max_bytes=PROTOBUF_LIMIT):
+                    max_bytes=PROTOBUF_LIMIT, file_name=None,
+                    ask_family=f"say which with --model-family ({', '.join(FAMILY_NAMES)})"):
     """Recognise a model file and check that Peel can run it, before any runtime loads it.
 
     Parameters
@@ -197,6 +214,11 @@ def recognise_model(source, *, family=None, name=None, input_size=None, flag="--
         How messages name the file: ``--model-file`` gives ``--model-file x.onnx: ...``.
     max_bytes : int
         Largest accepted file; checked first, from the size alone.
+    file_name : str, optional
+        The file's name when ``source`` is its bytes: messages name it, and its stem is the
+        default name of a file neither rembg nor Peel knows.
+    ask_family : str
+        What the unknown-family message asks the user to do.
 
     Returns
     -------
@@ -217,10 +239,9 @@ def recognise_model(source, *, family=None, name=None, input_size=None, flag="--
         size = path.stat().st_size
     else:
         size = len(memoryview(source).cast("B"))
-    what = f"{flag} {path.name}" if path else flag
-    if size > max_bytes:
-        raise ModelTooLargeError(f"{what}: the file is {_human(size)}, larger than the {_human(max_bytes)} a model "
-                                 "may take here (it would not fit in memory)", size=size, limit=max_bytes)
+    shown = path.name if path else file_name
+    what = " ".join(part for part in (flag, shown) if part) or "the file"
+    check_model_size(size, what=what, max_bytes=max_bytes)
     if family is not None:
         get_family(family, flag="--model-family")  # an unknown name: the caller's error, before reading
     if path is not None:
@@ -260,8 +281,7 @@ def recognise_model(source, *, family=None, name=None, input_size=None, flag="--
         if resolved is None:
             raise UnknownModelFamilyError(
                 f"{what}: an image segmentation model, but its family cannot be told from the file "
-                f"(input {signature.inputs[0].describe()}, {len(signature.outputs)} output(s)); "
-                f"say which with --model-family ({', '.join(FAMILY_NAMES)})")
-    default_name = rembg.name if rembg else pinned or _stem_name(path)
+                f"(input {signature.inputs[0].describe()}, {len(signature.outputs)} output(s)); {ask_family}")
+    default_name = rembg.name if rembg else pinned or _stem_name(path or file_name)
     return ModelFile.of(name=name or default_name, family=resolved, rembg=rembg, input_size=input_size, path=path,
                         size=size, md5=md5, sha256=sha256, signature=signature, recognised_by=recognised_by)
