@@ -75,8 +75,11 @@ def _cpu(path: Path) -> float:
 
 def _reading(pid: int, kind: str) -> dict:
     """CPU seconds; for an actor also on-CPU and run-queue seconds summed over its threads."""
-    reading = {"kind": kind, "cpu": _cpu(_PROC / str(pid) / "stat"), "run": 0.0, "wait": 0.0}
+    reading = {"kind": kind, "cpu": _cpu(_PROC / str(pid) / "stat"), "run": 0.0, "wait": 0.0, "main": 0.0}
     if kind == "actor":
+        # Ray runs an actor's constructor (imports, the model session) on the process's main thread
+        # and its tasks on another: the main thread's CPU is the actor's start, the rest its work.
+        reading["main"] = _cpu(_PROC / str(pid) / "task" / str(pid) / "stat")
         for task in (_PROC / str(pid) / "task").iterdir():
             try:
                 run, wait, _ = (task / "schedstat").read_text().split()
@@ -91,8 +94,11 @@ class TreeCPU:
     """Context manager: CPU of this process's tree during the block, by kind of process.
 
     After the block: ``seconds`` (wall), ``by_kind`` {kind: CPU seconds}, ``total``, ``started``
-    (processes born in the block, by kind), ``actors`` [(on CPU, run-queue wait, alive) seconds
-    of each actor], ``sampler`` (CPU seconds the polling itself cost, taken off the driver's).
+    (processes born in the block, by kind), ``started_cpu`` (their CPU seconds, actors left out),
+    ``actor_start`` and ``actor_work`` (the actors' CPU seconds on their main thread, i.e. their
+    start, and on the others, i.e. their tasks), ``actors`` [(on CPU, run-queue wait, alive)
+    seconds of each actor born in the block], ``sampler`` (CPU seconds the polling itself cost,
+    taken off the driver's).
     """
 
     def __init__(self, interval_s: float = 1.0):
@@ -142,12 +148,18 @@ class TreeCPU:
         end = time.monotonic()
         self.seconds = end - self._t0
         self.by_kind, self.started, self.actors = defaultdict(float), defaultdict(int), []
+        self.actor_start = self.actor_work = self.started_cpu = 0.0
         for pid, last in self._last.items():
-            first = self._first.get(pid, {"cpu": 0.0, "run": 0.0, "wait": 0.0})
+            first = self._first.get(pid, {"cpu": 0.0, "run": 0.0, "wait": 0.0, "main": 0.0})
             kind = last["kind"]
             self.by_kind[kind] += last["cpu"] - first["cpu"]
+            if kind == "actor":
+                self.actor_start += last["main"] - first["main"]
+                self.actor_work += last["cpu"] - first["cpu"] - (last["main"] - first["main"])
             if pid not in self._first:
                 self.started[kind] += 1
+                if kind != "actor":
+                    self.started_cpu += last["cpu"]
                 if kind == "actor":
                     alive = last["seen"] - self._born[pid]
                     self.actors.append((last["run"], last["wait"], alive))
