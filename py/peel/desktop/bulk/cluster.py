@@ -19,8 +19,7 @@ from .stage import CutoutStage
 from .storage import write_file
 
 __all__ = ["prepare_local_ray", "start_local_ray", "connect", "cutout_dataset", "CutoutWriter", "write_outputs", "ACTOR_CPU_SHARE",
-           "IO_CPUS",
-           "ACTORS_PER_READ_TASK", "read_tasks"]
+           "IO_CPUS", "ACTORS_PER_READ_TASK", "read_tasks"]
 
 #: An actor asks Ray for this share of a CPU per onnxruntime thread, and each read task for
 #: IO_CPUS: on two cores, two actors that took a whole CPU each would leave nothing for the read
@@ -31,8 +30,9 @@ IO_CPUS = 0.1
 #: Actors per concurrent read task. Every concurrent read task is a Python worker process that
 #: Ray starts (importing Ray: ~2 CPU s each, measured by bench/bulk.py) and ends again when idle;
 #: left alone, Ray Data ran as many as the spare CPU shares allowed (8 processes for one actor on
-#: two cores). A read takes milliseconds of CPU against about a second per photo in an actor (and
-#: ~0.1 s of waiting for an object store), so one read task keeps several actors fed.
+#: two cores). A read task spends ~4 ms of CPU on a file where an actor spends about a second, so
+#: one keeps several actors fed (an object store's latency was not measured here: lower this if
+#: actors wait for input there).
 ACTORS_PER_READ_TASK = 4
 
 
