@@ -1,21 +1,30 @@
 """`peel --jobs 2` against `peel bulk` (Ray Data) with 1 and 2 actors, side by side, in one run.
 
-    .venv/bin/python bench/bulk.py                      # 16 photos of 1 MP, 4 of 12 MP
+    .venv/bin/python bench/bulk.py                      # 8 and 24 photos of 1 MP, 2 and 6 of 12 MP
     .venv/bin/python bench/bulk.py --count 8 2 --runs 2 --boost   # --boost: nice -10 (root), shared machine
 
-For each size: images per second of `peel --jobs 2` (a fresh process, as a user runs it), of
-`peel bulk --workers 1` and `--workers 2` on a local Ray started once beforehand (two CPUs, as the
-tests start it; its start is timed apart), and of one thread in this process with no Ray at all
-(`cut_out_bytes` on bytes already read: the work itself). From these: what Ray adds per image (the
-marginal cost of one more image on one actor, from a run of 1 image and a run of N, less the
-in-process time) and what it costs once per run (planning, the actor and its model session), and
-the scaling of 2 actors against 1 (the target: >= 0.9 x 2). Last, Ray Data's own statistics of
-the 1 MP photos on 1 and 2 actors: CPU and wall time per file in the read tasks and in the
-actors, which tell Ray's cost from the machine's (an actor that got a third of a core shows
-CPU ≈ in-process time but wall ≈ 3 × that). The order of the modes rotates from
-run to run; each block records the CPU other processes used meanwhile (bench/load.py): on a
-machine that others share, the wall-clock rates are theirs as much as ours (`--boost` helps).
-Nothing is written to the repository; the photos are made from the astronaut fixture.
+For each size and mode (`peel --jobs 2` in a fresh process, as a user runs it; `peel bulk
+--workers 1` and `--workers 2` on a local Ray of two CPUs started once beforehand, its start timed
+apart), a run of N photos and a run of 3N. The scaling target (2 actors >= 0.9 x 2 x 1 actor) is
+about steady-state throughput, so the rate is the marginal one, 2N / (T(3N) - T(N)), and what a
+run costs once (Ray Data's planning, starting the actors and their sessions, the read tasks'
+worker processes) is T(N) - N / rate, reported apart. An 8-photo run alone mostly measures that
+per-run cost.
+
+The wall clock on a shared machine is the others' as much as ours, so the bench also counts CPU
+time, from /proc (bench/proc_cpu.py): the CPU seconds every process of the run used (the bench's
+own driver, the actors, Ray's daemons and workers, `peel`'s processes), marginal per photo and
+once per run; and for each actor, how much of its runnable time it was on a CPU (its share; the
+rest it waited in the run queue behind other processes) and how long it slept (had no work).
+From these, a scaling figure the load cannot fake: CPU seconds per photo with 1 actor ÷ with 2
+(1.0: two actors do the same work per CPU-second as one, so on two free cores they run at twice
+the rate; below 0.9 something costs CPU per photo that one actor does not pay), next to the
+actors' sleep (an actor that sleeps is starved of input, which CPU figures do not show). Also:
+one thread in this process with no Ray at all (`cut_out_bytes` on bytes already read, CPU time:
+what a core of its own would take). `--ray-stats` adds Ray Data's own statistics of a 1 MP run
+on 1 and 2 actors. The order of the modes rotates from run to run; each block records the CPU
+other processes used meanwhile (bench/load.py). Nothing is written to the repository; the photos
+are made from the astronaut fixture.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from browser import SIZES, make_images  # noqa: E402  (bench/browser.py: the ben
 from buildtools.paths import upstream_model  # noqa: E402
 import load  # noqa: E402  (bench/load.py)
 from load import ForeignLoad  # noqa: E402
+from proc_cpu import TreeCPU  # noqa: E402  (bench/proc_cpu.py)
 
 MODES = ("peel --jobs 2", "peel bulk, 1 actor", "peel bulk, 2 actors")
 
@@ -106,13 +116,68 @@ def copies(photo, folder, count):
     return folder
 
 
+def run_mode(mode, folder, out, model):
+    if mode == MODES[0]:
+        return peel_jobs(folder, out, model)
+    return peel_bulk(folder, out, model, workers=1 if "1 actor" in mode else 2)
+
+
+def measure(label, photo, count, model, runs, scratch):
+    """Wall and CPU figures of every mode on `count` and 3 x `count` copies of `photo`."""
+    folders = {n: copies(photo, scratch / f"in-{label[:-3]}-{n}", n) for n in (count, 3 * count)}
+    samples = {mode: {n: [] for n in folders} for mode in MODES}
+    loads = []
+    for run in range(runs):
+        order = MODES[run % len(MODES):] + MODES[:run % len(MODES)]
+        for mode in order:
+            for n, folder in folders.items():
+                out = scratch / f"out-{label[:-3]}-{run}-{MODES.index(mode)}-{n}"
+                with ForeignLoad() as others, TreeCPU() as cpu:
+                    seconds = run_mode(mode, folder, out, model)
+                samples[mode][n].append((seconds, cpu))
+                loads.append(others.cores)
+                kinds = ", ".join(f"{kind} {value:.1f}" for kind, value in
+                                  sorted(cpu.by_kind.items(), key=lambda item: -item[1]) if value >= 0.1)
+                started = ", ".join(f"{number} {kind}" for kind, number in cpu.started.items())
+                print(f"  {label} {mode}: {n} in {seconds:.1f} s, CPU {cpu.total:.1f} s ({kinds}); "
+                      f"processes started: {started or 'none'}; others used {others.cores:.2f} cores", flush=True)
+    figures = {}
+    for mode in MODES:
+        def median(n, value):
+            return statistics.median(value(seconds, cpu) for seconds, cpu in samples[mode][n])
+
+        few, many = count, 3 * count
+        wall = {n: median(n, lambda seconds, cpu: seconds) for n in (few, many)}
+        cpu = {n: median(n, lambda seconds, cpu: cpu.total) for n in (few, many)}
+        rate = (many - few) / max(wall[many] - wall[few], 1e-9)
+        cpu_per_image = (cpu[many] - cpu[few]) / (many - few)
+        actors = [actor for seconds, sample in samples[mode][many] for actor in sample.actors]
+        on_cpu, queued, alive = (sum(actor[index] for actor in actors) for index in range(3))
+        figures[mode] = {
+            "rate": rate, "per_run": wall[few] - few / rate, "cpu_per_image": cpu_per_image,
+            "cpu_per_run": cpu[few] - few * cpu_per_image,
+            "actor_work": median(many, lambda s, c: c.actor_work) / many,
+            "actor_start": median(many, lambda s, c: c.actor_start) / (1 if "1 actor" in mode else 2),
+            "started_cpu": median(few, lambda s, c: c.started_cpu),
+            # Ray besides the actors and the processes it started: driver, raylet, GCS, helpers
+            "ray_cores": median(many, lambda s, c: (c.total - c.by_kind.get("actor", 0.0) - c.started_cpu) / s),
+            "share": on_cpu / (on_cpu + queued) if actors else None,
+            "sleep": max(alive - on_cpu - queued, 0.0) / alive if actors else None,
+        }
+    return figures, max(loads)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, nargs=2, default=(16, 4), metavar=("N1", "N12"),
-                        help="photos of 1 MP and of 12 MP (default 16 4)")
+    parser.add_argument("--count", type=int, nargs=2, default=(8, 2), metavar=("N1", "N12"),
+                        help="photos of 1 MP and of 12 MP in the short run; the long run has 3 times as many "
+                             "(default 8 2)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each mode (the median is shown)")
+    parser.add_argument("--ray-stats", action="store_true", help="also print Ray Data's statistics of 1 MP runs")
     load.add_arguments(parser)
     args = parser.parse_args(argv)
+    if min(args.count) < 2:
+        parser.error("--count: at least 2 photos per size (`peel bulk` starts no more actors than photos)")
     load.configure(args)
     model = upstream_model()
     print(f"load before: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} CPUs", flush=True)
@@ -126,64 +191,66 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="peel-bench-bulk-") as scratch:
         scratch = Path(scratch)
         photos = make_images(scratch, [1, 12])
-        started = time.perf_counter()
-        start_local_ray(num_cpus=2)
-        ray_start = time.perf_counter() - started
-        print(f"local Ray started in {ray_start:.1f} s", flush=True)
+        with TreeCPU() as start_cpu:
+            start_local_ray(num_cpus=2)
+        # The first dataset of a Ray session also starts Ray Data's helper actors (stats, autoscaling,
+        # actor locations: ~5 CPU s here), once per session: a warm-up run keeps that out of every mode.
+        with TreeCPU() as warm_cpu:
+            peel_bulk(copies(photos["1 MP"], scratch / "warm-up", 1), scratch / "out-warm-up", model, workers=1)
+        print(f"local Ray started in {start_cpu.seconds:.1f} s, {start_cpu.total:.1f} CPU s; warm-up run "
+              f"{warm_cpu.seconds:.1f} s, {warm_cpu.total:.1f} CPU s", flush=True)
         try:
             for (label, photo), count in zip(photos.items(), args.count):
-                single = copies(photo, scratch / f"one-{label[:-3]}", 1)
-                many = copies(photo, scratch / f"in-{label[:-3]}", count)
                 per_image = in_process(photo, model, repeats=3)
-                times = {mode: [] for mode in MODES}
-                loads, fixed = [], []
-                for run in range(args.runs):
-                    order = MODES[run % len(MODES):] + MODES[:run % len(MODES)]
-                    for mode in order:
-                        out = scratch / f"out-{label[:-3]}-{run}-{MODES.index(mode)}"
-                        with ForeignLoad() as others:
-                            if mode == MODES[0]:
-                                seconds = peel_jobs(many, out, model)
-                            else:
-                                seconds = peel_bulk(many, out, model, workers=1 if "1 actor" in mode else 2)
-                        times[mode].append(seconds)
-                        loads.append(others.cores)
-                        print(f"  {label} {mode}: {count} in {seconds:.1f} s (others used {others.cores:.2f} cores)",
-                              flush=True)
-                    fixed.append(peel_bulk(single, scratch / f"out-single-{label[:-3]}-{run}", model, workers=1))
-                wall = {mode: statistics.median(values) for mode, values in times.items()}
-                one_actor = wall[MODES[1]]
-                # One more image on one actor costs (T(N) - T(1)) / (N - 1); less the work itself.
-                marginal = (one_actor - statistics.median(fixed)) / max(count - 1, 1)
-                results[label] = {
-                    "rates": {mode: count / seconds for mode, seconds in wall.items()},
-                    "in_process": per_image,
-                    "overhead_per_image": marginal - per_image,
-                    "fixed": statistics.median(fixed) - per_image,
-                    "scaling": (count / wall[MODES[2]]) / (2 * count / one_actor),
-                    "load": max(loads),
-                }
-                if label == "1 MP":
+                figures, others = measure(label, photo, count, model, args.runs, scratch)
+                results[label] = {"figures": figures, "in_process": per_image, "load": others}
+                if label == "1 MP" and args.ray_stats:
                     for workers in (1, 2):
                         print(f"  Ray Data's statistics, {label}, {workers} actor(s):", flush=True)
-                        for line in ray_data_stats(many, model, workers):
+                        for line in ray_data_stats(scratch / f"in-1-{count}", model, workers):
                             print(f"    {line.strip()}", flush=True)
         finally:
             ray.shutdown()
 
-    print(f"\nimages per second, wall clock ({os.cpu_count()} CPUs; load after: {os.getloadavg()[0]:.1f}; "
-          f"local Ray start {ray_start:.1f} s, not counted)")
-    print(f"{'mode':<36}" + "".join(f"{label:>10}" for label in results))
+    def row(name, value, form="{:>10.3f}"):
+        cells = []
+        for result in results.values():
+            number = value(result)
+            cells.append(f"{'-':>10}" if number is None else form.format(number))
+        print(f"{name:<44}" + "".join(cells))
+
+    print(f"\n{os.cpu_count()} CPUs; load after: {os.getloadavg()[0]:.1f}; local Ray start "
+          f"{start_cpu.seconds:.1f} s and {start_cpu.total:.1f} CPU s, not counted")
+    print(f"{'':<44}" + "".join(f"{label:>10}" for label in results))
+    print("steady-state images/s, wall clock: 2N / (T(3N) - T(N))")
     for mode in MODES:
-        print(f"{mode:<36}" + "".join(f"{result['rates'][mode]:>10.3f}" for result in results.values()))
-    print(f"{'2 actors / (2 x 1 actor)':<36}" + "".join(f"{r['scaling']:>10.2f}" for r in results.values()))
-    print(f"{'others used, cores (max)':<36}" + "".join(f"{r['load']:>10.2f}" for r in results.values()))
-    print(f"{'1 thread in-process, CPU s/image':<36}" + "".join(f"{r['in_process']:>10.2f}" for r in results.values()))
-    print(f"{'=> images/s per dedicated core':<36}" + "".join(f"{1 / r['in_process']:>10.3f}" for r in results.values()))
-    print(f"{'Ray adds per image, s (1 actor)':<36}" + "".join(f"{r['overhead_per_image']:>10.2f}" for r in results.values()))
-    print(f"{'Ray adds once per run, s (1 actor)':<36}" + "".join(f"{r['fixed']:>10.2f}" for r in results.values()))
+        row(f"  {mode}", lambda r, mode=mode: r["figures"][mode]["rate"])
+    row("  2 actors / (2 x 1 actor) [target 0.9]", lambda r: r["figures"][MODES[2]]["rate"] / (2 * r["figures"][MODES[1]]["rate"]), "{:>10.2f}")
+    print("once per run, s wall: T(N) - N / rate")
+    for mode in MODES:
+        row(f"  {mode}", lambda r, mode=mode: r["figures"][mode]["per_run"], "{:>10.1f}")
+    print("CPU s per image, all processes, marginal")
+    for mode in MODES:
+        row(f"  {mode}", lambda r, mode=mode: r["figures"][mode]["cpu_per_image"], "{:>10.2f}")
+    row("  one thread in-process, no Ray", lambda r: r["in_process"], "{:>10.2f}")
+    print("CPU s per image in the actors' tasks (3N run; their start left out)")
+    for mode in MODES[1:]:
+        row(f"  {mode}", lambda r, mode=mode: r["figures"][mode]["actor_work"], "{:>10.2f}")
+    row("  1 actor / 2 actors (CPU scaling) [0.9]", lambda r: r["figures"][MODES[1]]["actor_work"] / r["figures"][MODES[2]]["actor_work"], "{:>10.2f}")
+    print("CPU s once per run, all processes: T_cpu(N) - N x marginal")
+    for mode in MODES:
+        row(f"  {mode}", lambda r, mode=mode: r["figures"][mode]["cpu_per_run"], "{:>10.1f}")
+    for mode in MODES[1:]:
+        row(f"  {mode}: start of one actor", lambda r, mode=mode: r["figures"][mode]["actor_start"], "{:>10.1f}")
+        row(f"  {mode}: other processes Ray started", lambda r, mode=mode: r["figures"][mode]["started_cpu"], "{:>10.1f}")
+        row(f"  {mode}: rest of Ray while running, cores", lambda r, mode=mode: r["figures"][mode]["ray_cores"], "{:>10.2f}")
+    print("actors, 3N run: share of runnable time on a CPU / share of life asleep")
+    for mode in MODES[1:]:
+        row(f"  {mode}, on CPU", lambda r, mode=mode: r["figures"][mode]["share"], "{:>10.2f}")
+        row(f"  {mode}, asleep", lambda r, mode=mode: r["figures"][mode]["sleep"], "{:>10.2f}")
+    row("others used, cores (max over blocks)", lambda r: r["load"], "{:>10.2f}")
     sizes = ", ".join(f"{label} = {SIZES[int(label[:-3])][0]}x{SIZES[int(label[:-3])][1]}" for label in results)
-    print(f"({sizes}; PNG out, default settings)")
+    print(f"({sizes}; PNG out, default settings; N = {', '.join(map(str, args.count))})")
 
 
 if __name__ == "__main__":

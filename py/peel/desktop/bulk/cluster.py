@@ -10,6 +10,7 @@ more Python process to start, which on a small machine cost more than the cut-ou
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -18,13 +19,21 @@ from .stage import CutoutStage
 from .storage import write_file
 
 __all__ = ["prepare_local_ray", "start_local_ray", "connect", "cutout_dataset", "CutoutWriter", "write_outputs", "ACTOR_CPU_SHARE",
-           "IO_CPUS"]
+           "IO_CPUS", "ACTORS_PER_READ_TASK", "read_tasks"]
 
 #: An actor asks Ray for this share of a CPU per onnxruntime thread, and each read task for
 #: IO_CPUS: on two cores, two actors that took a whole CPU each would leave nothing for the read
 #: tasks that feed them, and the job would wait forever.
 ACTOR_CPU_SHARE = 0.9
 IO_CPUS = 0.1
+
+#: Actors per concurrent read task. Every concurrent read task is a Python worker process that
+#: Ray starts (importing Ray: ~2 CPU s each, measured by bench/bulk.py) and ends again when idle;
+#: left alone, Ray Data ran as many as the spare CPU shares allowed (8 processes for one actor on
+#: two cores). A read task spends ~4 ms of CPU on a file where an actor spends about a second, so
+#: one keeps several actors fed (an object store's latency was not measured here: lower this if
+#: actors wait for input there).
+ACTORS_PER_READ_TASK = 4
 
 
 #: The environment of a local Ray that talks over loopback only. Ray 2.60 replaces a node IP of
@@ -120,7 +129,8 @@ def cutout_dataset(paths, source_filesystem, target_filesystem, stage_options, *
     # works through a block of several (read_binary_files would pack the files into a few blocks,
     # and an actor takes a whole block: 12 files in one block kept a second actor idle).
     dataset = ray.data.read_binary_files(paths, include_paths=True, filesystem=source_filesystem,
-                                         num_cpus=IO_CPUS, override_num_blocks=len(paths))
+                                         num_cpus=IO_CPUS, override_num_blocks=len(paths),
+                                         concurrency=read_tasks(workers))
     gpu_options = {"num_gpus": gpus_per_worker} if gpus_per_worker else {}
     return dataset.map_batches(
         CutoutWriter, fn_constructor_args=(target_filesystem,),
@@ -130,6 +140,15 @@ def cutout_dataset(paths, source_filesystem, target_filesystem, stage_options, *
         # Data's actor pools default to max_restarts=-1 and max_task_retries=-1 (passing them is
         # deprecated since 2.60); tests/unit/test_bulk.py kills an actor mid-run to hold them to it.
         num_cpus=threads * ACTOR_CPU_SHARE, **gpu_options)
+
+
+def read_tasks(workers):
+    """Read tasks at a time for a pool of `workers` actors (see :data:`ACTORS_PER_READ_TASK`).
+
+    >>> read_tasks(1), read_tasks(2), read_tasks(1500)
+    (1, 1, 375)
+    """
+    return max(1, math.ceil(workers / ACTORS_PER_READ_TASK))
 
 
 class CutoutWriter:
