@@ -2,7 +2,7 @@
 // image (model + Python), `render` makes a finished one's output again with other settings and
 // strokes (Python only: the page keeps the model's mask), `hints` writes the strokes as a PNG.
 
-import { canvasOf, decodeImage, encodePreview } from './decode.js';
+import { canvasOf, decodeImage, decodePixels, encodePreview, releaseCanvas } from './decode.js';
 import { ensureModel } from './models.js';
 import { DEFAULT_MODEL, ErrorCode, PeelError } from '../shared/protocol.js';
 
@@ -43,7 +43,7 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   const header = bridge.inspect(new Uint8Array(await blob.arrayBuffer()));
   if (header.error) throw new PeelError(header.error);
   clock.lap('inspect');
-  const { imageData } = await decodeImage(blob);
+  const imageData = await decodePixels(blob);
   const backdrop = await decodeBackdrop(settings, background);
   clock.lap('decode');
   checkpoint();
@@ -99,7 +99,7 @@ export async function render({ bridge, memory }, { blob, mask, maskShape = [320,
   const kept = Boolean(imageId) && bridge.is_kept(imageId);
   if (!kept) {
     imageId ??= newImageId();
-    const { imageData } = await decodeImage(blob);
+    const imageData = await decodePixels(blob);
     bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask, ...maskShape);
   }
   const backdrop = await decodeBackdrop(settings, background);
@@ -134,7 +134,7 @@ function newImageId() {
 
 /** The background image's pixels, when the settings put the subject on one. */
 async function decodeBackdrop(settings, background) {
-  return settings.background === 'image' && background ? (await decodeImage(background)).imageData : null;
+  return settings.background === 'image' && background ? decodePixels(background) : null;
 }
 
 const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
@@ -158,9 +158,11 @@ async function encodeOutput(bridge, output, { format = 'png', quality = 0.9 }, c
     const blob = new Blob([output.png], { type: 'image/png' });
     clock.lap('encode');
     const { canvas } = await decodeImage(blob);
+    const { width, height } = canvas;
     const preview = await encodePreview(canvas);
+    releaseCanvas(canvas);
     clock.lap('preview');
-    return { blob, preview, width: canvas.width, height: canvas.height };
+    return { blob, preview, width, height };
   }
   const { width, height, pixels } = output;
   const canvas = canvasOf(new ImageData(pixels, width, height));
@@ -170,6 +172,7 @@ async function encodeOutput(bridge, output, { format = 'png', quality = 0.9 }, c
   const blob = format === 'png' && SLOW_CANVAS_PNG
     ? new Blob([bridge.encode_png(pixels, width, height)], { type: 'image/png' })
     : await canvas.convertToBlob({ type: MIME[format], quality });
+  releaseCanvas(canvas); // its 48 MB at 12 MP now, not at the worker's next garbage collection
   clock.lap('encode');
   return { blob, preview, width, height };
 }
