@@ -113,6 +113,20 @@ test('RENDER of a kept image runs Python only: no decode, no model', async () =>
   assert.deepEqual(bridge.calls.at(-1), ['render', imageId, { feather: 2 }]);
 });
 
+test('every canvas a job makes is freed when the job ends, not left to the garbage collector', async () => {
+  const { handle, reply } = harness();
+  handle({ id: 1, type: Request.INIT, payload: {} });
+  OffscreenCanvas.made.length = 0;
+  handle({ id: 2, type: Request.REMOVE, payload: { blob: image(), settings: {} } });
+  const { mask } = (await reply(2)).message.result;
+  // Not kept (another id): the file is decoded again, with a background image decoded too.
+  handle({ id: 3, type: Request.RENDER, payload: { blob: image(), mask, imageId: 'gone',
+    settings: { background: 'image' }, background: image() } });
+  assert.equal((await reply(3)).message.ok, true);
+  assert.ok(OffscreenCanvas.made.length >= 6, `${OffscreenCanvas.made.length} canvases`); // decode, output, preview ×2, backdrop
+  assert.deepEqual(OffscreenCanvas.made.filter((canvas) => canvas.width || canvas.height), []);
+});
+
 test('errors cross the boundary as {name, code, message}, by code', async () => {
   const tooLarge = { name: 'ImageTooLargeError', code: 'too-large', message: 'Too big.' };
   const cases = [
