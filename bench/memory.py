@@ -1,19 +1,29 @@
 """A long batch in one page: the browser's memory as the finished images pile up (issue 30).
 
-    .venv/bin/python bench/memory.py [--images 100] [--variants 4] [--incognito] [--out bench/results/memory.json]
+    .venv/bin/python bench/memory.py [--images 100] [--variants 4] [--checkpoints 10 50 100] [--incognito]
+                                     [--out bench/results/memory.json]
 
 Drops N camera-like 12 MP JPEGs at once on the app (`#file-input`, as a user picks them) in
 Debian's Chromium ($PEEL_CHROMIUM) with a persistent profile (a fresh one in a temporary folder:
 an incognito context would keep the origin's storage in memory, not on disk), and prints:
 
-- the browser's total memory before and after 10, 50, 100 (and N) finished images: the sum of
-  every Chromium process's resident set (RSS; shared pages counted in each process, like `top`)
-  and of their proportional sets (PSS; shared pages split, closer to what the machine loses);
+- the browser's total memory when ready and once at least 10, 50, 100 (and N) images are
+  finished: the sum over every Chromium process of its resident set (RSS; shared pages counted
+  in each process, like `top`), proportional set (PSS; shared pages split) and unique set (USS:
+  its private pages), from /proc/PID/smaps_rollup; the same per kind of process (browser,
+  renderer: the page and its workers, gpu, network, storage, …); the page's own measure per realm
+  (`performance.measureUserAgentSpecificMemory`: the page, the worker); the worker's WebAssembly
+  heaps (`?memory`: Pyodide's and onnxruntime's); the Blobs and Files the page's JS heap holds
+  (DevTools `Runtime.queryObjects`); and the total once more after the worker's own garbage is
+  collected too (what it let go of but had not yet collected);
 - the time per image (the card's `data-timings.total`) over the first and the last five images;
 - "Download all": the memory before, at its peak while the ZIP is made and downloaded, and after.
 
-Numbers, not assertions. Build first (`python3 build.py build`). On a busy machine the times are
-not comparable between runs; the memory figures are (the load is printed with them).
+Each checkpoint is measured after collecting the page's garbage (DevTools protocol) and a
+second's rest. With --out, the rows measured so far are written at each checkpoint, so that a
+run stopped early still leaves them. Numbers, not assertions. Build first (`python3 build.py
+build`). On a busy machine the times are not comparable between runs; the memory figures are
+(the load is printed with them).
 """
 
 from __future__ import annotations
@@ -68,46 +78,133 @@ def make_photos(folder: Path, count: int, variants: int) -> list[Path]:
     return photos
 
 
-def chromium_pids() -> set[int]:
-    """Every process started by this bench that is not Python (the browser and its children)."""
+def chromium_pids() -> dict[int, str]:
+    """Every process started by this bench that is not Python (the browser and its children),
+    with its kind (`process_kind`)."""
     parents = {pid: parent for pid, (parent, _) in bench_load._processes().items()}
     mine = {os.getpid()}
     while grown := {pid for pid, parent in parents.items() if parent in mine} - mine:
         mine |= grown
-    found = set()
+    found = {}
     for pid in mine - {os.getpid()}:
         try:
-            if b"chrom" in (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[0]:
-                found.add(pid)
+            # Chromium rewrites its children's command lines as one string: split on spaces too.
+            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").split()
         except OSError:
-            pass
+            continue
+        if b"chrom" in argv[0]:
+            found[pid] = process_kind([arg.decode(errors="replace") for arg in argv])
     return found
 
 
+def process_kind(argv: list[str]) -> str:
+    """What a Chromium process is, from its command line: `browser` (no --type), `renderer`
+    (the page and its workers: Pyodide's and onnxruntime's WebAssembly heaps live here), `gpu`,
+    `zygote`, or a utility by its service (`network`, `storage`, `audio`, …)."""
+    options = dict(arg[2:].partition("=")[::2] for arg in argv[1:] if arg.startswith("--"))
+    kind = options.get("type")
+    if kind is None:
+        return "browser"
+    if kind == "utility":
+        service = options.get("utility-sub-type", "utility")
+        return service.split(".")[0].replace("_mojom", "").lower()  # network.mojom.NetworkService -> network
+    return {"gpu-process": "gpu"}.get(kind, kind)
+
+
+#: smaps_rollup fields summed per process: resident, proportional, unique (private) sets.
+def _rollup(pid: int) -> dict:
+    fields = {}
+    for line in (Path("/proc") / str(pid) / "smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        fields[name] = int(value.split()[0]) * 1024
+    return {"rss": fields["Rss"], "pss": fields["Pss"],
+            "uss": fields["Private_Clean"] + fields["Private_Dirty"]}
+
+
 def memory() -> dict:
-    """Sum of RSS and of PSS over the browser's processes, in bytes."""
-    rss = pss = 0
-    for pid in chromium_pids():
+    """Sum of RSS, PSS and USS over the browser's processes, in bytes, and the same per kind of
+    process (`by_kind`: browser, renderer, gpu, network, storage, …)."""
+    total = {"rss": 0, "pss": 0, "uss": 0}
+    by_kind = {}
+    for pid, kind in chromium_pids().items():
         try:
-            for line in (Path("/proc") / str(pid) / "smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1]) * 1024
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1]) * 1024
-        except OSError:
-            pass  # ended meanwhile
-    return {"rss": rss, "pss": pss}
+            sizes = _rollup(pid)
+        except (OSError, KeyError):
+            continue  # ended meanwhile
+        into = by_kind.setdefault(kind, {"rss": 0, "pss": 0, "uss": 0})
+        for key, value in sizes.items():
+            total[key] += value
+            into[key] += value
+    return {**total, "by_kind": by_kind}
+
+
+#: JS: what the page's own measure says (Chromium, cross-origin isolated; immediate with
+#: ForceEagerMeasureMemory): bytes per realm (the page, its workers), and the WebAssembly heaps of
+#: the newest finished card (`?memory`: `data-memory`, from the worker).
+PAGE_MEMORY = """async () => {
+  const measured = await performance.measureUserAgentSpecificMemory?.().catch(() => null);
+  const realms = {};
+  for (const { bytes, attribution } of measured?.breakdown ?? []) {
+    const scope = attribution.map((a) => a.scope).join('+') || 'shared';
+    realms[scope] = (realms[scope] ?? 0) + bytes;
+  }
+  const done = [...document.querySelectorAll('[data-testid=result][data-memory]')].pop();
+  return { realms, wasm: done ? JSON.parse(done.dataset.memory) : null };
+}"""
+
+
+#: JS (called on the array of the page's Blob objects): counts and bytes, Files apart, the
+#: largest ones in memory by type.
+BLOB_SUMMARY = """function () {
+  // Blob.prototype's heirs include File.prototype, whose getters throw: instances only.
+  const blobs = this.filter((blob) => blob !== File.prototype && blob !== Blob.prototype);
+  const files = blobs.filter((blob) => blob instanceof File);
+  const others = blobs.filter((blob) => !(blob instanceof File));
+  const sum = (list) => list.reduce((total, blob) => total + blob.size, 0);
+  const byType = {};
+  for (const blob of others) byType[blob.type || '?'] = (byType[blob.type || '?'] ?? 0) + blob.size;
+  return { files: files.length, fileBytes: sum(files), blobs: others.length, blobBytes: sum(others), byType };
+}"""
+
+#: JS: how many cards are done and how many failed.
+FINISHED = """() => ({
+  done: document.querySelectorAll('[data-testid=result][data-state=done]').length,
+  error: document.querySelectorAll('[data-testid=result][data-state=error]').length,
+})"""
+FINISHED_AT_LEAST = """(count) => document.querySelectorAll(
+  '[data-testid=result][data-state=done], [data-testid=result][data-state=error]').length >= count"""
 
 
 def settle(context, page):
     """A function that collects the page's garbage (DevTools protocol), waits a second and
-    returns memory(): what is still held, not what the page's collector has yet to free."""
+    returns memory() with the page's own view (`PAGE_MEMORY`, under "js"): what is still held,
+    not what the page's collector has yet to free."""
     session = context.new_cdp_session(page)
+
+    def blobs() -> dict:
+        """The Blobs (and Files) the page's JS heap holds: how many, how many bytes, how many of
+        those bytes in Files kept on disk (the session's) and in other Blobs (in memory)."""
+        prototype = session.send("Runtime.evaluate", {"expression": "Blob.prototype", "objectGroup": "bench"})
+        found = session.send("Runtime.queryObjects", {"prototypeObjectId": prototype["result"]["objectId"],
+                                                     "objectGroup": "bench"})
+        summary = session.send("Runtime.callFunctionOn", {
+            "objectId": found["objects"]["objectId"], "returnByValue": True, "objectGroup": "bench",
+            "functionDeclaration": BLOB_SUMMARY})
+        session.send("Runtime.releaseObjectGroup", {"objectGroup": "bench"})
+        return summary["result"]["value"]
 
     def settled() -> dict:
         session.send("HeapProfiler.collectGarbage")
         page.wait_for_timeout(1000)
-        return memory()
+        held = {**memory(), "js": {**page.evaluate(PAGE_MEMORY), "blobs": blobs()}}
+        # The workers' garbage too (their own heaps: what a worker let go of but has not yet
+        # collected, e.g. Blob handles whose bytes live in the browser process).
+        # Only the app's worker: onnxruntime's pool threads wait in Atomics.wait and answer nothing.
+        for worker in page.workers:
+            if worker.url.endswith("/js/worker/worker.js"):
+                worker.evaluate("globalThis.gc?.()")
+        page.wait_for_timeout(1000)
+        return {**held, "workers_collected": {k: v for k, v in memory().items() if k != "by_kind"}}
 
     return settled
 
@@ -116,13 +213,13 @@ class PeakMemory:
     """Samples memory() in a thread every `every` s; keeps the largest of each."""
 
     def __init__(self, every=0.1):
-        self.every, self.peak, self._stop = every, {"rss": 0, "pss": 0}, threading.Event()
+        self.every, self.peak, self._stop = every, {"rss": 0, "pss": 0, "uss": 0}, threading.Event()
 
     def __enter__(self):
         def sample():
             while not self._stop.is_set():
                 now = memory()
-                self.peak = {k: max(self.peak[k], now[k]) for k in now}
+                self.peak = {k: max(self.peak[k], now[k]) for k in self.peak}
                 self._stop.wait(self.every)
 
         self._thread = threading.Thread(target=sample, daemon=True)
@@ -134,7 +231,8 @@ class PeakMemory:
         self._thread.join()
 
 
-def run(count: int, variants: int, incognito: bool = False, log=print) -> dict:
+def run(count: int, variants: int, incognito: bool = False, every: tuple[int, ...] = (), log=print,
+        out: Path | None = None) -> dict:
     from tests.browser.conftest import start_server
 
     workdir = Path(tempfile.mkdtemp(prefix="peel-memory-"))
@@ -145,27 +243,35 @@ def run(count: int, variants: int, incognito: bool = False, log=print) -> dict:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         with sync_playwright() as playwright, ForeignLoad() as load:
             launch = {"executable_path": os.environ.get("PEEL_CHROMIUM", "/usr/bin/chromium"),
-                      "args": CHROMIUM_ARGS, "headless": True}
+                      "args": CHROMIUM_ARGS + ["--enable-blink-features=ForceEagerMeasureMemory", "--js-flags=--expose-gc"], "headless": True}
             if incognito:
                 context = playwright.chromium.launch(**launch).new_context(accept_downloads=True)
             else:
                 context = playwright.chromium.launch_persistent_context(str(workdir / "profile"), accept_downloads=True,
                                                                         **launch)
             page = context.pages[0] if context.pages else context.new_page()
-            page.goto(f"{base}?backend=wasm")
+            page.goto(f"{base}?backend=wasm&memory")
             expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
             page.wait_for_timeout(2000)  # start-up's caching settles
             settled = settle(context, page)
             rows = [{"images": 0, **settled()}]
             log(f"ready: {_row(rows[0])}")
             page.set_input_files("#file-input", [str(p) for p in photos])
-            checkpoints = sorted({c for c in CHECKPOINTS if c <= count} | {count})
+            checkpoints = sorted({c for c in (every or CHECKPOINTS) if c <= count} | {count})
             started = time.monotonic()
             for checkpoint in checkpoints:
-                expect(page.locator("[data-testid=result][data-state=done]")).to_have_count(
-                    checkpoint, timeout=int(600_000 + 60_000 * checkpoint))
-                rows.append({"images": checkpoint, "seconds": round(time.monotonic() - started, 1), **settled()})
-                log(f"{checkpoint:>4} done: {_row(rows[-1])}")
+                # At least `checkpoint` finished (the batch goes on while a checkpoint is measured).
+                page.wait_for_function(FINISHED_AT_LEAST, arg=checkpoint, polling=250,
+                                       timeout=int(600_000 + 60_000 * checkpoint))
+                finished = page.evaluate(FINISHED)
+                if finished["done"] == rows[-1]["images"]:
+                    continue  # measuring took past this checkpoint too: measured already
+                rows.append({"images": finished["done"], "failed": finished["error"],
+                             "seconds": round(time.monotonic() - started, 1), **settled()})
+                if out:  # so far: a run stopped before its end still leaves its rows
+                    out.write_text(json.dumps({"images": count, "partial": True, "rows": rows}, indent=1) + "\n")
+                log(f"{rows[-1]['images']:>4} done ({finished['error']} failed): {_row(rows[-1])}; "
+                    + ", ".join(f"{kind} {_mb(size['uss'])}" for kind, size in sorted(rows[-1]["by_kind"].items())))
             totals = page.evaluate("""() => [...document.querySelectorAll('[data-testid=result]')]
               .map((card) => JSON.parse(card.dataset.timings || '{}').total ?? null)""")
             before_zip = settled()
@@ -282,10 +388,33 @@ def report(result, log=print):
     log(f"\nBrowser memory over {what} (Chromium, {profile}; "
         f"{result['cpu']} cores, other processes used {result['load_cores']:.2f} cores on average, "
         f"load average {' '.join(f'{x:.1f}' for x in result['loadavg'])})")
-    log(f"{'images done':>11} {'total RSS':>11} {'total PSS':>11} {'elapsed':>9}")
+    log(f"{'images done':>11} {'total RSS':>11} {'total PSS':>11} {'total USS':>11} {'elapsed':>9}"
+        f" {'RSS after the worker GC':>24}")
     for row in result["rows"]:
         elapsed = f"{row['seconds']:.0f} s" if "seconds" in row else ""
-        log(f"{row['images']:>11} {_mb(row['rss']):>11} {_mb(row['pss']):>11} {elapsed:>9}")
+        collected = _mb(row["workers_collected"]["rss"]) if "workers_collected" in row else ""
+        log(f"{row['images']:>11} {_mb(row['rss']):>11} {_mb(row['pss']):>11} {_mb(row.get('uss', 0)):>11}"
+            f" {elapsed:>9} {collected:>24}")
+    kinds = sorted({kind for row in result["rows"] for kind in row.get("by_kind", {})},
+                   key=lambda kind: -max(row.get("by_kind", {}).get(kind, {}).get("uss", 0) for row in result["rows"]))
+    if kinds:
+        log(f"\nper process kind, USS (private memory) / PSS:")
+        log(f"{'images done':>11} " + " ".join(f"{kind:>17}" for kind in kinds))
+        for row in result["rows"]:
+            cells = [row.get("by_kind", {}).get(kind) for kind in kinds]
+            log(f"{row['images']:>11} " + " ".join(
+                f"{_mb(c['uss']) + ' / ' + _mb(c['pss']).split()[0]:>17}" if c else f"{'':>17}" for c in cells))
+    if any(row.get("js") for row in result["rows"]):
+        log("\nthe page's own measure (performance.measureUserAgentSpecificMemory) per realm, and the worker's "
+            "WebAssembly heaps:")
+        for row in result["rows"]:
+            js = row.get("js") or {}
+            realms = ", ".join(f"{scope} {_mb(size)}" for scope, size in sorted(js.get("realms", {}).items()))
+            wasm = ", ".join(f"{name} {_mb(size)}" for name, size in (js.get("wasm") or {}).items())
+            blobs = js.get("blobs") or {}
+            held = (f"; the page holds {blobs['blobs']} Blobs ({_mb(blobs['blobBytes'])}) and {blobs['files']} Files"
+                    f" ({_mb(blobs['fileBytes'])}, on disk)") if blobs else ""
+            log(f"{row['images']:>11}: {realms or '—'}; WASM: {wasm or '—'}{held}")
     first, last = result["ms_per_image"].get("first"), result["ms_per_image"].get("last")
     if first and last:
         log(f"time per image (median of 5): first {first / 1000:.2f} s, last {last / 1000:.2f} s "
@@ -304,6 +433,8 @@ def main(argv=None):
                         help="an incognito context (the origin's storage and Blobs in memory) instead of a profile on disk")
     parser.add_argument("--store-only", choices=("memory", "store"),
                         help="no model: output-sized Blobs kept in page memory (as today) or in the session store")
+    parser.add_argument("--checkpoints", type=int, nargs="+", default=(),
+                        help=f"after how many finished images to measure (default {' '.join(map(str, CHECKPOINTS))}, and N)")
     parser.add_argument("--out", type=Path, help="also write the numbers as JSON here")
     args = parser.parse_args(argv)
     if not (DIST / "build.json").is_file():
@@ -311,7 +442,10 @@ def main(argv=None):
     if args.store_only:
         result = run_store(args.images, args.store_only)
     else:
-        result = run(args.images, max(1, min(args.variants, args.images)), args.incognito)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+        result = run(args.images, max(1, min(args.variants, args.images)), args.incognito, tuple(args.checkpoints),
+                     out=args.out)
     report(result)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -191,6 +191,7 @@ export class ResultCard {
       : `· ${formatSeconds(timings.total)} (model ${formatSeconds(timings.inference)})`;
     time.title = Object.entries(timings).map(([stage, ms]) => `${stage}: ${ms} ms`).join('\n');
     this.element.dataset.timings = JSON.stringify(timings);
+    if (result.memory) this.element.dataset.memory = JSON.stringify(result.memory); // ?memory: the worker's heaps
     // The engine and the times are details for whoever asks: a tooltip, not words on the card.
     this.element.querySelector('.result-meta').title = [backend, time.textContent.replace(/^· /, ''), time.title]
       .filter(Boolean).join('\n');

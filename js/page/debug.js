@@ -5,11 +5,12 @@
 //   ?threads=2                  WASM threads (default: the cores, capped)
 //   ?stall=4000                 ms of worker silence after which the engine counts as dead
 //   ?deadline.session=500       a start-up stage's deadline in ms (js/worker/deadline.js)
+//   ?memory                     the worker's WebAssembly heaps in each card's data-memory (bench/memory.py)
 
 /**
  * @param {URLSearchParams} params  the page's query
  * @returns {{backend: 'auto'|'wasm'|'webgpu', threads?: number, stallTimeoutMs?: number,
- *            deadlines: Object<string, number>}}  createRemover's options (peel.js)
+ *            deadlines: Object<string, number>, measureMemory: boolean}}  createRemover's options (peel.js)
  */
 export function debugOptions(params) {
   return {
@@ -19,5 +20,6 @@ export function debugOptions(params) {
     deadlines: Object.fromEntries([...params]
       .filter(([name]) => name.startsWith('deadline.'))
       .map(([name, value]) => [name.slice('deadline.'.length), Number(value)])),
+    measureMemory: params.has('memory'),
   };
 }

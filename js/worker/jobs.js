@@ -3,7 +3,7 @@
 // strokes (Python only: the page keeps the model's mask), `render-region` makes it again after
 // strokes only, patching the kept output where they changed it, `hints` writes the strokes as a PNG.
 
-import { canvasOf, decodeImage, encodePreview, encodePreviewCanvas, previewCanvas } from './decode.js';
+import { canvasOf, decodeImage, decodePixels, encodePreview, encodePreviewCanvas, previewCanvas, releaseCanvas } from './decode.js';
 import { DEFAULT_DEADLINES_MS, Stage, deadline } from './deadline.js';
 import { KeptOutput } from './kept-output.js';
 import { ensureModel } from './models.js';
@@ -52,7 +52,7 @@ export async function remove(runtime, { blob, settings, background, edits }, che
   const header = bridge.inspect(new Uint8Array(await blob.arrayBuffer()));
   if (header.error) throw new PeelError(header.error);
   clock.lap('inspect');
-  const { imageData } = await decodeImage(blob);
+  const imageData = await decodePixels(blob);
   const backdrop = await decodeBackdrop(settings, background);
   clock.lap('decode');
   checkpoint();
@@ -117,7 +117,7 @@ export async function render({ bridge, memory }, { blob, mask, maskShape = [320,
   const isKept = Boolean(imageId) && bridge.is_kept(imageId);
   if (!isKept) {
     imageId ??= newImageId();
-    const { imageData } = await decodeImage(blob);
+    const imageData = await decodePixels(blob);
     bridge.keep(imageId, imageData.data, imageData.width, imageData.height, mask, ...maskShape);
   }
   const backdrop = await decodeBackdrop(settings, background);
@@ -212,7 +212,7 @@ function lookOf(settings, background) {
 
 /** The background image's pixels, when the settings put the subject on one. */
 async function decodeBackdrop(settings, background) {
-  return settings.background === 'image' && background ? (await decodeImage(background)).imageData : null;
+  return settings.background === 'image' && background ? decodePixels(background) : null;
 }
 
 const MIME = { png: 'image/png', webp: 'image/webp', jpeg: 'image/jpeg' };
@@ -236,9 +236,11 @@ async function encodeOutput(bridge, output, settings, clock, onPreview, keepAs) 
     const blob = new Blob([output.png], { type: 'image/png' });
     clock.lap('encode');
     const { canvas } = await decodeImage(blob);
+    const { width, height } = canvas;
     const preview = await encodePreview(canvas);
+    releaseCanvas(canvas);
     clock.lap('preview');
-    return { blob, preview, width: canvas.width, height: canvas.height };
+    return { blob, preview, width, height };
   }
   const { width, height, pixels } = output;
   const canvas = canvasOf(new ImageData(pixels, width, height));
@@ -250,6 +252,10 @@ async function encodeOutput(bridge, output, settings, clock, onPreview, keepAs) 
   clock.lap('encode');
   if (keepAs) {
     kept.keep({ ...keepAs, canvas, pixels: SLOW_CANVAS_PNG ? pixels : null, preview: board, previewBlob: preview, blob });
+  } else {
+    // Their 48 MB at 12 MP now, not at the worker's next garbage collection (decode.js releaseCanvas).
+    releaseCanvas(canvas);
+    releaseCanvas(board);
   }
   return { blob, preview, width, height };
 }

@@ -3,7 +3,7 @@
 // downscaling and encoding the whole image again. One image only, like Python's RenderCache:
 // a 12 MP output is a 48 MB canvas, so the next image's render lets go of it first.
 
-import { PREVIEW_SIZE } from './decode.js';
+import { PREVIEW_SIZE, releaseCanvas } from './decode.js';
 
 /**
  * @typedef {object} Kept
@@ -25,11 +25,17 @@ export class KeptOutput {
 
   /** @param {Kept} kept  the output just made (the one before is let go) */
   keep(kept) {
+    this.drop();
     this.kept = kept;
   }
 
   /** Let go of the kept output (before another render: Python's cache then changes too). */
   drop() {
+    if (this.kept) {
+      // Freed now: the worker's collector does not count a canvas's pixels (decode.js releaseCanvas).
+      releaseCanvas(this.kept.canvas);
+      releaseCanvas(this.kept.preview);
+    }
     this.kept = null;
   }
 

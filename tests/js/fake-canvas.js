@@ -14,8 +14,12 @@ export function installFakeCanvas() {
     return { width: 4, height: 3, close() {} };
   };
   globalThis.OffscreenCanvas = class OffscreenCanvas {
+    /** Every canvas made, so that a test can see which ones still hold pixels. */
+    static made = [];
+
     constructor(width, height) {
       Object.assign(this, { width, height, ops: [] });
+      OffscreenCanvas.made.push(this);
     }
 
     getContext() {

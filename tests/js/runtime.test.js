@@ -164,6 +164,27 @@ test('RENDER_REGION patches the kept output at the box; another look or another 
   assert.equal(bridge.calls.at(-1)[0], 'render');
 });
 
+test('every canvas a job makes is freed when the job ends, not left to the garbage collector', async () => {
+  const { handle, reply } = harness();
+  handle({ id: 1, type: Request.INIT, payload: {} });
+  OffscreenCanvas.made.length = 0;
+  handle({ id: 2, type: Request.REMOVE, payload: { blob: image(), settings: {} } });
+  const { mask } = (await reply(2)).message.result;
+  // Not kept (another id): the file is decoded again, with a background image decoded too.
+  handle({ id: 3, type: Request.RENDER, payload: { blob: image(), mask, imageId: 'gone',
+    settings: { background: 'image' }, background: image() } });
+  assert.equal((await reply(3)).message.ok, true);
+  assert.ok(OffscreenCanvas.made.length >= 6, `${OffscreenCanvas.made.length} canvases`); // decode, output, preview ×2, backdrop
+  // Only the last output and its preview keep pixels: the worker keeps them for a stroke's patch
+  // (kept-output.js), and lets them go before the next job's.
+  const holding = OffscreenCanvas.made.filter((canvas) => canvas.width || canvas.height);
+  assert.equal(holding.length, 2, `${holding.length} canvases hold pixels`);
+  assert.deepEqual(holding.map(({ width, height }) => [width, height]), [[4, 3], [4, 3]]);
+  handle({ id: 4, type: Request.RENDER, payload: { blob: image(), mask, imageId: 'gone again', settings: {} } });
+  assert.equal((await reply(4)).message.ok, true);
+  assert.ok(holding.every((canvas) => canvas.width === 0 && canvas.height === 0), 'the pair kept before is freed');
+});
+
 test('errors cross the boundary as {name, code, message}, by code', async () => {
   const tooLarge = { name: 'ImageTooLargeError', code: 'too-large', message: 'Too big.' };
   const cases = [
