@@ -3,7 +3,7 @@
 // IndexedDB (WebKitGTK, older Safari). Both hand back disk-backed Blobs: reading, linking or
 // zipping one does not load all of them into the tab's memory.
 
-import { committed, requested } from './idb.js';
+import { requested, storeRunner } from './idb.js';
 import { StorageFullError, toStorageError } from './storage-errors.js';
 
 /** The IndexedDB object store of the fallback (created by session-store.js's schema). */
@@ -99,16 +99,7 @@ function opfsBytes(folder) {
 
 /** @param {IDBDatabase} db @returns {ByteStore} */
 function idbBytes(db) {
-  const run = async (mode, what, work) => {
-    try {
-      const transaction = db.transaction(BYTES_STORE, mode);
-      // Both awaited together: a failed request also aborts the transaction.
-      const [result] = await Promise.all([work(transaction.objectStore(BYTES_STORE)), committed(transaction)]);
-      return result;
-    } catch (error) {
-      throw toStorageError(error, what);
-    }
-  };
+  const run = storeRunner(db, BYTES_STORE);
   // WebKit's private (ephemeral) sessions refuse Blobs in IndexedDB ("Error preparing Blob/File
   // data"): there the bytes are stored inline, as an ArrayBuffer (kept, but read back into memory).
   let inline = false;

@@ -4,7 +4,7 @@
 // the worker recognised it as. A kept file is read from here on every later visit, also offline.
 
 import { openByteStore, BYTES_STORE } from './byte-store.js';
-import { committed, openDatabase, requested } from './idb.js';
+import { openDatabase, requested, storeRunner } from './idb.js';
 import { StorageFullError, toStorageError } from './storage-errors.js';
 import { ErrorCode, PeelError } from '../shared/protocol.js';
 import { formatMB } from './engine.js';
@@ -38,15 +38,7 @@ export async function openModelStore({ prefer = 'auto' } = {}) {
     throw toStorageError(error, 'open its storage for model files');
   }
   const bytes = await openByteStore(db, prefer, DATABASE);
-  const records = async (mode, what, work) => {
-    try {
-      const transaction = db.transaction(RECORDS, mode);
-      const [result] = await Promise.all([work(transaction.objectStore(RECORDS)), committed(transaction)]);
-      return result;
-    } catch (error) {
-      throw toStorageError(error, what);
-    }
-  };
+  const records = storeRunner(db, RECORDS);
   return {
     list: async () => (await records('readonly', 'list the model files', (store) => requested(store.getAll())))
       .sort((a, b) => a.added - b.added),
