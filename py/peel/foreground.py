@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from ._checks import check_alpha8, check_array, check_number, check_rgba
-from .box import local_mean, pixels32, take_columns
+from .box import WIDER, local_mean, pixels32, take_columns
 from .errors import InvalidArgumentError
-from .refine import downscale_rgb, lookup_grid
+from .refine import downscale_rgb, lookup_grid, lookup_reads, resize_part
 
 __all__ = ["DECONTAMINATION_RADIUS", "decontaminate", "partial_pixels"]
 
@@ -96,37 +96,29 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=No
     if not out.flags.c_contiguous:
         raise InvalidArgumentError("out must be C-contiguous")
 
-    partial = _PARTIAL[alpha8]
+    height, width = alpha8.shape
+    window = (slice(0, height), slice(0, width)) if window is None else window
+    top0, left0 = window[0].start, window[1].start
+    partial = _PARTIAL[alpha8[window]]
     partial_rows = partial.any(axis=1)
     if strength == 0 or not partial_rows.any():
         return out
     if small is None:
         small = downscale_rgb(rgba)
-    height, width = alpha8.shape
-    small_height, small_width = small.shape[:2]
-    weight = np.asarray(Image.fromarray(alpha8, "L").resize((small_width, small_height), Image.Resampling.BOX),
-                        np.float32) * np.float32(1 / 255)
-    foreground = _weighted_mean(small, weight)
-    background = _weighted_mean(small, 1.0 - weight)
-    # In 0..255: F, B and F - B (the estimate below is F + alpha (I - B - alpha (F - B))).
-    means = np.concatenate([foreground, background, foreground - background], axis=2) * np.float32(255)
-
-    grid, grid_row, grid_col = lookup_grid(means, (height, width))
+    grid, grid_row, grid_col = lookup_grid(_colour_means(small, alpha8, window), (height, width), window)
     strips = np.searchsorted(grid_row, np.arange(grid.shape[0] + 1))
-    pixels = pixels32(rgba)
-    out_pixels = pixels32(out)  # a view: out is C-contiguous
-    # One strip of image rows per grid row: the partial pixels of a strip form a dense block
-    # (rows × the columns that have any), which reads one row of the grid. Each colour channel
-    # is computed as one contiguous (rows, columns) plane.
-    rows, columns = window if window is not None else (slice(0, height), slice(0, width))
+    pixels = pixels32(rgba)[window]
+    out_pixels = pixels32(out)[window]  # a view: out is C-contiguous
+    alpha8 = alpha8[window]
+    # One strip of the window's rows per grid row: the partial pixels of a strip form a dense
+    # block (rows × the columns that have any), which reads one row of the grid. Each colour
+    # channel is computed as one contiguous (rows, columns) plane.
     for g in range(grid.shape[0]):
-        top, bottom = max(strips[g], rows.start), min(strips[g + 1], rows.stop)
+        top, bottom = strips[g], strips[g + 1]
         if top >= bottom or not partial_rows[top:bottom].any():
             continue
         block = partial[top:bottom]
-        cols = np.flatnonzero(block[:, columns].any(axis=0)) + columns.start
-        if cols.size == 0:
-            continue
+        cols = np.flatnonzero(block.any(axis=0))
         where = np.take(block, cols, axis=1)
         colours = take_columns(pixels[top:bottom], cols)
         alpha = np.take(alpha8[top:bottom], cols, axis=1).astype(np.float32)
@@ -149,6 +141,36 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=No
             np.copyto(target_bytes[..., channel], estimate, casting="unsafe", where=where)
         out_pixels[top:bottom, cols] = target
     return out
+
+
+def _colour_means(small, alpha8, window):
+    """(h, w, 9) float32 in 0..255 on the small copy's grid: F, B and F - B, the local foreground
+    and background colours (blur fusion's means) and their difference, where the ``window`` of
+    the image reads them (:func:`peel.refine.lookup_reads`; 0 elsewhere).
+
+    Only that part and the means' widest window around it are computed: for a region's re-render
+    the cost follows the region, and the part equals the whole image's (the box sums are exact;
+    the weight is Pillow's BOX resize of the same pixels).
+    """
+    height, width = alpha8.shape
+    small_height, small_width = small.shape[:2]
+    reads = lookup_reads((small_height, small_width), (height, width), window)
+    reach = DECONTAMINATION_RADIUS * WIDER[-1]
+    crop = tuple(slice(max(0, r.start - reach), min(n, r.stop + reach)) for r, n in zip(reads, (small_height, small_width)))
+    weight = np.asarray(resize_part(Image.fromarray(alpha8, "L"), (small_height, small_width), crop,
+                                    Image.Resampling.BOX), np.float32)
+    weight *= np.float32(1 / 255)
+    colours = small[crop]
+    foreground = _weighted_mean(colours, weight)
+    background = _weighted_mean(colours, 1.0 - weight)
+    inner = tuple(slice(r.start - c.start, r.stop - c.start) for r, c in zip(reads, crop))
+    means = np.zeros((small_height, small_width, 9), np.float32)
+    part = means[reads]
+    part[..., 0:3] = foreground[inner]
+    part[..., 3:6] = background[inner]
+    np.subtract(part[..., 0:3], part[..., 3:6], out=part[..., 6:9])
+    part *= np.float32(255)
+    return means
 
 
 def _weighted_mean(colours, weight):

@@ -164,11 +164,16 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     if method not in REFINE_METHODS:
         raise InvalidArgumentError(f"method must be one of {', '.join(REFINE_METHODS)}, got {method!r}")
     height, width = rgba.shape[:2]
-    box = _check_hints(hints, (height, width), hint_box)
-    if box is None:
-        hints = None
     if window is not None:
         window = _check_window(window, (height, width))
+    if small is None and method != "none":
+        small = downscale_rgb(rgba)
+    # In a window, only the hints near enough to change the maps it reads count.
+    crop = None if window is None or method == "none" else _window_crop(window, (height, width), mask.shape,
+                                                                          small.shape[:2])
+    box = _check_hints(hints, (height, width), hint_box if crop is None else _within(hint_box, crop[1], (height, width)))
+    if box is None:
+        hints = None
     if method == "none":
         alpha8 = upscale_mask(mask, (height, width))
         if window is not None:
@@ -182,23 +187,24 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
             alpha8[box][unsure] = solved[box][unsure]
         return _apply_hints(alpha8, hints, box)
 
+    cache = {} if cache is None else cache
     mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
-    if small is None:
-        small = downscale_rgb(rgba)
     work_shape = small.shape[:2]
-    weight = _refine_weight(mask)
+    if "weight" not in cache:
+        cache["weight"] = _refine_weight(mask)
     hint_fg = hint_bg = hint_unsure = None
     if hints is not None:
         region = hints[box]
         hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), work_shape) > 0.5
         hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), work_shape) > 0.5
         hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), work_shape) > 0
-    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache)
+    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache,
+                                 crop=None if crop is None else crop[0])
     coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
     # Every map on the mask's grid, one plane each: m, w, A (3), b.
     planes = np.empty((6,) + mask.shape, np.float32)
     planes[0] = mask
-    planes[1] = weight
+    planes[1] = cache["weight"]
     for channel in range(4):
         planes[2 + channel] = _resize_plane(coefficients[..., channel], mask.shape)
 
@@ -283,13 +289,15 @@ def _mean_radius(small_height, small_width, mask_shape):
     return max(1, round(_MEAN_RADIUS * BAND * per_mask_pixel))
 
 
-def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=None, cache=None):
+def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=None, cache=None, crop=None):
     """(h', w', 4) float32 guided-filter coefficients A (3) and b on the small copy (a new array).
 
     With hints, the coefficients without hints are kept everywhere but where the hinted target
     differs within the filter's reach (twice its window): a hint moves nothing beyond it, to
     the bit (the hinted filter runs on a crop around those pixels). ``cache``: a dict kept for
     this photo and mask, holding the maps without hints (they do not change with the hints).
+    ``crop``: (outer, inner) slices of :func:`_window_crop`: the hints are applied within
+    ``outer`` only, and the coefficients are right within ``inner`` only (a window's render).
     """
     cache = {} if cache is None else cache
     if method not in cache:
@@ -301,17 +309,67 @@ def _coefficients(small, mask, method, hint_fg=None, hint_bg=None, hint_unsure=N
     coefficients = coefficients.copy()
     if hint_fg is None:
         return coefficients
-    hinted = (_colour_target(small, mask, target, hint_fg, hint_bg, hint_unsure, means=means) if method == "matte"
-              else target)
+    outer, inner = crop if crop is not None else ((slice(0, small.shape[0]), slice(0, small.shape[1])),) * 2
+    hint_fg, hint_bg, hint_unsure, target = hint_fg[outer], hint_bg[outer], hint_unsure[outer], target[outer]
+    if method == "matte":
+        sure_fg, sure_bg, radius, *found = means
+        means = (sure_fg[outer], sure_bg[outer], radius, *(a[outer] for a in found))
+        hinted = _colour_target(small[outer], None, target, hint_fg, hint_bg, hint_unsure, means=means)
+    else:
+        hinted = target
     hinted = np.where(hint_fg, np.float32(1), np.where(hint_bg, np.float32(0), hinted))
     reach = 2 * _GUIDE_RADIUS
-    zone = dilate(hinted != plain, reach)
-    crop = bounding_slices(zone, 2 * reach)
-    if crop is None:
+    zone = dilate(hinted != plain[outer], reach)
+    if crop is not None:  # near the crop's edge the hinted target lacks its surroundings: not used
+        keep = np.zeros_like(zone)
+        keep[tuple(slice(i.start - o.start, i.stop - o.start) for i, o in zip(inner, outer))] = True
+        zone &= keep
+    found = bounding_slices(zone, 2 * reach)
+    if found is None:
         return coefficients
-    inside = zone[crop]
-    coefficients[crop][inside] = _guided_coefficients(small[crop], hinted[crop], _GUIDE_RADIUS, _GUIDE_EPS)[inside]
+    inside = zone[found]
+    solved = _guided_coefficients(small[outer][found], hinted[found], _GUIDE_RADIUS, _GUIDE_EPS)
+    coefficients[outer][found][inside] = solved[inside]
     return coefficients
+
+
+def _window_crop(window, size, mask_shape, small_shape):
+    """What a window's refinement needs of the small copy's maps, and of the image's hints.
+
+    Returns
+    -------
+    (outer, inner) : tuple of tuple of slice
+        Small-copy (rows, cols): ``inner``, the coefficients the window's pixels read (through
+        the mask's grid: the resize onto it and its bilinear upscale, with a pixel of margin);
+        ``outer``, what those read (the filter's two windows, the hinted means' widest window
+        and a margin of 2).
+    image : tuple of slice
+        The image's (rows, cols) that ``outer`` covers: hints elsewhere change nothing in the window.
+    """
+    radius = _mean_radius(small_shape[0], small_shape[1], mask_shape)
+    margin = 2 * _GUIDE_RADIUS + radius * (_HINT_WIDER[-1] + 1) + 2
+    inner, outer, image = [], [], []
+    for part, full, grid, small in zip(window, size, mask_shape, small_shape):
+        first, second, _ = _bilinear_table(full, grid)
+        # Mask rows (columns) the window's pixels and the smoothing around them read.
+        grid_start = first[max(0, part.start - _SMOOTH_RADIUS)]
+        grid_stop = second[min(full, part.stop + _SMOOTH_RADIUS) - 1] + 1
+        scale = small / grid
+        start = max(0, int(np.floor(grid_start * scale)) - 2)
+        stop = min(small, int(np.ceil(grid_stop * scale)) + 2)
+        inner.append(slice(start, stop))
+        outer.append(slice(max(0, start - margin), min(small, stop + margin)))
+        pixels = full / small
+        image.append(slice(max(0, int(np.floor(outer[-1].start * pixels)) - 1),
+                           min(full, int(np.ceil(outer[-1].stop * pixels)) + 1)))
+    return (tuple(outer), tuple(inner)), tuple(image)
+
+
+def _within(box, part, size):
+    """``box`` (image slices, or None: the whole image) cut to ``part``; an empty box if apart."""
+    box = box if box is not None else (slice(0, size[0]), slice(0, size[1]))
+    cut = tuple(slice(max(b.start, p.start), max(max(b.start, p.start), min(b.stop, p.stop))) for b, p in zip(box, part))
+    return cut
 
 
 def upscale_plain(mask, size):
@@ -744,7 +802,7 @@ def _guided_coefficients(guide, source, radius, eps):
     return (box_sum(coefficients, radius) / count).astype(np.float32)
 
 
-def lookup_grid(values, size, rows=None):
+def lookup_grid(values, size, window=None):
     """Smooth low-resolution maps, made ready for one lookup per full-resolution pixel.
 
     The maps (colour means, filter coefficients) vary over tens of pixels, so they are
@@ -755,32 +813,89 @@ def lookup_grid(values, size, rows=None):
     Parameters
     ----------
     values : numpy.ndarray
-        (h, w, c) float32 maps.
+        (h, w, c) float32 maps. With ``window``, only the part :func:`lookup_reads` gives is read.
     size : tuple of int
         (H, W) of the full-resolution image.
-    rows : int, optional
-        Rows of the grid, instead of the long-side rule (refine_alpha uses the mask's rows).
+    window : tuple of slice, optional
+        (rows, cols) slices with step 1 of the image: only the grid cells its pixels read are
+        made (a re-render of a region), the same as those of the whole grid (to float rounding
+        where the scales are not exact binary fractions).
 
     Returns
     -------
     lookup : numpy.ndarray
-        (gh, gw, c) float32.
+        (gh, gw, c) float32: the grid, or its cells the window reads.
     row_index, col_index : numpy.ndarray
-        (H,) and (W,) intp: pixel (y, x) reads ``lookup[row_index[y], col_index[x]]``.
+        (H,) and (W,) intp, or the window's (n,) and (k,): pixel (y, x) (of the window) reads
+        ``lookup[row_index[y], col_index[x]]``.
     """
     height, width = size
-    scale = min(1.0, _GRID_SIDE / max(height, width))
-    grid_height, grid_width = max(1, round(height * scale)), max(1, round(width * scale))
-    if rows is not None:
-        grid_height = rows
-    channels = values.shape[2]
-    grid = np.empty((grid_height, grid_width, channels), np.float32)
-    for channel in range(channels):
-        plane = Image.fromarray(np.ascontiguousarray(values[..., channel], np.float32), "F")
-        grid[..., channel] = np.asarray(plane.resize((grid_width, grid_height), Image.Resampling.BILINEAR))
+    grid_height, grid_width = _grid_shape(size)
     row_index = _nearest_index(height, grid_height)
     col_index = _nearest_index(width, grid_width)
-    return grid, row_index, col_index
+    cells = (slice(0, grid_height), slice(0, grid_width))
+    if window is not None:
+        row_index, col_index = row_index[window[0]], col_index[window[1]]
+        cells = _cells(row_index, col_index)
+        row_index, col_index = row_index - cells[0].start, col_index - cells[1].start
+    channels = values.shape[2]
+    lookup = np.empty((cells[0].stop - cells[0].start, cells[1].stop - cells[1].start, channels), np.float32)
+    for channel in range(channels):
+        plane = Image.fromarray(np.ascontiguousarray(values[..., channel], np.float32), "F")
+        lookup[..., channel] = np.asarray(resize_part(plane, (grid_height, grid_width), cells))
+    return lookup, row_index, col_index
+
+
+def resize_part(image, size, part, resample=Image.Resampling.BILINEAR):
+    """The ``part`` of Pillow's resize of ``image`` to ``size``, computed alone.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image
+    size : tuple of int
+        (h, w) of the whole resize.
+    part : tuple of slice
+        (rows, cols) slices with step 1 of the resized image.
+
+    Returns
+    -------
+    PIL.Image.Image
+        That part: each pixel's filter is placed as in the whole resize and clipped at the
+        image's own edges, so the part is the whole's, exactly where the scale is an exact binary
+        fraction (4000 → 320) and to float rounding elsewhere (Pillow adds the part's offset
+        first). Pillow reads only the source pixels the part needs.
+    """
+    (height, width), (rows, cols) = size, part
+    y_scale, x_scale = image.height / height, image.width / width
+    box = (cols.start * x_scale, rows.start * y_scale,
+           min(image.width, cols.stop * x_scale), min(image.height, rows.stop * y_scale))
+    return image.resize((cols.stop - cols.start, rows.stop - rows.start), resample, box=box)
+
+
+def lookup_reads(values_shape, size, window):
+    """(rows, cols) slices of maps of ``values_shape`` ((h, w)) outside which
+    ``lookup_grid(values, size, window)`` reads nothing (the bilinear filter's support, and a
+    pixel of margin)."""
+    height, width = size
+    grid_shape = _grid_shape(size)
+    cells = _cells(*(_nearest_index(n, g)[part] for n, g, part in zip(size, grid_shape, window)))
+    reads = []
+    for part, grid, small in zip(cells, grid_shape, values_shape):
+        scale = small / grid
+        reads.append(slice(max(0, int(np.floor(part.start * scale)) - 2), min(small, int(np.ceil(part.stop * scale)) + 2)))
+    return tuple(reads)
+
+
+def _grid_shape(size):
+    """(gh, gw) of :func:`lookup_grid`'s grid for an image of ``size``."""
+    height, width = size
+    scale = min(1.0, _GRID_SIDE / max(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _cells(row_index, col_index):
+    """(rows, cols) slices of the grid cells that these (sorted) pixel indices read."""
+    return (slice(int(row_index[0]), int(row_index[-1]) + 1), slice(int(col_index[0]), int(col_index[-1]) + 1))
 
 
 def _bilinear_table(size_out, size_in):

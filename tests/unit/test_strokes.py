@@ -79,6 +79,21 @@ def test_the_reach_is_a_few_mask_pixels():
 
 # ---------------------------------------------------------------------------- region re-render
 
+def assert_same_output(output, expected, message=""):
+    """A region render's output against a full render's: the alpha (or mask) to the bit, the
+    colours within 1/255 (the colour clean-up's box sums over the region's crop round their last
+    float64 bit differently now and then, which may move a colour by 1)."""
+    assert output.shape == expected.shape, message
+    if output.ndim == 3 and output.shape[2] == 4:
+        np.testing.assert_array_equal(output[..., 3], expected[..., 3], err_msg=message)
+    if output.ndim == 2:
+        np.testing.assert_array_equal(output, expected, err_msg=message)
+    else:
+        difference = np.abs(output.astype(int) - expected)
+        assert difference.max() <= 1, f"{message}: colours differ by up to {difference.max()}"
+        assert (difference > 0).mean() < 1e-4, f"{message}: {(difference > 0).sum()} values differ"
+
+
 SETTINGS = [
     Settings(),
     Settings(feather=2.0),
@@ -104,12 +119,26 @@ def test_a_new_strokes_region_render_equals_a_full_render(settings, snap):
         output, box = kept.render_region(settings, hints=hints)
         expected = render(rgba.copy(), mask, settings, hints=hint_map(hints, rgba, mask) if snap else hints.to_map(
             rgba.shape[:2]))
-        np.testing.assert_array_equal(output, expected, err_msg=f"{count} strokes")
+        assert_same_output(output, expected, f"{count} strokes")
         outside = np.ones(output.shape[:2], bool)
         outside[box] = False
         np.testing.assert_array_equal(output[outside], previous[outside])  # the box holds every change
         assert outside.mean() > (0.3 if count < 4 else 0.99)  # a region, not the whole image
         previous = output.copy()
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(format="jpeg", background="color")], ids=str)
+def test_at_scales_that_are_not_binary_fractions_the_region_render_is_within_1_of_a_full_render(settings):
+    # 517 → 320 px on the small copy, 333 → 206: the colour clean-up's grid and weight for the
+    # region are resized alone, and Pillow's filter positions then round differently.
+    rgba, mask = scene((333, 517))
+    kept = RenderCache(rgba, mask)
+    kept.render(settings)
+    strokes = [stroke("erase", 22, (190, 110), (320, 133)), stroke("restore", 17, (50, 48), (100, 66))]
+    for count in range(1, len(strokes) + 1):
+        hints = Hints(tuple(strokes[:count]), True)
+        output, _ = kept.render_region(settings, hints=hints)
+        assert_same_output(output, RenderCache(rgba, mask).render(settings, hints=hints), f"{count} strokes")
 
 
 @pytest.mark.parametrize("settings", [*SETTINGS, Settings(background="image"), Settings(format="jpeg"),
@@ -131,7 +160,7 @@ def test_the_patch_of_a_region_render_is_the_changed_box_of_a_full_render(settin
             assert patch.size == 0, "a stroke outside the image changes nothing"
             continue
         expected = RenderCache(rgba, mask).render(settings, background=backdrop, hints=hints)
-        np.testing.assert_array_equal(patch, expected[box], err_msg=f"{count} strokes")
+        assert_same_output(patch, expected[box], f"{count} strokes")
 
 
 @pytest.mark.parametrize("snap", [True, False])
@@ -145,7 +174,7 @@ def test_with_the_solid_step_a_region_render_equals_a_fresh_cache_render(snap):
     for count in range(1, len(strokes) + 1):
         hints = Hints(tuple(strokes[:count]), snap)
         output, _ = kept.render_region(settings, hints=hints)
-        np.testing.assert_array_equal(output, RenderCache(rgba, mask).render(settings, hints=hints))
+        assert_same_output(output, RenderCache(rgba, mask).render(settings, hints=hints))
 
 
 def test_other_changes_render_everything():
