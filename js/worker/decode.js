@@ -84,12 +84,14 @@ export function previewCanvas(canvas) {
 }
 
 /**
- * A small WebP (PNG where WebP encoding is unsupported) of a preview canvas.
+ * A small WebP (PNG where WebP encoding is unsupported) of a preview canvas; or, `quick`, a PNG.
  * @param {OffscreenCanvas} preview  from previewCanvas
+ * @param {boolean} [quick]  for a stroke's new look, which the user waits for: Chromium encodes a
+ *   640-px preview as PNG in a fraction of WebP's time (bench/README.md), for a larger blob
  * @returns {Promise<Blob>}
  */
-export function encodePreviewCanvas(preview) {
-  return preview.convertToBlob({ type: 'image/webp', quality: 0.85 });
+export function encodePreviewCanvas(preview, quick = false) {
+  return preview.convertToBlob(quick ? { type: 'image/png' } : { type: 'image/webp', quality: 0.85 });
 }
 
 /**

@@ -167,7 +167,7 @@ export async function renderRegion(runtime, payload, checkpoint, onPreview) {
     const layout = outcome.layout ?? null; // null: a region is patched in the photo's own pixels only
     if (kept.patch(outcome.box, outcome.patch)) {
       clock.lap('patch');
-      output.previewBlob = await encodePreviewCanvas(output.preview);
+      output.previewBlob = await encodePreviewCanvas(output.preview, true);
       onPreview({ preview: output.previewBlob, width, height, layout });
       clock.lap('preview');
       output.blob = await encodeFile(bridge, output.canvas, output.pixels, settings);

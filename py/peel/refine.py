@@ -58,7 +58,7 @@ from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
 __all__ = ["REFINE_METHODS", "COLOUR_SIZE", "HINT_BACKGROUND", "HINT_FOREGROUND", "HINT_UNSURE",
-           "HINT_NONE", "refine_alpha", "hint_reach", "unsure_search", "upscale_plain", "threshold_alpha", "downscale_rgb"]
+           "HINT_NONE", "refine_alpha", "refine_planes", "mask_cells", "cell_pixels", "hint_strip", "hint_reach", "unsure_search", "upscale_plain", "threshold_alpha", "downscale_rgb"]
 
 #: Values of ``Settings.refine``.
 REFINE_METHODS = ("none", "guided", "matte")
@@ -101,7 +101,7 @@ _SMOOTH_RADIUS = 1
 
 
 def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None, window=None, plain=None,
-                 cache=None):
+                 cache=None, planes=None):
     """Full-resolution alpha from a model mask, following the photo's edges.
 
     Parameters
@@ -133,6 +133,9 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     cache : dict, optional
         A dict the caller keeps for this photo, mask and ``small`` (peel.render_cache does): it holds
         the low-resolution maps without hints, which a render with other hints reuses.
+    planes : numpy.ndarray, optional
+        :func:`refine_planes` of the same arguments, when the caller made them (to see where they
+        changed); not modified.
 
     Returns
     -------
@@ -187,27 +190,8 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
             alpha8[box][unsure] = solved[box][unsure]
         return _apply_hints(alpha8, hints, box)
 
-    cache = {} if cache is None else cache
-    mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
-    work_shape = small.shape[:2]
-    if "weight" not in cache:
-        cache["weight"] = _refine_weight(mask)
-    hint_fg = hint_bg = hint_unsure = None
-    if hints is not None:
-        region = hints[box]
-        hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, (height, width), work_shape) > 0.5
-        hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, (height, width), work_shape) > 0.5
-        hint_unsure = _resize_fraction(region == HINT_UNSURE, box, (height, width), work_shape) > 0
-    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache,
-                                 crop=None if crop is None else crop[0])
-    coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
-    # Every map on the mask's grid, one plane each: m, w, A (3), b.
-    planes = np.empty((6,) + mask.shape, np.float32)
-    planes[0] = mask
-    planes[1] = cache["weight"]
-    for channel in range(4):
-        planes[2 + channel] = _resize_plane(coefficients[..., channel], mask.shape)
-
+    if planes is None:
+        planes = _planes(small, mask, method, hints, box, (height, width), cache, crop)
     if plain is None or plain.shape != (height, width):
         plain = upscale_plain(mask, (height, width))
     if window is None:
@@ -232,6 +216,88 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         _apply_hints(alpha8, crop_hints, crop_box)
     inner = tuple(slice(w.start - o.start, w.stop - o.start) for w, o in zip(window, outer))
     return alpha8[inner]
+
+
+def refine_planes(rgba, mask, method="matte", *, small=None, hints=None, hint_box=None, window=None, cache=None):
+    """The maps on the mask's grid that :func:`refine_alpha` solves the alpha from.
+
+    Parameters are :func:`refine_alpha`'s (``method`` "matte" or "guided"). With ``window``, the
+    maps are right where the window's pixels read them (:func:`mask_cells`) and without the
+    farther hints elsewhere.
+
+    Returns
+    -------
+    numpy.ndarray
+        (6, h, w) float32 on the mask's grid: the mask m, the weight w, A (3, for colours in
+        0..255) and b. Where they and the hints are the same, so is the alpha.
+    """
+    check_rgba(rgba)
+    check_mask(mask)
+    if method not in ("guided", "matte"):
+        raise InvalidArgumentError(f"method must be guided or matte for maps, got {method!r}")
+    size = rgba.shape[:2]
+    if window is not None:
+        window = _check_window(window, size)
+    small = downscale_rgb(rgba) if small is None else small
+    crop = None if window is None else _window_crop(window, size, mask.shape, small.shape[:2])
+    box = _check_hints(hints, size, hint_box if crop is None else _within(hint_box, crop[1], size))
+    return _planes(small, mask, method, None if box is None else hints, box, size, cache, crop)
+
+
+def _planes(small, mask, method, hints, box, size, cache, crop):
+    """:func:`refine_planes` once checked: ``hints`` (None: none) hold hints within ``box`` only;
+    ``crop`` is :func:`_window_crop`'s, or None for the whole image."""
+    cache = {} if cache is None else cache
+    mask = np.clip(mask.astype(np.float32), 0.0, 1.0)
+    work_shape = small.shape[:2]
+    if "weight" not in cache:
+        cache["weight"] = _refine_weight(mask)
+    hint_fg = hint_bg = hint_unsure = None
+    if hints is not None:
+        region = hints[box]
+        hint_fg = _resize_fraction(region == HINT_FOREGROUND, box, size, work_shape) > 0.5
+        hint_bg = _resize_fraction(region == HINT_BACKGROUND, box, size, work_shape) > 0.5
+        hint_unsure = _resize_fraction(region == HINT_UNSURE, box, size, work_shape) > 0
+    coefficients = _coefficients(small, mask, method, hint_fg, hint_bg, hint_unsure, cache,
+                                 crop=None if crop is None else crop[0])
+    coefficients[..., :3] *= np.float32(1 / 255)  # A applies to colours in 0..255
+    # Every map on the mask's grid, one plane each: m, w, A (3), b.
+    planes = np.empty((6,) + mask.shape, np.float32)
+    planes[0] = mask
+    planes[1] = cache["weight"]
+    for channel in range(4):
+        planes[2 + channel] = _resize_plane(coefficients[..., channel], mask.shape)
+    return planes
+
+
+def mask_cells(window, size, mask_shape):
+    """(rows, cols) slices of the mask's grid that a window's refined pixels read (the bilinear
+    upscale's two rows and columns, for the window and the pixels its smoothing reads)."""
+    cells = []
+    for part, full, grid in zip(window, size, mask_shape):
+        first, second, _ = _bilinear_table(full, grid)
+        cells.append(slice(int(first[max(0, part.start - _SMOOTH_RADIUS)]),
+                           int(second[min(full, part.stop + _SMOOTH_RADIUS) - 1]) + 1))
+    return tuple(cells)
+
+
+def cell_pixels(cells, size, mask_shape):
+    """(rows, cols) slices of the image whose refined alpha may read the mask's grid cells
+    ``cells`` (directly, or through the smoothing): where a change of the maps there can show."""
+    pixels = []
+    for part, full, grid in zip(cells, size, mask_shape):
+        first, second, _ = _bilinear_table(full, grid)
+        start = int(np.searchsorted(second, part.start))  # the tables rise with the pixel
+        stop = int(np.searchsorted(first, part.stop))
+        pixels.append(slice(max(0, start - _SMOOTH_RADIUS), min(full, stop + _SMOOTH_RADIUS)))
+    return tuple(pixels)
+
+
+def hint_strip(size, mask_shape):
+    """How far, in image pixels, a changed hint pixel changes the refined alpha directly (not
+    through the maps): an unsure hint has its strip of rows solved (rows between the same two
+    mask rows) and the smoothing reads one pixel around."""
+    return int(np.ceil(max(size[0] / mask_shape[0], size[1] / mask_shape[1]))) + 2 * _SMOOTH_RADIUS + 1
 
 
 def hint_reach(size, mask_shape, colour_size=COLOUR_SIZE):
@@ -349,11 +415,8 @@ def _window_crop(window, size, mask_shape, small_shape):
     radius = _mean_radius(small_shape[0], small_shape[1], mask_shape)
     margin = 2 * _GUIDE_RADIUS + radius * (_HINT_WIDER[-1] + 1) + 2
     inner, outer, image = [], [], []
-    for part, full, grid, small in zip(window, size, mask_shape, small_shape):
-        first, second, _ = _bilinear_table(full, grid)
-        # Mask rows (columns) the window's pixels and the smoothing around them read.
-        grid_start = first[max(0, part.start - _SMOOTH_RADIUS)]
-        grid_stop = second[min(full, part.stop + _SMOOTH_RADIUS) - 1] + 1
+    for cells, full, grid, small in zip(mask_cells(window, size, mask_shape), size, mask_shape, small_shape):
+        grid_start, grid_stop = cells.start, cells.stop
         scale = small / grid
         start = max(0, int(np.floor(grid_start * scale)) - 2)
         stop = min(small, int(np.ceil(grid_stop * scale)) + 2)

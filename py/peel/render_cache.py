@@ -22,7 +22,11 @@ A new stroke changes the output near itself only (:func:`peel.refine.hint_reach`
 :meth:`RenderCache.render_region` redoes the steps in the region it touches and patches the kept
 results there, and says which box of the output changed (tests/unit/test_strokes.py: equal to
 a full render); :meth:`RenderCache.render_patch` gives that box of the output alone (the worker
-patches the output it keeps with it).
+patches the output it keeps with it). An undone stroke is taken out the same way: each stroke's
+patch of the hint map is kept, and the map is made again from the others in its box. Within
+a stroke's possible reach (hundreds of pixels at 12 MP, through earlier unsure hints' colour
+search) the refinement's maps are made on the small copy and compared with the kept ones; the
+alpha is solved again only where they, or the hints, changed.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from .composite import apply_alpha
 from .foreground import DECONTAMINATION_RADIUS, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
 from .morphology import bounding_slices
-from .refine import COLOUR_SIZE, HINT_UNSURE, downscale_rgb, hint_reach, refine_alpha, unsure_search, upscale_plain
+from .refine import (COLOUR_SIZE, HINT_NONE, HINT_UNSURE, cell_pixels, downscale_rgb, hint_reach, hint_strip, mask_cells, refine_alpha,
+                     refine_planes, unsure_search, upscale_plain)
 from .render import finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
 from .settings import Settings
 
@@ -69,8 +74,11 @@ class RenderCache:
         # The alpha refined (the solid step's), full size (snap and region renders read it):
         # (that mask, its upscale).
         self._plain = None
-        self._hint_map = None  # (Hints, mask, map, box) of the last refinement with strokes
+        # (Hints, mask, map, box, each stroke's patch) of the last refinement with strokes: a new
+        # stroke is added to the map, an undone one taken out where its patch was.
+        self._hint_map = None
         self._maps = (None, {})  # (mask, the refinement's low-resolution maps without hints)
+        self._planes = None  # the maps on the mask's grid the kept refined alpha was solved from
         #: Where the last output put the photo's pixels: a :class:`peel.product.ProductLayout`
         #: for a product photo, None when the output is in the photo's own pixels.
         self.layout = None
@@ -94,8 +102,13 @@ class RenderCache:
 
     def _refine(self, mask, settings, hints):
         hint_map, box = (None, None) if hints is None else self._map(hints, mask)
-        return refine_alpha(self.rgba, mask, settings.refine, small=self._small_copy(settings),
-                            hints=hint_map, hint_box=box, plain=self._plain_alpha(mask), cache=self._maps_of(mask))
+        small, cache = self._small_copy(settings), self._maps_of(mask)
+        planes = None
+        if settings.refine != "none":  # kept: a stroke's region render redoes where they change
+            planes = refine_planes(self.rgba, mask, settings.refine, small=small, hints=hint_map, hint_box=box, cache=cache)
+        self._planes = planes
+        return refine_alpha(self.rgba, mask, settings.refine, small=small, hints=hint_map, hint_box=box,
+                            plain=self._plain_alpha(mask), cache=cache, planes=planes)
 
     def _plain_alpha(self, mask):
         """``upscale_plain`` of the mask that is refined (the model's, or the solid step's)."""
@@ -111,11 +124,23 @@ class RenderCache:
         return self._maps[1]
 
     def _map(self, hints, mask):
-        """The hint map and its box for ``hints`` (kept: the region render adds to it)."""
+        """The hint map and its box for ``hints``, ``hints.to_map_box(size, rgba, plain)`` (kept,
+        with each stroke's patch: the region render adds strokes to it and takes them out)."""
         if self._hint_map is None or self._hint_map[0] != hints or self._hint_map[1] is not mask:
             self._hint_map = None
-            self._hint_map = (hints, mask, *hints.to_map_box(self.rgba.shape[:2], self.rgba, self._plain_alpha(mask)))
-        return self._hint_map[2:]
+            hint_map = np.full(self.rgba.shape[:2], HINT_NONE, np.uint8)
+            patches = [self._stroke_patch(stroke, hints.snap, mask) for stroke in hints.strokes]
+            box = None
+            for patch in patches:
+                box = _union(box, apply_patch(hint_map, patch))
+            self._hint_map = (hints, mask, hint_map, box, patches)
+        return self._hint_map[2:4]
+
+    def _stroke_patch(self, stroke, snap, mask):
+        """One stroke's :func:`peel.hints.stroke_patch` (snap) or its paint (no snap)."""
+        if snap:
+            return stroke_patch(stroke, self.rgba, self._plain_alpha(mask))
+        return _literal_patch(stroke, self.rgba.shape[:2])
 
     def render_region(self, settings: Settings, background=None, hints: Hints | None = None):
         """:meth:`render`, and the box of the output that changed since the last render.
@@ -155,8 +180,8 @@ class RenderCache:
         return self._render_changed(settings, background, hints, finish_patch)
 
     def _render_changed(self, settings, background, hints, finish_region):
-        """(output, box): all of it rendered, or the steps patched in the new strokes' region and
-        then ``finish_region(cutout, box)``."""
+        """(output, box): all of it rendered, or the steps patched in the changed strokes' region
+        and then ``finish_region(cutout, box)``."""
         hints = hints if hints is not None and hints.strokes else None
         region = self._stroke_region(settings, hints)
         if region is None:
@@ -167,52 +192,66 @@ class RenderCache:
         return finish_region(cutout, box), box
 
     def _stroke_region(self, settings, hints):
-        """(previous Hints or None, new strokes) when only strokes were added since the last
-        render, with settings whose output a region can be patched in; else None."""
+        """(previous Hints or None, how many of its strokes stay) when only the strokes at the end
+        changed since the last render (added, or undone, or both), with settings whose output a
+        region can be patched in; else None."""
         kept = self._steps.get("refined")
-        if hints is None or kept is None or settings.product or settings.background == "blur":
+        if kept is None or settings.product or settings.background == "blur":
             return None
         reads, before = kept[0]
         old = before.strokes if before is not None else ()
-        if (reads != step_key("refined", settings) or hints.strokes[:len(old)] != old
-                or len(hints.strokes) == len(old) or (before is not None and before.snap != hints.snap)):
+        new = hints.strokes if hints is not None else ()
+        if reads != step_key("refined", settings) or (before is not None and hints is not None and before.snap != hints.snap):
             return None
+        stay = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+        if stay == len(old) == len(new):
+            return None  # nothing changed: render() gives the kept output
         if any(self._steps.get(name, (None,))[0] != (step_key(name, settings), before) for name in ("shaped", "cutout")):
             return None
-        return before, hints.strokes[len(old):]
+        return before, stay
 
-    def _patch(self, settings, hints, before, strokes):
-        """Redo the steps where the new ``strokes`` reach; (the patched cut-out, its changed box)."""
+    def _patch(self, settings, hints, before, stay):
+        """Redo the steps where the strokes added after the first ``stay`` of ``before``, or taken
+        out after them, reach; (the patched cut-out, its changed box)."""
         size = self.rgba.shape[:2]
         mask = self._steps["solid"][1]  # the mask the kept refinement refined
         plain = self._plain_alpha(mask)
         if before is None:
-            hint_map, box = np.full(size, 64, np.uint8), None
+            hint_map, patches = np.full(size, HINT_NONE, np.uint8), []
         else:
-            hint_map, box = self._map(before, mask)
-            hint_map = hint_map.copy()
+            hint_map = self._map(before, mask)[0].copy()
+            patches = list(self._hint_map[4])
         changed = None
-        for stroke in strokes:
-            patch = stroke_patch(stroke, self.rgba, plain) if hints.snap else _literal_patch(stroke, size)
+        # Undone strokes: their patches' boxes are made again from the strokes that stay.
+        gone = [patch[1] for patch in patches[stay:] if patch[1] is not None]
+        del patches[stay:]
+        for area in gone:
+            hint_map[area] = HINT_NONE
+        for area in gone:
+            for patch in patches:
+                apply_patch(hint_map, _clip_patch(patch, area))
+            changed = _union(changed, area)
+        for stroke in (hints.strokes[stay:] if hints is not None else ()):
+            patch = self._stroke_patch(stroke, hints.snap, mask)
+            patches.append(patch)
             changed = _union(changed, apply_patch(hint_map, patch))
+        box = None
+        for patch in patches:
             box = _union(box, patch[1])
-        self._hint_map = (hints, mask, hint_map, box)
+        self._hint_map = None if hints is None else (hints, mask, hint_map, box, patches)
         if changed is None:  # strokes wholly outside the image
             for name in ("refined", "shaped", "cutout"):
                 key, result = self._steps[name]
                 self._steps[name] = (_with_hints(key, hints), result)
             return self._steps["cutout"][1], (slice(0, 0), slice(0, 0))
         small = self._small_copy(settings)
-        # Refined alpha: the strokes' boxes, the unsure hints whose colour search reaches them,
-        # and the refinement's reach around all that.
-        search = _grow(changed, unsure_search(size, self.mask.shape), size)
-        unsure = _box_of(hint_map[search] == HINT_UNSURE, search)
-        area = _grow(_union(changed, unsure), hint_reach(size, self.mask.shape), size)
         refined = self._steps["refined"][1]
         if not refined.flags.writeable:
             refined = refined.copy()
-        refined[area] = refine_alpha(self.rgba, mask, settings.refine, small=small, hints=hint_map,
-                                     hint_box=box, window=area, plain=plain, cache=self._maps_of(mask))
+        area = self._refined_area(settings, mask, hint_map, box, changed)
+        refined[area] = refine_alpha(self.rgba, mask, settings.refine, small=small, hints=hint_map, hint_box=box,
+                                     window=area, plain=plain, cache=self._maps_of(mask),
+                                     planes=self._planes)
         # Shaped alpha: the threshold is per pixel, the feather reaches about 3 radii.
         shaped = self._steps["shaped"][1]
         if shaped is not self._steps["refined"][1]:
@@ -238,6 +277,32 @@ class RenderCache:
         for name, result in (("refined", refined), ("shaped", shaped), ("cutout", cutout)):
             self._steps[name] = (_with_hints(self._steps[name][0], hints), result)
         return cutout, area
+
+    def _refined_area(self, settings, mask, hint_map, box, changed):
+        """The box of the refined alpha that new hints at ``changed`` may have changed: their
+        own pixels' strips, and where the maps the alpha is solved from changed (the kept maps
+        are brought up to date there).
+
+        Where the maps can change is wide (the hints' reach, and earlier unsure hints whose
+        colour search reaches the new ones: hundreds of pixels at 12 MP); where they do change
+        is mostly near the new strokes, so the maps are made for the wide box (on the small
+        copy: cheap) and compared with the kept ones, and the alpha is solved in the narrow one.
+        """
+        size = self.rgba.shape[:2]
+        search = _grow(changed, unsure_search(size, self.mask.shape), size)
+        unsure = _box_of(hint_map[search] == HINT_UNSURE, search)
+        reach = _grow(_union(changed, unsure), hint_reach(size, self.mask.shape), size)
+        if self._planes is None:  # refine "none": no maps
+            return reach
+        planes = refine_planes(self.rgba, mask, settings.refine, small=self._small_copy(settings), hints=hint_map,
+                               hint_box=box, window=reach, cache=self._maps_of(mask))
+        cells = mask_cells(reach, size, self.mask.shape)
+        moved = _box_of((planes[(slice(None), *cells)] != self._planes[(slice(None), *cells)]).any(axis=0), cells)
+        self._planes[(slice(None), *cells)] = planes[(slice(None), *cells)]
+        area = _grow(changed, hint_strip(size, self.mask.shape), size)
+        if moved is not None:
+            area = _union(area, cell_pixels(moved, size, self.mask.shape))
+        return tuple(slice(max(a.start, r.start), min(a.stop, r.stop)) for a, r in zip(area, reach))
 
     def _small_copy(self, settings):
         if self._small is None and needs_small_copy(settings):
@@ -272,6 +337,18 @@ def _literal_patch(stroke, size):
     hints = Hints((stroke,), snap=False)
     hint_map, box = hints.to_map_box(size)
     return (None, None) if box is None else (np.ascontiguousarray(hint_map[box]), box)
+
+
+def _clip_patch(patch, area):
+    """The part of a :func:`peel.hints.stroke_patch` inside ``area`` (a box of the image)."""
+    codes, box = patch
+    if codes is None:
+        return patch
+    cut = tuple(slice(max(b.start, a.start), min(b.stop, a.stop)) for b, a in zip(box, area))
+    if any(c.start >= c.stop for c in cut):
+        return None, None
+    inner = tuple(slice(c.start - b.start, c.stop - b.start) for c, b in zip(cut, box))
+    return codes[inner], cut
 
 
 def _union(box, other):

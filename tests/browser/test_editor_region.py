@@ -89,8 +89,8 @@ def test_strokes_patch_the_output_and_the_file_equals_a_full_render(app, editor)
     visible = (full[..., 3] > 0) & (patched[..., 3] > 0)
     assert np.abs(full[..., :3] - patched[..., :3])[visible].max() <= 1
 
-    # Undo goes through the region request too; the worker makes it whole (Python patches after
-    # added strokes only) and it equals the output of that state.
+    # Undo goes through the region request too (Python takes the stroke's patch out of its hint
+    # map and redoes that region), and it equals the output of that state.
     editor.root.locator("[data-testid=undo]").click()
     expect(editor.root).to_have_attribute("data-edits", "2")
     editor.settle()
