@@ -25,7 +25,7 @@ from .box import WIDER, local_mean, pixels32, take_columns
 from .errors import InvalidArgumentError
 from .refine import downscale_rgb, lookup_grid, lookup_reads, resize_part
 
-__all__ = ["DECONTAMINATION_RADIUS", "decontaminate", "partial_pixels"]
+__all__ = ["DECONTAMINATION_RADIUS", "colour_means", "decontaminate", "partial_pixels"]
 
 #: Radius of the blur-fusion box means, in pixels of the small copy (chosen with bench/quality.py).
 DECONTAMINATION_RADIUS = 2
@@ -38,7 +38,7 @@ def partial_pixels(alpha8):
     return np.flatnonzero(_PARTIAL[alpha8])
 
 
-def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=None):
+def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=None, means=None):
     """Estimate the foreground colour of the partially transparent pixels.
 
     Parameters
@@ -58,6 +58,9 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=No
     window : tuple of slice, optional
         (rows, cols) slices with step 1: only the partial pixels inside it are written (with
         the colours the whole image's means give them), for a re-render of a region.
+    means : numpy.ndarray, optional
+        (h, w, 9) float32 :func:`colour_means` of ``alpha8``, right where the window reads them,
+        when the caller keeps them.
 
     Returns
     -------
@@ -105,7 +108,9 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=No
         return out
     if small is None:
         small = downscale_rgb(rgba)
-    grid, grid_row, grid_col = lookup_grid(_colour_means(small, alpha8, window), (height, width), window)
+    if means is None:
+        means = colour_means(small, alpha8, window)
+    grid, grid_row, grid_col = lookup_grid(means, (height, width), window)
     strips = np.searchsorted(grid_row, np.arange(grid.shape[0] + 1))
     pixels = pixels32(rgba)[window]
     out_pixels = pixels32(out)[window]  # a view: out is C-contiguous
@@ -143,16 +148,30 @@ def decontaminate(rgba, alpha8, strength=1.0, *, small=None, out=None, window=No
     return out
 
 
-def _colour_means(small, alpha8, window):
-    """(h, w, 9) float32 in 0..255 on the small copy's grid: F, B and F - B, the local foreground
-    and background colours (blur fusion's means) and their difference, where the ``window`` of
-    the image reads them (:func:`peel.refine.lookup_reads`; 0 elsewhere).
+def colour_means(small, alpha8, window=None):
+    """The local colours :func:`decontaminate` estimates the subject's colour from.
 
-    Only that part and the means' widest window around it are computed: for a region's re-render
-    the cost follows the region, and the part equals the whole image's (the box sums are exact;
-    the weight is Pillow's BOX resize of the same pixels).
+    Parameters
+    ----------
+    small : numpy.ndarray
+        (h, w, 3) float32 ``peel.refine.downscale_rgb`` of the photo.
+    alpha8 : numpy.ndarray
+        (H, W) uint8 alpha of the cut-out.
+    window : tuple of slice, optional
+        (rows, cols) of the image: only the means its pixels read are made
+        (:func:`peel.refine.lookup_reads`; 0 elsewhere), from that part and the means' widest
+        window around it, so that the cost follows the region; the part equals the whole
+        image's (to the rounding of the box sums, and of Pillow's resize where the scale is not a
+        binary fraction).
+
+    Returns
+    -------
+    numpy.ndarray
+        (h, w, 9) float32 in 0..255 on the small copy's grid: F, B and F - B, the local foreground
+        and background colours (blur fusion's means) and their difference.
     """
     height, width = alpha8.shape
+    window = (slice(0, height), slice(0, width)) if window is None else window
     small_height, small_width = small.shape[:2]
     reads = lookup_reads((small_height, small_width), (height, width), window)
     reach = DECONTAMINATION_RADIUS * WIDER[-1]

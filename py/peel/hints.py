@@ -586,13 +586,30 @@ def _clusters(samples, min_share=0.0):
 
 
 def _distances(points, centres):
-    """(n, k) squared distances."""
-    return ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    """(n, k) squared distances of (n, 4) points to (k, 4) centres."""
+    columns = np.ascontiguousarray(points.T)
+    return np.stack([_squared_distance(columns, centre) for centre in centres], axis=1)
 
 
 def _nearest(points, centres):
     """(n,) squared distance of each point to its nearest centre."""
+    columns = np.ascontiguousarray(points.T)
     best = np.full(len(points), np.inf, np.float32)
     for centre in centres:
-        np.minimum(best, ((points - centre) ** 2).sum(axis=1), out=best)
+        np.minimum(best, _squared_distance(columns, centre), out=best)
     return best
+
+
+def _squared_distance(columns, centre):
+    """(n,) float32 squared distances of points given as (4, n) feature rows to one centre.
+
+    Feature by feature over contiguous rows, not a sum over each point's 4 values: numpy's
+    reduction along a short last axis is several times slower (most so in Pyodide), and the
+    sum is taken in the same order."""
+    total = columns[0] - centre[0]
+    total *= total
+    for row, value in zip(columns[1:], centre[1:]):
+        step = row - value
+        step *= step
+        total += step
+    return total

@@ -949,6 +949,18 @@ def lookup_reads(values_shape, size, window):
     return tuple(reads)
 
 
+def lookup_pixels(values_shape, size, part):
+    """(rows, cols) slices of an image of ``size`` whose lookups may read maps of
+    ``values_shape`` ((h, w)) at ``part`` (slices): the inverse of :func:`lookup_reads`, with a
+    grid cell to spare."""
+    pixels = []
+    for cells, full, grid, small in zip(part, size, _grid_shape(size), values_shape):
+        first = int(np.floor((cells.start - 1.5) * grid / small)) - 1
+        last = int(np.ceil((cells.stop + 0.5) * grid / small)) + 1
+        pixels.append(slice(max(0, int(np.floor(first * full / grid))), min(full, int(np.ceil(last * full / grid)))))
+    return tuple(pixels)
+
+
 def _grid_shape(size):
     """(gh, gw) of :func:`lookup_grid`'s grid for an image of ``size``."""
     height, width = size

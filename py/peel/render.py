@@ -127,7 +127,7 @@ def shape_alpha(alpha8, settings: Settings):
     return feather_alpha(threshold_alpha(alpha8, *settings.threshold_range), settings.feather)
 
 
-def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
+def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None, means=None):
     """The cut-out: the photo's colours (decontaminated at the soft edge) with ``alpha8``.
 
     Parameters
@@ -140,6 +140,8 @@ def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
         ``downscale_rgb(rgba)``, when the caller has it.
     out : numpy.ndarray, optional
         (H, W, 4) uint8 writable, C-contiguous buffer for the result (``rgba`` itself works).
+    means : numpy.ndarray, optional
+        ``peel.foreground.colour_means(small, alpha8)``, when the caller keeps it.
 
     Returns
     -------
@@ -152,7 +154,7 @@ def make_cutout(rgba, alpha8, settings: Settings, *, small=None, out=None):
         np.copyto(out, rgba)
     strength = settings.decontamination
     if strength > 0:
-        decontaminate(out, alpha8, strength, small=small, out=out)
+        decontaminate(out, alpha8, strength, small=small, out=out, means=means)
     return apply_alpha(out, alpha8, out=out)
 
 

@@ -36,11 +36,11 @@ import numpy as np
 from ._checks import check_mask, check_rgba
 from .box import WIDER
 from .composite import apply_alpha
-from .foreground import DECONTAMINATION_RADIUS, decontaminate
+from .foreground import DECONTAMINATION_RADIUS, colour_means, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
 from .morphology import bounding_slices
 from .refine import (COLOUR_SIZE, HINT_NONE, HINT_UNSURE, cell_pixels, downscale_rgb, hint_reach, hint_strip, mask_cells, refine_alpha,
-                     refine_planes, unsure_search, upscale_plain)
+                     lookup_pixels, lookup_reads, refine_planes, unsure_search, upscale_plain)
 from .render import finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
 from .settings import Settings
 
@@ -79,6 +79,7 @@ class RenderCache:
         self._hint_map = None
         self._maps = (None, {})  # (mask, the refinement's low-resolution maps without hints)
         self._planes = None  # the maps on the mask's grid the kept refined alpha was solved from
+        self._means = None  # the colour clean-up's local colours (colour_means) of the kept cut-out
         #: Where the last output put the photo's pixels: a :class:`peel.product.ProductLayout`
         #: for a product photo, None when the output is in the photo's own pixels.
         self.layout = None
@@ -96,7 +97,8 @@ class RenderCache:
         refined = self._step("refined", settings, hints, lambda: self._refine(mask, settings, hints))
         alpha8 = self._step("shaped", settings, hints, lambda: shape_alpha(refined, settings))
         cutout = self._step("cutout", settings, hints, lambda: make_cutout(
-            self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer()))
+            self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer(),
+            means=self._colour_means(settings, alpha8)))
         output, self.layout = finish(cutout, settings, background, return_layout=True)
         return output
 
@@ -264,14 +266,14 @@ class RenderCache:
             shaped[area] = shape_alpha(np.ascontiguousarray(refined[outer]), settings)[inner]
         else:
             shaped = refined
-        # Cut-out: the colour clean-up's local means reach farther than the alpha changed.
+        # Cut-out: the colour clean-up's local means may move farther than the alpha changed.
         strength = settings.decontamination
         if strength > 0:
-            area = _grow(area, _decontamination_reach(size), size)
+            area = self._cleaned_area(small, shaped, area)
         cutout = self._steps["cutout"][1]
         np.copyto(cutout[area], self.rgba[area])
         if strength > 0:
-            decontaminate(self.rgba, shaped, strength, small=small, out=cutout, window=area)
+            decontaminate(self.rgba, shaped, strength, small=small, out=cutout, window=area, means=self._means)
         patch = cutout[area]
         apply_alpha(patch, np.ascontiguousarray(shaped[area]), out=patch)
         for name, result in (("refined", refined), ("shaped", shaped), ("cutout", cutout)):
@@ -303,6 +305,29 @@ class RenderCache:
         if moved is not None:
             area = _union(area, cell_pixels(moved, size, self.mask.shape))
         return tuple(slice(max(a.start, r.start), min(a.stop, r.stop)) for a, r in zip(area, reach))
+
+    def _cleaned_area(self, small, shaped, area):
+        """The box whose colours the colour clean-up must redo when the alpha changed in
+        ``area``: ``area`` and where the local colours it reads moved (those can reach hundreds
+        of pixels at 12 MP, but mostly move near the change). The kept means are brought up to
+        date there."""
+        size = self.rgba.shape[:2]
+        reach = _grow(area, _decontamination_reach(size), size)
+        means = colour_means(small, shaped, reach)
+        reads = lookup_reads(small.shape[:2], size, reach)
+        moved = _box_of((means[reads] != self._means[reads]).any(axis=2), reads)
+        self._means[reads] = means[reads]
+        if moved is None:
+            return area
+        moved = _union(area, lookup_pixels(small.shape[:2], size, moved))
+        return tuple(slice(max(m.start, r.start), min(m.stop, r.stop)) for m, r in zip(moved, reach))
+
+    def _colour_means(self, settings, alpha8):
+        """:func:`peel.foreground.colour_means` of the shaped alpha, kept (None without the clean-up)."""
+        self._means = None
+        if settings.decontamination > 0:
+            self._means = colour_means(self._small_copy(settings), alpha8)
+        return self._means
 
     def _small_copy(self, settings):
         if self._small is None and needs_small_copy(settings):
