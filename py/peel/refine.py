@@ -171,10 +171,15 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         window = _check_window(window, (height, width))
     if small is None and method != "none":
         small = downscale_rgb(rgba)
-    # In a window, only the hints near enough to change the maps it reads count.
     crop = None if window is None or method == "none" else _window_crop(window, (height, width), mask.shape,
                                                                           small.shape[:2])
-    box = _check_hints(hints, (height, width), hint_box if crop is None else _within(hint_box, crop[1], (height, width)))
+    # In a window, only the hints near enough to change the maps it reads count; with the maps
+    # given, only those in the window itself (and what its smoothing reads).
+    within = hint_box
+    if crop is not None:
+        within = _within(hint_box, _grow_window(window, _SMOOTH_RADIUS, (height, width)) if planes is not None
+                         else crop[1], (height, width))
+    box = _check_hints(hints, (height, width), within)
     if box is None:
         hints = None
     if method == "none":
@@ -202,8 +207,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         return alpha8
     # The window and the pixels its smoothing reads (_SMOOTH_RADIUS): solved as the whole is, at
     # the same positions on the maps; the margin is dropped.
-    outer = tuple(slice(max(0, s.start - _SMOOTH_RADIUS), min(n, s.stop + _SMOOTH_RADIUS))
-                  for s, n in zip(window, (height, width)))
+    outer = _grow_window(window, _SMOOTH_RADIUS, (height, width))
     alpha8 = np.array(plain[outer])
     crop_hints, crop_box = None, None
     if hints is not None:
@@ -426,6 +430,11 @@ def _window_crop(window, size, mask_shape, small_shape):
         image.append(slice(max(0, int(np.floor(outer[-1].start * pixels)) - 1),
                            min(full, int(np.ceil(outer[-1].stop * pixels)) + 1)))
     return (tuple(outer), tuple(inner)), tuple(image)
+
+
+def _grow_window(window, margin, size):
+    """``window`` widened by ``margin`` px on every side, clipped to an image of ``size``."""
+    return tuple(slice(max(0, s.start - margin), min(n, s.stop + margin)) for s, n in zip(window, size))
 
 
 def _within(box, part, size):
