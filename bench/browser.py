@@ -28,7 +28,8 @@ It measures, in this order, each block after waiting for a quiet machine (bench/
    strokes (the 12 MP image): editor strokes one after another on a finished image, each made
    either by the region render (`renderRegion`: the worker patches its kept output, what the
    editor asks for) or by the full re-render (`render`, the editor's old path), alternating, in
-   one page: when the page gets the stroke's preview and its file, and the changed box;
+   one page: when the page gets the stroke's preview and its file, and the changed box; the
+   first look once more under two busy processes of the bench's own (the target: at most 2×);
 5. native: Peel's own CPython pipeline (project .venv), native onnxruntime inference alone on
    the served and the upstream model (1 and all threads), and rembg (bench/.venv, made here);
 6. families (bench/families_browser.py): u2netp, MODNet and a person's ISNet file, one fresh
@@ -67,7 +68,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "py"), str(BENCH)]
 from buildtools.paths import DIST, SERVED_MODEL, upstream_model  # noqa: E402
 from buildtools.server import PeelRequestHandler  # noqa: E402
 import load as bench_load  # noqa: E402
-from load import ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.py)
+from load import BusyProcesses, ForeignLoad, clean_runs, wait_quiet  # noqa: E402  (bench/load.py)
 from families_browser import FAMILY_SCRIPT, measure_families  # noqa: E402  (bench/families_browser.py)
 from tests.browser.helpers import CHROMIUM_ARGS, READY_TIMEOUT_MS, RESULT_TIMEOUT_MS  # noqa: E402
 
@@ -463,14 +464,15 @@ RERENDER_SCRIPT = """async ({threads, image, changes, runs}) => {
 }"""
 
 
-def evaluate_quietly(browser, base: str, script: str, arguments: dict, log):
+def evaluate_quietly(browser, base: str, script: str, arguments: dict, log, busy: int = 0):
     """(what `script` returns, the ForeignLoad meanwhile): run once the machine is quiet, in a
-    fresh page of the app's origin that boots nothing by itself (the script uses the public API)."""
+    fresh page of the app's origin that boots nothing by itself (the script uses the public API);
+    with ``busy``, that many busy processes of our own run meanwhile (bench/load.py)."""
     wait_quiet(limit_cores=BUSY_CORES, log=log)
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}build.json")  # same origin, isolated, and boots nothing by itself
-    with ForeignLoad() as load:
+    with BusyProcesses(busy), ForeignLoad() as load:
         outcome = page.evaluate(script, arguments)
     context.close()
     return outcome, load
@@ -531,21 +533,29 @@ STROKES_SCRIPT = """async ({threads, image, strokes, settings}) => {
 }"""
 
 
+#: Busy processes the first look is measured under once more (the target: at most 2× the quiet one).
+STROKES_BUSY = 2
+
+
 def measure_strokes(browser, base: str, images: dict[str, Path], threads: int, strokes: int, log) -> dict:
     """A stroke's time to its preview and to its file: region render against full re-render,
-    for each of STROKE_LOOKS."""
+    for each of STROKE_LOOKS, and for the first under STROKES_BUSY busy processes."""
     name = "12 MP" if "12 MP" in images else list(images)[-1]
     looks = {}
-    for look, settings in STROKE_LOOKS.items():
+    runs = [(look, settings, 0) for look, settings in STROKE_LOOKS.items()]
+    first = next(iter(STROKE_LOOKS))
+    runs.append((f"{first}, {STROKES_BUSY} busy processes", STROKE_LOOKS[first], STROKES_BUSY))
+    for look, settings, busy in runs:
         samples, load = evaluate_quietly(browser, base, STROKES_SCRIPT, {
             "threads": threads, "strokes": strokes, "settings": settings,
-            "image": f"{IMAGES_PATH}{images[name].name}"}, log)
+            "image": f"{IMAGES_PATH}{images[name].name}"}, log, busy=busy)
         paths = {kind: {key: statistics.median(s.get(key, 0) for s in rows)
                         for key in ("shown", "file", "box", "postprocess", "preview", "encode")}
                  for kind, rows in samples.items()}
         for kind, row in paths.items():
             log(f"  {look}, {kind}: preview {row['shown']:.0f} ms, file {row['file']:.0f} ms")
-        looks[look] = {"paths": paths, "samples": samples, "load_cores": load.cores, "loadavg": os.getloadavg()}
+        looks[look] = {"paths": paths, "samples": samples, "load_cores": load.cores, "loadavg": os.getloadavg(),
+                       "busy_processes": busy, "quiet_look": first if busy else None}
     return {"image": name, "threads": threads, "strokes": strokes, "looks": looks}
 
 
@@ -762,6 +772,11 @@ def print_report(report: dict) -> None:
                       f"{row['encode']:>8.0f}{row['box']:>7.0%}")
             print(f"{'  region ÷ full':<46}{paths['region']['shown'] / paths['full']['shown']:>9.2f}"
                   f"{paths['region']['file'] / paths['full']['file']:>8.2f}")
+            quiet = strokes["looks"].get(measured.get("quiet_look"))
+            if quiet:
+                print(f"{'  region, busy ÷ quiet (target ≤ 2)':<46}"
+                      f"{paths['region']['shown'] / quiet['paths']['region']['shown']:>9.2f}"
+                      f"{paths['region']['file'] / quiet['paths']['region']['file']:>8.2f}")
 
     busy = [f"{k}/{n}" for k, run in report.get("browser", {}).items() for n, s in run["images"].items()
             if s["load_cores"] >= BUSY_CORES]

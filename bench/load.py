@@ -8,6 +8,8 @@ driver, its Chromium) used meanwhile, in cores, and the bench waits for a quiet 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -184,3 +186,24 @@ def start_booster(interval_s: float = 0.5) -> None:
             time.sleep(interval_s)
 
     threading.Thread(target=loop, daemon=True, name="bench-booster").start()
+
+
+class BusyProcesses:
+    """``count`` processes that keep a core busy each (a bare Python loop) while a block runs:
+    how a target "under two busy processes" is measured. They are the bench's own children, so
+    they count as its load (not foreign) and --boost gives them its niceness too."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self.processes = []
+
+    def __enter__(self):
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.count)]
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            process.kill()
+        for process in self.processes:
+            process.wait()
+        return False

@@ -41,7 +41,7 @@ from .hints import Hints, apply_patch, stroke_patch
 from .morphology import bounding_slices
 from .refine import (COLOUR_SIZE, HINT_NONE, HINT_UNSURE, cell_pixels, downscale_rgb, hint_reach, hint_strip, mask_cells, refine_alpha,
                      lookup_pixels, lookup_reads, refine_planes, unsure_search, upscale_plain)
-from .render import finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
+from .render import cover, finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
 from .settings import Settings
 
 __all__ = ["RenderCache"]
@@ -80,6 +80,7 @@ class RenderCache:
         self._maps = (None, {})  # (mask, the refinement's low-resolution maps without hints)
         self._planes = None  # the maps on the mask's grid the kept refined alpha was solved from
         self._means = None  # the colour clean-up's local colours (colour_means) of the kept cut-out
+        self._covered = None  # (background image, cover() of it): strokes send the same one again
         #: Where the last output put the photo's pixels: a :class:`peel.product.ProductLayout`
         #: for a product photo, None when the output is in the photo's own pixels.
         self.layout = None
@@ -99,8 +100,21 @@ class RenderCache:
         cutout = self._step("cutout", settings, hints, lambda: make_cutout(
             self.rgba, alpha8, settings, small=self._small_copy(settings), out=self._cutout_buffer(),
             means=self._colour_means(settings, alpha8)))
-        output, self.layout = finish(cutout, settings, background, return_layout=True)
+        output, self.layout = finish(cutout, settings, background, return_layout=True,
+                                     covered=self._cover(settings, background, writable=True))
         return output
+
+    def _cover(self, settings, background, writable=False):
+        """:func:`peel.render.cover` of a background image to the photo's size, kept while the
+        same image comes again (every stroke sends it); None where the output reads none.
+        ``writable``: a copy, for :func:`peel.render.finish` (it composites into it)."""
+        if settings.background != "image" or background is None or settings.product or settings.format == "mask":
+            return None
+        kept = self._covered
+        if kept is None or kept[0].shape != background.shape or not np.array_equal(kept[0], background):
+            self._covered = None  # let go of the old one first (WASM memory)
+            self._covered = (background.copy(), cover(background, self.rgba.shape[:2]))
+        return self._covered[1].copy() if writable else self._covered[1]
 
     def _refine(self, mask, settings, hints):
         hint_map, box = (None, None) if hints is None else self._map(hints, mask)
@@ -160,7 +174,8 @@ class RenderCache:
             (rows, cols) of the output outside which it equals the last render's output; the
             whole output when everything was redone. Product photos are always redone.
         """
-        return self._render_changed(settings, background, hints, lambda cutout, box: finish(cutout, settings, background))
+        return self._render_changed(settings, background, hints, lambda cutout, box: finish(
+            cutout, settings, background, covered=self._cover(settings, background, writable=True)))
 
     def render_patch(self, settings: Settings, background=None, hints: Hints | None = None):
         """:meth:`render_region`, giving only the part of the output in the box that changed:
@@ -178,7 +193,8 @@ class RenderCache:
         """
         def finish_patch(cutout, box):
             empty = box[0].stop <= box[0].start or box[1].stop <= box[1].start
-            return cutout[box] if empty else finish_box(cutout, settings, background, box)
+            return cutout[box] if empty else finish_box(cutout, settings, background, box,
+                                                        covered=self._cover(settings, background))
         return self._render_changed(settings, background, hints, finish_patch)
 
     def _render_changed(self, settings, background, hints, finish_region):
