@@ -75,21 +75,28 @@ WATCH_CONTROL = """() => navigator.serviceWorker.addEventListener('controllercha
 
 #: The trace category in which Chromium notes each WebAssembly module it took from its code cache.
 CODE_CACHE_CATEGORY = "disabled-by-default-devtools.timeline"
-#: Seconds a browser start is traced for: the app gets ready and its compiled code gets cached.
-TRACED_SECONDS = 12
 RUNTIME_MODULES = {"pyodide.asm.wasm", "ort-wasm-simd-threaded.wasm"}
 
 
-def modules_from_code_cache(trace_path) -> set[str]:
-    """Names of the WebAssembly files Chromium took from its code cache in a start-up trace."""
-    deadline = time.monotonic() + TRACED_SECONDS + 30
-    while True:  # the file is written once the traced time is over
-        try:
-            events = json.loads(trace_path.read_text())["traceEvents"]
-            break
-        except (OSError, ValueError):
-            assert time.monotonic() < deadline, f"no start-up trace in {trace_path}"
-            time.sleep(0.5)
+def start_from_code_cache(context, url, errors) -> set[str]:
+    """Open the app in a just started `context`, traced over the DevTools protocol from before the
+    navigation until the app is ready: the names of the WebAssembly files Chromium took from its
+    code cache meanwhile. (A start-up trace, `--trace-startup`, cost 12–20 s a start: it runs for
+    a fixed time, records Chromium's default categories too, and is written at shutdown.)"""
+    page = errors.watch(context.pages[0] if context.pages else context.new_page())
+    session = context.new_cdp_session(page)
+    events, complete = [], []
+    session.on("Tracing.dataCollected", lambda event: events.extend(event["value"]))
+    session.on("Tracing.tracingComplete", lambda event: complete.append(event))
+    session.send("Tracing.start", {"transferMode": "ReportEvents", "traceConfig": {
+        "includedCategories": [CODE_CACHE_CATEGORY], "excludedCategories": ["*"]}})
+    page.goto(url)
+    expect(page.locator("[data-testid=app-status]")).to_have_attribute("data-ready", "true", timeout=READY_TIMEOUT_MS)
+    session.send("Tracing.end")
+    deadline = time.monotonic() + 30
+    while not complete:  # Playwright hands over the trace's events while the page is waited on
+        assert time.monotonic() < deadline, "Chromium never finished the trace"
+        page.wait_for_timeout(50)
     return {event["args"]["url"].rsplit("/", 1)[-1] for event in events if event["name"] == "v8.wasm.moduleCacheHit"}
 
 
@@ -108,13 +115,8 @@ def test_after_a_browser_restart_python_and_onnxruntime_come_compiled_from_the_c
     context.close()
     cached = set()
     for restart in range(3):
-        trace = tmp_path / f"restart-{restart}.json"
-        traced = [f"--trace-startup={CODE_CACHE_CATEGORY}", f"--trace-startup-file={trace}",
-                  f"--trace-startup-duration={TRACED_SECONDS}", "--trace-startup-format=json"]
-        context = browser_type.launch_persistent_context(
-            profile, **{**browser_type_launch_args, "args": [*browser_type_launch_args["args"], *traced]})
-        open_app(context, f"{base_url}?backend=wasm", errors)
-        cached = modules_from_code_cache(trace)
+        context = browser_type.launch_persistent_context(profile, **browser_type_launch_args)
+        cached = start_from_code_cache(context, f"{base_url}?backend=wasm", errors)
         context.close()
         if cached == RUNTIME_MODULES:
             break
