@@ -60,7 +60,9 @@ class RenderCache:
 
     Memory: the photo plus, once rendered, a cut-out of the same size and two (H, W) alphas
     (about 120 MB at 12 MP); with strokes, the model's plain alpha and the hint map, (H, W)
-    uint8 each (24 MB more).
+    uint8 each (24 MB more), and each stroke's patch of the map (its box); the refinement's maps
+    on the mask's grid and the colour clean-up's local colours (about 5 MB); over a background
+    image, that image scaled to the photo's size (36 MB at 12 MP).
     """
 
     def __init__(self, rgba, mask):

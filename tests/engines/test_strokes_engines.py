@@ -1,5 +1,6 @@
 """A stroke's region render in Firefox and WebKit (WebKit encodes the PNG with Pillow from the
-worker's kept pixels, js/worker/jobs.js SLOW_CANVAS_PNG): the patched file equals a full render."""
+worker's kept pixels, js/worker/jobs.js SLOW_CANVAS_PNG): the patched file equals a full render
+(the alpha within 1, the colours within 2 premultiplied; tests/unit/test_strokes.py)."""
 
 import pytest
 
@@ -35,11 +36,16 @@ STROKE = """(async () => {
     return board.getImageData(0, 0, bitmap.width, bitmap.height).data;
   };
   const [a, b] = [await pixels(region.blob), await pixels(full.blob)];
-  let maxDiff = 0, erased = 0;
-  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+  // The alpha, and the colours premultiplied (as canvases keep them: a faint pixel's straight
+  // colour read back moves by more than the 1/255 a region render's colours may differ by).
+  let alphaDiff = 0, colourDiff = 0, erased = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    alphaDiff = Math.max(alphaDiff, Math.abs(a[i + 3] - b[i + 3]));
+    for (let c = 0; c < 3; c++) colourDiff = Math.max(colourDiff, Math.abs(a[i + c] * a[i + 3] - b[i + c] * b[i + 3]) / 255);
+  }
   for (let x = 950; x < 1000; x++) erased += a[(620 * 1600 + x) * 4 + 3] === 0;
   remover.close();
-  return { maxDiff, erased, box: region.box, patched: 'patch' in region.timings, same: a.length === b.length };
+  return { alphaDiff, colourDiff, erased, box: region.box, patched: 'patch' in region.timings, same: a.length === b.length };
 })()"""
 
 
@@ -51,6 +57,6 @@ def test_a_patched_stroke_equals_a_full_render(engine, site):
         outcome = driver.evaluate(STROKE, timeout=300)
         assert outcome["patched"], outcome
         assert 0 < outcome["box"]["width"] * outcome["box"]["height"] < 1600 * 1200, outcome
-        assert outcome["same"] and outcome["maxDiff"] <= 1, outcome
+        assert outcome["same"] and outcome["alphaDiff"] <= 1 and outcome["colourDiff"] <= 2, outcome
         assert outcome["erased"] > 40, outcome  # inside the subject: it goes
         assert driver.errors() == []
