@@ -4,7 +4,7 @@
 // zipping one does not load all of them into the tab's memory.
 
 import { requested, storeRunner } from './idb.js';
-import { StorageFullError, toStorageError } from './storage-errors.js';
+import { StorageFullError, toStorageError, toWriteError } from './storage-errors.js';
 
 /** The IndexedDB object store of the fallback (created by session-store.js's schema). */
 export const BYTES_STORE = 'bytes';
@@ -68,7 +68,7 @@ function opfsBytes(folder) {
       } catch (error) {
         await writable?.abort().catch(() => {});
         await folder.removeEntry(key).catch(() => {});
-        throw toStorageError(error, 'write a file');
+        throw await toWriteError(error, 'write a file', blob.size);
       }
     },
     async read(key) {
