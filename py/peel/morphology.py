@@ -17,7 +17,7 @@ import numpy as np
 
 from .box import box_sum
 
-__all__ = ["erode", "dilate", "bounding_box", "bounding_slices"]
+__all__ = ["erode", "dilate", "bounding_box", "bounding_slices", "grow_slices"]
 
 
 def erode(binary, radius):
@@ -71,3 +71,9 @@ def bounding_slices(binary, margin=0):
     (top, left, bottom, right), (height, width) = box, binary.shape
     return (slice(max(0, top - margin), min(height, bottom + margin)),
             slice(max(0, left - margin), min(width, right + margin)))
+
+
+def grow_slices(box, margin, size):
+    """(rows, cols) slices ``box`` widened by ``margin`` px on every side, clipped to an image of
+    ``size`` ((height, width))."""
+    return tuple(slice(max(0, s.start - margin), min(n, s.stop + margin)) for s, n in zip(box, size))

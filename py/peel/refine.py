@@ -53,7 +53,7 @@ from PIL import Image
 
 from ._checks import check_array, check_mask, check_number, check_rgba
 from .box import WIDER, box_sum, local_mean, pixels32, take_columns
-from .morphology import bounding_slices, dilate, erode
+from .morphology import bounding_slices, dilate, erode, grow_slices
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .mask import upscale_mask
 
@@ -177,7 +177,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
     # given, only those in the window itself (and what its smoothing reads).
     within = hint_box
     if crop is not None:
-        within = _within(hint_box, _grow_window(window, _SMOOTH_RADIUS, (height, width)) if planes is not None
+        within = _within(hint_box, grow_slices(window, _SMOOTH_RADIUS, (height, width)) if planes is not None
                          else crop[1], (height, width))
     box = _check_hints(hints, (height, width), within)
     if box is None:
@@ -207,7 +207,7 @@ def refine_alpha(rgba, mask, method="matte", *, small=None, hints=None, hint_box
         return alpha8
     # The window and the pixels its smoothing reads (_SMOOTH_RADIUS): solved as the whole is, at
     # the same positions on the maps; the margin is dropped.
-    outer = _grow_window(window, _SMOOTH_RADIUS, (height, width))
+    outer = grow_slices(window, _SMOOTH_RADIUS, (height, width))
     alpha8 = np.array(plain[outer])
     crop_hints, crop_box = None, None
     if hints is not None:
@@ -430,11 +430,6 @@ def _window_crop(window, size, mask_shape, small_shape):
         image.append(slice(max(0, int(np.floor(outer[-1].start * pixels)) - 1),
                            min(full, int(np.ceil(outer[-1].stop * pixels)) + 1)))
     return (tuple(outer), tuple(inner)), tuple(image)
-
-
-def _grow_window(window, margin, size):
-    """``window`` widened by ``margin`` px on every side, clipped to an image of ``size``."""
-    return tuple(slice(max(0, s.start - margin), min(n, s.stop + margin)) for s, n in zip(window, size))
 
 
 def _within(box, part, size):

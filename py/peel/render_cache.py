@@ -38,7 +38,7 @@ from .box import WIDER
 from .composite import apply_alpha
 from .foreground import DECONTAMINATION_RADIUS, colour_means, decontaminate
 from .hints import Hints, apply_patch, stroke_patch
-from .morphology import bounding_slices
+from .morphology import bounding_slices, grow_slices
 from .refine import (COLOUR_SIZE, HINT_NONE, HINT_UNSURE, cell_pixels, downscale_rgb, hint_reach, hint_strip, mask_cells, refine_alpha,
                      lookup_pixels, lookup_reads, refine_planes, unsure_search, upscale_plain)
 from .render import cover, finish, finish_box, make_cutout, needs_small_copy, shape_alpha, solid_step, step_key
@@ -278,8 +278,8 @@ class RenderCache:
             if not shaped.flags.writeable:
                 shaped = shaped.copy()
             reach = 0 if settings.feather <= 0 else int(np.ceil(3 * settings.feather)) + 4
-            area = _grow(area, reach, size)
-            outer = _grow(area, reach, size)
+            area = grow_slices(area, reach, size)
+            outer = grow_slices(area, reach, size)
             inner = tuple(slice(a.start - o.start, a.stop - o.start) for a, o in zip(area, outer))
             shaped[area] = shape_alpha(np.ascontiguousarray(refined[outer]), settings)[inner]
         else:
@@ -309,9 +309,9 @@ class RenderCache:
         copy: cheap) and compared with the kept ones, and the alpha is solved in the narrow one.
         """
         size = self.rgba.shape[:2]
-        search = _grow(changed, unsure_search(size, self.mask.shape), size)
+        search = grow_slices(changed, unsure_search(size, self.mask.shape), size)
         unsure = _box_of(hint_map[search] == HINT_UNSURE, search)
-        reach = _grow(_union(changed, unsure), hint_reach(size, self.mask.shape), size)
+        reach = grow_slices(_union(changed, unsure), hint_reach(size, self.mask.shape), size)
         if self._planes is None:  # refine "none": no maps
             return reach
         planes = refine_planes(self.rgba, mask, settings.refine, small=self._small_copy(settings), hints=hint_map,
@@ -319,7 +319,7 @@ class RenderCache:
         cells = mask_cells(reach, size, self.mask.shape)
         moved = _box_of((planes[(slice(None), *cells)] != self._planes[(slice(None), *cells)]).any(axis=0), cells)
         self._planes[(slice(None), *cells)] = planes[(slice(None), *cells)]
-        area = _grow(changed, hint_strip(size, self.mask.shape), size)
+        area = grow_slices(changed, hint_strip(size, self.mask.shape), size)
         if moved is not None:
             area = _union(area, cell_pixels(moved, size, self.mask.shape))
         return tuple(slice(max(a.start, r.start), min(a.stop, r.stop)) for a, r in zip(area, reach))
@@ -330,7 +330,7 @@ class RenderCache:
         of pixels at 12 MP, but mostly move near the change). The kept means are brought up to
         date there."""
         size = self.rgba.shape[:2]
-        reach = _grow(area, _decontamination_reach(size), size)
+        reach = grow_slices(area, _decontamination_reach(size), size)
         means = colour_means(small, shaped, reach)
         reads = lookup_reads(small.shape[:2], size, reach)
         moved = _box_of((means[reads] != self._means[reads]).any(axis=2), reads)
@@ -404,11 +404,6 @@ def _box_of(binary, box):
     """The (rows, cols) box of the True pixels of ``binary``, the part of an image at ``box``."""
     found = bounding_slices(binary)
     return None if found is None else tuple(slice(f.start + b.start, f.stop + b.start) for f, b in zip(found, box))
-
-
-def _grow(box, margin, size):
-    """``box`` widened by ``margin`` px on every side, clipped to an image of ``size``."""
-    return tuple(slice(max(0, s.start - margin), min(n, s.stop + margin)) for s, n in zip(box, size))
 
 
 def _decontamination_reach(size):
